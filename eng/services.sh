@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Real servers on loopback for the DataPatterns tests and samples.
+#
+#   eng/services.sh up      start (or keep) every server; safe to run twice
+#   eng/services.sh down    stop what `up` started (by pid file) and delete its data
+#   eng/services.sh env     print the connection strings as `export` lines
+#   eng/services.sh status  say which servers answer
+#
+# Servers: PostgreSQL 15 primary (max_prepared_transactions > 0, wal_level=replica),
+# a streaming replica of it (pg_basebackup -R), two independent PostgreSQL servers
+# (node2, node3) and Redis. Every byte of data lives under one folder.
+#
+# Overridable settings (environment):
+#   DATAPATTERNS_SERVICES_DIR   data folder               (/tmp/datapatterns-services)
+#   DATAPATTERNS_PG_BIN         PostgreSQL binaries        (/usr/lib/postgresql/15/bin)
+#   DATAPATTERNS_PG_PRIMARY_PORT / _REPLICA_PORT / _NODE2_PORT / _NODE3_PORT
+#                                                          (55432 / 55433 / 55434 / 55435)
+#   DATAPATTERNS_REDIS_PORT                                (56379)
+set -euo pipefail
+
+SERVICES_DIR="${DATAPATTERNS_SERVICES_DIR:-/tmp/datapatterns-services}"
+PG_BIN="${DATAPATTERNS_PG_BIN:-/usr/lib/postgresql/15/bin}"
+PRIMARY_PORT="${DATAPATTERNS_PG_PRIMARY_PORT:-55432}"
+REPLICA_PORT="${DATAPATTERNS_PG_REPLICA_PORT:-55433}"
+NODE2_PORT="${DATAPATTERNS_PG_NODE2_PORT:-55434}"
+NODE3_PORT="${DATAPATTERNS_PG_NODE3_PORT:-55435}"
+REDIS_PORT="${DATAPATTERNS_REDIS_PORT:-56379}"
+PG_DIR="$SERVICES_DIR/pg"
+REDIS_DIR="$SERVICES_DIR/redis"
+
+log() { echo "services: $*" >&2; }
+die() { echo "services: error: $*" >&2; exit 1; }
+
+# PostgreSQL refuses to run as root, so as root its commands run as the postgres user.
+as_pg() {
+  if [ "$(id -u)" = "0" ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+pg_port_of() {
+  case "$1" in
+    primary) echo "$PRIMARY_PORT" ;;
+    replica) echo "$REPLICA_PORT" ;;
+    node2) echo "$NODE2_PORT" ;;
+    node3) echo "$NODE3_PORT" ;;
+    *) die "unknown PostgreSQL server '$1'" ;;
+  esac
+}
+
+pg_running() {
+  local data="$PG_DIR/$1"
+  [ -f "$data/PG_VERSION" ] && as_pg "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1
+}
+
+pg_ready() {
+  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$(pg_port_of "$1")" -t 1 >/dev/null 2>&1
+}
+
+# Settings shared by every server: loopback only, sockets in our own folder,
+# enough prepared-transaction slots for the two-phase-commit tests.
+write_pg_conf() {
+  local data="$1"
+  cat >>"$data/postgresql.conf" <<EOF
+
+# --- DataPatterns test settings ---
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$PG_DIR/sockets'
+max_connections = 200
+max_prepared_transactions = 200
+wal_level = replica
+max_wal_senders = 10
+max_replication_slots = 10
+hot_standby = on
+hot_standby_feedback = on
+wal_keep_size = '256MB'
+shared_buffers = '64MB'
+logging_collector = off
+log_min_messages = warning
+EOF
+}
+
+pg_init() {
+  local name="$1" data="$PG_DIR/$1"
+  [ -f "$data/PG_VERSION" ] && return 0
+  as_pg mkdir -p "$data"
+  as_pg chmod 700 "$data"
+  as_pg "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$PG_DIR/$name.initdb.log" 2>&1 \
+    || { cat "$PG_DIR/$name.initdb.log" >&2; die "initdb for '$name' failed"; }
+  write_pg_conf "$data"
+}
+
+pg_start() {
+  local name="$1" data="$PG_DIR/$1" port
+  port="$(pg_port_of "$1")"
+  if pg_running "$name"; then
+    log "$name already running on port $port"
+    return 0
+  fi
+  # -w waits until the server accepts connections (or fails), so callers never race it.
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$PG_DIR/$name.log" -o "-p $port" -w -t 30 start >/dev/null \
+    || { tail -n 30 "$PG_DIR/$name.log" >&2; die "PostgreSQL '$name' did not start on port $port"; }
+  log "$name listening on 127.0.0.1:$port"
+}
+
+replica_init() {
+  local data="$PG_DIR/replica"
+  [ -f "$data/PG_VERSION" ] && return 0
+  # -R writes standby.signal and primary_conninfo; -X stream keeps the WAL needed while copying.
+  as_pg "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -D "$data" -R -X stream -c fast --no-sync \
+    >"$PG_DIR/replica.basebackup.log" 2>&1 \
+    || { cat "$PG_DIR/replica.basebackup.log" >&2; die "pg_basebackup of the primary failed"; }
+}
+
+ensure_redis_installed() {
+  command -v redis-server >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = "0" ] || die "redis-server is not installed; install Debian's redis-server package (apt-get install -y redis-server) or set DATAPATTERNS_REDIS to your own server"
+  log "installing redis-server from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq redis-server >/dev/null
+  command -v redis-server >/dev/null 2>&1 || die "apt-get installed redis-server but it is not on PATH"
+}
+
+redis_running() {
+  [ -f "$REDIS_DIR/redis.pid" ] && kill -0 "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null
+}
+
+redis_start() {
+  if redis_running; then
+    log "redis already running on port $REDIS_PORT"
+    return 0
+  fi
+  ensure_redis_installed
+  mkdir -p "$REDIS_DIR"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
+    --pidfile "$REDIS_DIR/redis.pid" --dir "$REDIS_DIR" --logfile "$REDIS_DIR/redis.log" \
+    --save "" --appendonly no --protected-mode yes >/dev/null
+  local i
+  for i in $(seq 1 100); do
+    if redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
+      log "redis listening on 127.0.0.1:$REDIS_PORT"
+      return 0
+    fi
+    sleep 0.1
+  done
+  tail -n 20 "$REDIS_DIR/redis.log" >&2 || true
+  die "redis did not answer PING on port $REDIS_PORT"
+}
+
+cmd_up() {
+  [ -x "$PG_BIN/pg_ctl" ] || die "PostgreSQL binaries not found in $PG_BIN (install postgresql-15 or set DATAPATTERNS_PG_BIN)"
+  local started=$SECONDS
+  mkdir -p "$SERVICES_DIR"
+  chmod 755 "$SERVICES_DIR"
+  if [ "$(id -u)" = "0" ]; then
+    mkdir -p "$PG_DIR"
+    chown postgres: "$PG_DIR"
+  fi
+  as_pg mkdir -p "$PG_DIR/sockets"
+
+  # initdb is the slow part: the three independent clusters are made side by side.
+  local pids=() name
+  for name in primary node2 node3; do
+    pg_init "$name" & pids+=($!)
+  done
+  ( redis_start ) & pids+=($!)
+  local failed=0 pid
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" = "0" ] || die "a server could not be prepared (see the messages above)"
+
+  pg_start primary
+  replica_init
+  pids=()
+  for name in replica node2 node3; do
+    pg_start "$name" & pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" = "0" ] || die "a server did not start (see the messages above)"
+  log "up in $((SECONDS - started)) s; data in $SERVICES_DIR"
+}
+
+cmd_down() {
+  local name
+  for name in replica node3 node2 primary; do
+    if pg_running "$name"; then
+      as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/$name" -m immediate -w -t 30 stop >/dev/null && log "$name stopped"
+    fi
+  done
+  if redis_running; then
+    local pid
+    pid="$(cat "$REDIS_DIR/redis.pid")"
+    kill "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    log "redis stopped"
+  fi
+  rm -rf "$PG_DIR" "$REDIS_DIR"
+  rmdir "$SERVICES_DIR" 2>/dev/null || true
+}
+
+conn() { echo "Host=127.0.0.1;Port=$1;Username=postgres;Database=postgres"; }
+
+cmd_env() {
+  cat <<EOF
+export DATAPATTERNS_SERVICES_DIR='$SERVICES_DIR'
+export DATAPATTERNS_PG_BIN='$PG_BIN'
+export DATAPATTERNS_PG_PRIMARY='$(conn "$PRIMARY_PORT")'
+export DATAPATTERNS_PG_REPLICA='$(conn "$REPLICA_PORT")'
+export DATAPATTERNS_PG_NODE2='$(conn "$NODE2_PORT")'
+export DATAPATTERNS_PG_NODE3='$(conn "$NODE3_PORT")'
+export DATAPATTERNS_REDIS='127.0.0.1:$REDIS_PORT'
+EOF
+}
+
+cmd_status() {
+  local name all=0
+  for name in primary replica node2 node3; do
+    if pg_ready "$name"; then echo "$name: up (127.0.0.1:$(pg_port_of "$name"))"; else echo "$name: down"; all=1; fi
+  done
+  if redis_running; then echo "redis: up (127.0.0.1:$REDIS_PORT)"; else echo "redis: down"; all=1; fi
+  return $all
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  env) cmd_env ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 up|down|env|status" >&2; exit 2 ;;
+esac

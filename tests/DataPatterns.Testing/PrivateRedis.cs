@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace DataPatterns.Testing;
+
+/// <summary>
+/// A Redis server of a test's own on a free loopback port, for tests that stop or kill Redis
+/// (the shared one from eng/services.sh serves every test project at once). Removed on dispose.
+/// </summary>
+public sealed class PrivateRedis : IAsyncDisposable
+{
+    private readonly string _directory;
+    private Process? _process;
+
+    private PrivateRedis(string directory, int port)
+    {
+        _directory = directory;
+        Port = port;
+        Server = new TestServer("private-redis", TestServerKind.Redis, "(private)", $"127.0.0.1:{port}");
+    }
+
+    /// <summary>The loopback port.</summary>
+    public int Port { get; }
+
+    /// <summary>A StackExchange.Redis configuration string for this server.</summary>
+    public string ConnectionString => Server.ConnectionString;
+
+    /// <summary>The server as a <see cref="TestServer"/>.</summary>
+    public TestServer Server { get; }
+
+    /// <summary>Starts a new empty Redis server.</summary>
+    public static async Task<PrivateRedis> StartNewAsync(CancellationToken cancellationToken = default)
+    {
+        var services = Environment.GetEnvironmentVariable("DATAPATTERNS_SERVICES_DIR") is { Length: > 0 } dir ? dir : "/tmp/datapatterns-services";
+        var directory = Path.Combine(services, "private", $"redis-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        var redis = new PrivateRedis(directory, FreePort.Next());
+        await redis.StartAsync(cancellationToken);
+        return redis;
+    }
+
+    /// <summary>Starts the server (again) on the same port and waits until it answers.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_process is { HasExited: false })
+        {
+            return;
+        }
+
+        var startInfo = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--dir", _directory, "--save", "", "--appendonly", "no" })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        _process = Process.Start(startInfo) ?? throw new InvalidOperationException("Could not start redis-server (is it installed? eng/services.sh up installs it).");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                await using var connection = await ServerConnections.ConnectRedisAsync(Server);
+                return;
+            }
+            catch (ServerUnavailableException) when (DateTime.UtcNow < deadline && !_process.HasExited)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Kills the server with SIGKILL.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // eng/services.sh down deletes the whole folder.
+        }
+    }
+}

@@ -1,0 +1,32 @@
+namespace DataPatterns.Sharding;
+
+/// <summary>Resolves a key to its virtual bucket, then to the shard that owns the bucket (<see cref="VirtualBucketMap"/>).</summary>
+/// <typeparam name="TKey">The shard-key type.</typeparam>
+public sealed class BucketShardResolver<TKey> : ShardResolver<TKey>
+{
+    private readonly KeyHashing<TKey> _hashing;
+    private readonly Shard[] _shards;
+
+    /// <summary>Creates the resolver over <paramref name="buckets"/>.</summary>
+    public BucketShardResolver(string shardSetName, VirtualBucketMap buckets, IShardKeyHasher<TKey>? keyHasher = null)
+        : base(shardSetName, buckets?.Shards!)
+    {
+        Buckets = buckets!;
+        _shards = Buckets.Shards.ToArray();
+        _hashing = new KeyHashing<TKey>(keyHasher, shardSetName);
+    }
+
+    /// <summary>The bucket table.</summary>
+    public VirtualBucketMap Buckets { get; }
+
+    /// <summary>The bucket of <paramref name="key"/>; store it with the row to make moving buckets a cheap indexed query.</summary>
+    public int BucketOf(TKey key) => Buckets.BucketOf(_hashing.Hash(key));
+
+    /// <inheritdoc />
+    public override Shard Resolve(TKey key)
+    {
+        var shard = _shards[Buckets.OwnerIndexOf(Buckets.BucketOf(_hashing.Hash(key)))];
+        ShardingTelemetry.RecordResolution(ShardSetName, shard);
+        return shard;
+    }
+}

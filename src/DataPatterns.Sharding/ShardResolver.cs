@@ -1,0 +1,45 @@
+namespace DataPatterns.Sharding;
+
+/// <summary>
+/// Maps a shard key to the shard that owns it. The answer depends only on the key and the shard set's configuration,
+/// so it is the same in every process and on every machine. Resolving allocates nothing.
+/// </summary>
+/// <typeparam name="TKey">The shard-key type: <see cref="int"/>, <see cref="long"/>, <see cref="Guid"/>, <see cref="string"/>,
+/// a tuple of those, or any type with an <see cref="IShardKeyHasher{TKey}"/> (hash strategies) or an ordering (range strategy).</typeparam>
+public abstract class ShardResolver<TKey>
+{
+    /// <summary>Creates a resolver over <paramref name="shards"/>.</summary>
+    protected ShardResolver(string shardSetName, IReadOnlyList<Shard> shards)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(shardSetName);
+        ArgumentNullException.ThrowIfNull(shards);
+        ShardSetName = shardSetName;
+        Shards = shards;
+    }
+
+    /// <summary>The name of the shard set this resolver serves.</summary>
+    public string ShardSetName { get; }
+
+    /// <summary>Every shard of the set, in index order.</summary>
+    public IReadOnlyList<Shard> Shards { get; }
+
+    /// <summary>Returns the shard that owns <paramref name="key"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
+    /// <exception cref="ShardNotFoundException">No shard owns the key (a key outside every range, or missing from the directory with no fallback).</exception>
+    public abstract Shard Resolve(TKey key);
+
+    /// <summary>Finds a shard by name.</summary>
+    /// <exception cref="ShardNotFoundException">The set has no shard of that name.</exception>
+    public Shard GetShard(string name)
+    {
+        foreach (var shard in Shards)
+        {
+            if (string.Equals(shard.Name, name, StringComparison.Ordinal))
+            {
+                return shard;
+            }
+        }
+
+        throw new ShardNotFoundException(ShardSetName, $"Shard set '{ShardSetName}' has no shard named '{name}'. Its shards are: {string.Join(", ", Shards.Select(s => s.Name))}.");
+    }
+}

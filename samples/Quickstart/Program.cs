@@ -1,0 +1,15 @@
+using DataPatterns.Samples.Quickstart;
+
+// Each pattern is one file of under 60 lines; pick it by name.
+var patterns = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["sharding"] = ShardingQuickstart.RunAsync,
+};
+
+if (args.Length == 0 || !patterns.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"usage: dotnet run --project samples/Quickstart -- <{string.Join("|", patterns.Keys)}>");
+    return 2;
+}
+
+return await run(args[1..]);

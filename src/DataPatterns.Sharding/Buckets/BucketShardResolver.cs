@@ -5,14 +5,18 @@ namespace DataPatterns.Sharding;
 public sealed class BucketShardResolver<TKey> : ShardResolver<TKey>
 {
     private readonly KeyHashing<TKey> _hashing;
-    private readonly Shard[] _shards;
+
+    // Bucket → owning shard, flattened so resolving is one hash and one array read.
+    private readonly Shard[] _ownerOfBucket;
+    private readonly ulong _bucketCount;
 
     /// <summary>Creates the resolver over <paramref name="buckets"/>.</summary>
     public BucketShardResolver(string shardSetName, VirtualBucketMap buckets, IShardKeyHasher<TKey>? keyHasher = null)
         : base(shardSetName, buckets?.Shards!)
     {
         Buckets = buckets!;
-        _shards = Buckets.Shards.ToArray();
+        _ownerOfBucket = Enumerable.Range(0, Buckets.BucketCount).Select(Buckets.OwnerOf).ToArray();
+        _bucketCount = (ulong)Buckets.BucketCount;
         _hashing = new KeyHashing<TKey>(keyHasher, shardSetName);
     }
 
@@ -25,7 +29,7 @@ public sealed class BucketShardResolver<TKey> : ShardResolver<TKey>
     /// <inheritdoc />
     public override Shard Resolve(TKey key)
     {
-        var shard = _shards[Buckets.OwnerIndexOf(Buckets.BucketOf(_hashing.Hash(key)))];
+        var shard = _ownerOfBucket[(int)Math.BigMul(_hashing.Hash(key), _bucketCount, out _)];
         ShardingTelemetry.RecordResolution(ShardSetName, shard);
         return shard;
     }

@@ -40,10 +40,6 @@ public sealed class VirtualBucketMap
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Shard OwnerOf(int bucket) => Shards[_owners[bucket]];
 
-    /// <summary>The shard index that owns <paramref name="bucket"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal int OwnerIndexOf(int bucket) => _owners[bucket];
-
     /// <summary>The buckets <paramref name="shard"/> owns, ascending.</summary>
     public IReadOnlyList<int> BucketsOf(Shard shard)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.IO.Hashing;
 
@@ -30,9 +31,9 @@ public static class StableKeyHash
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Hash(long key)
     {
-        Span<byte> bytes = stackalloc byte[sizeof(long)];
-        BinaryPrimitives.WriteInt64LittleEndian(bytes, key);
-        return XxHash3.HashToUInt64(bytes);
+        // The key's own 8 bytes, little-endian, hashed in place: no copy on little-endian machines.
+        var littleEndian = BitConverter.IsLittleEndian ? key : BinaryPrimitives.ReverseEndianness(key);
+        return XxHash3.HashToUInt64(MemoryMarshal.AsBytes(new ReadOnlySpan<long>(in littleEndian)));
     }
 
     /// <summary>Hashes a GUID key.</summary>

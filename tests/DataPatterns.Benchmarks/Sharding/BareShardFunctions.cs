@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace DataPatterns.Benchmarks.Sharding;
@@ -18,8 +19,8 @@ internal static class BareShardFunctions
         if (typeof(TKey) == typeof(long) || typeof(TKey) == typeof(int))
         {
             var value = typeof(TKey) == typeof(long) ? Unsafe.As<TKey, long>(ref key) : Unsafe.As<TKey, int>(ref key);
-            BinaryPrimitives.WriteInt64LittleEndian(buffer, value);
-            return XxHash3.HashToUInt64(buffer[..8]);
+            var littleEndian = BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
+            return XxHash3.HashToUInt64(MemoryMarshal.AsBytes(new ReadOnlySpan<long>(in littleEndian)));
         }
 
         if (typeof(TKey) == typeof(Guid))

@@ -45,10 +45,18 @@ internal readonly struct KeyHashing<TKey>
                 return StableKeyHash.Hash(Unsafe.As<TKey, Guid>(ref key));
             }
 
-            if (typeof(TKey) == typeof(string))
+            // Reference-type keys share one compiled body, where a typeof test would cost a lookup; a type check does not.
+            if (!typeof(TKey).IsValueType)
             {
-                var text = Unsafe.As<TKey, string>(ref key);
-                return text is null ? ThrowNullKey() : StableKeyHash.Hash(text.AsSpan());
+                if (key is string text)
+                {
+                    return StableKeyHash.Hash(text.AsSpan());
+                }
+
+                if (key is null)
+                {
+                    return ThrowNullKey();
+                }
             }
         }
 

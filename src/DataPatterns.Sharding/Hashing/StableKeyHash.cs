@@ -54,11 +54,12 @@ public static class StableKeyHash
     }
 
     /// <summary>Hashes a string key given as characters, by their UTF-8 bytes.</summary>
+    [SkipLocalsInit] // the buffer is written before it is read; zeroing it would cost more than the hash
     public static ulong Hash(ReadOnlySpan<char> key)
     {
         if (key.Length <= StackEncodeLimit)
         {
-            Span<byte> buffer = stackalloc byte[StackEncodeLimit * 3];
+            Span<byte> buffer = stackalloc byte[key.Length * 3];
             var written = Encoding.UTF8.GetBytes(key, buffer);
             return XxHash3.HashToUInt64(buffer[..written]);
         }

@@ -13,9 +13,9 @@ namespace DataPatterns.Benchmarks.Sharding;
 internal static class BareShardFunctions
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [SkipLocalsInit]
     public static ulong Hash<TKey>(TKey key)
     {
-        Span<byte> buffer = stackalloc byte[16];
         if (typeof(TKey) == typeof(long) || typeof(TKey) == typeof(int))
         {
             var value = typeof(TKey) == typeof(long) ? Unsafe.As<TKey, long>(ref key) : Unsafe.As<TKey, int>(ref key);
@@ -25,6 +25,7 @@ internal static class BareShardFunctions
 
         if (typeof(TKey) == typeof(Guid))
         {
+            Span<byte> buffer = stackalloc byte[16];
             Unsafe.As<TKey, Guid>(ref key).TryWriteBytes(buffer, bigEndian: true, out _);
             return XxHash3.HashToUInt64(buffer);
         }

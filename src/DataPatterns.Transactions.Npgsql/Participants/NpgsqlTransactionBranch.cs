@@ -1,0 +1,123 @@
+using Npgsql;
+
+namespace DataPatterns.Transactions.Npgsql;
+
+/// <summary>
+/// One PostgreSQL connection with an open transaction, enlisted in a <see cref="DistributedTransaction"/>. Run the work on
+/// <see cref="Connection"/> (and <see cref="Transaction"/>); the coordinator prepares it with <c>PREPARE TRANSACTION</c>,
+/// completes it with <c>COMMIT PREPARED</c> or <c>ROLLBACK PREPARED</c>, and disposes it when its branch is finished.
+/// </summary>
+public sealed class NpgsqlTransactionBranch : ITransactionParticipant, IAsyncDisposable
+{
+    private readonly NpgsqlTransactionResource _resource;
+    private NpgsqlTransaction? _transaction;
+    private bool _prepareStarted;
+    private int _disposed;
+
+    internal NpgsqlTransactionBranch(NpgsqlTransactionResource resource, NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        _resource = resource;
+        Connection = connection;
+        _transaction = transaction;
+    }
+
+    /// <summary>The connection to run the unit of work on.</summary>
+    public NpgsqlConnection Connection { get; }
+
+    /// <summary>The local transaction, for APIs that want one passed explicitly (null once prepared).</summary>
+    public NpgsqlTransaction? Transaction => _transaction;
+
+    /// <inheritdoc />
+    public string ResourceName => _resource.Name;
+
+    /// <inheritdoc />
+    public async ValueTask<PrepareVote> PrepareAsync(string globalId, CancellationToken cancellationToken)
+    {
+        var quoted = PostgresGlobalIds.Quote(globalId);
+        _prepareStarted = true;
+        if (!_resource.DetectReadOnly)
+        {
+            await using var prepare = new NpgsqlCommand($"PREPARE TRANSACTION {quoted}", Connection);
+            await prepare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            _transaction = null;
+            return PrepareVote.Prepared;
+        }
+
+        // One round trip: did the transaction write anything (an xid is assigned on the first write), then prepare it.
+        bool readOnly;
+        await using (var batch = new NpgsqlBatch(Connection))
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_current_xact_id_if_assigned() IS NULL"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"PREPARE TRANSACTION {quoted}"));
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            readOnly = reader.GetBoolean(0);
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // Consume the PREPARE's result so its error, if any, surfaces here.
+            }
+        }
+
+        _transaction = null;
+        if (readOnly)
+        {
+            // Nothing to commit: release the prepared (empty) transaction now; phase 2 skips this branch.
+            await PostgresGlobalIds.CompleteAsync(Connection, "ROLLBACK", globalId, cancellationToken).ConfigureAwait(false);
+            return PrepareVote.ReadOnly;
+        }
+
+        return PrepareVote.Prepared;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask CommitOnePhaseAsync(CancellationToken cancellationToken)
+    {
+        var transaction = _transaction ?? throw new TransactionStateException($"The branch on '{ResourceName}' is not active; it cannot commit in one phase.");
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<BranchCompletion> CommitPreparedAsync(string globalId, CancellationToken cancellationToken)
+    {
+        if (Connection.FullState == System.Data.ConnectionState.Open)
+        {
+            return await PostgresGlobalIds.CompleteAsync(Connection, "COMMIT", globalId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await _resource.CommitPreparedAsync(globalId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RollbackAsync(string globalId, CancellationToken cancellationToken)
+    {
+        if (!_prepareStarted)
+        {
+            if (_transaction is { } transaction && Connection.FullState == System.Data.ConnectionState.Open)
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        // The branch may be prepared (or its PREPARE may still be running on the connection): roll back by global id
+        // on a connection of our own; a branch prepared after this is rolled back by recovery (presumed abort).
+        await _resource.RollbackPreparedAsync(globalId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns the connection to the pool (called by the distributed transaction when the branch is finished).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_transaction is { } transaction)
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Connection.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,172 @@
+namespace DataPatterns.Transactions;
+
+/// <summary>
+/// One distributed transaction: enlist a participant per database, do the work on their connections, then
+/// <see cref="CommitAsync"/>. Disposing a transaction that was not committed rolls it back. The transaction owns its
+/// participants and disposes those that are <see cref="IAsyncDisposable"/> once their branch is finished.
+/// </summary>
+public sealed class DistributedTransaction : IAsyncDisposable
+{
+    private readonly List<EnlistedBranch> _branches = [];
+    private readonly Lock _gate = new();
+    private DistributedTransactionStatus _status = DistributedTransactionStatus.Active;
+
+    internal DistributedTransaction(TwoPhaseCommitCoordinator coordinator, Guid id, long startedTimestamp, TimeSpan timeout)
+    {
+        Coordinator = coordinator;
+        Id = id;
+        StartedTimestamp = startedTimestamp;
+        Timeout = timeout;
+    }
+
+    /// <summary>The transaction id (the <c>txid</c> part of every branch's global id).</summary>
+    public Guid Id { get; }
+
+    /// <summary>The coordinator that runs this transaction.</summary>
+    public TwoPhaseCommitCoordinator Coordinator { get; }
+
+    /// <summary>How long phase 1 may take, counted from <see cref="TwoPhaseCommitCoordinator.Begin"/>.</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <summary>Where the transaction is in the protocol.</summary>
+    public DistributedTransactionStatus Status
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _status;
+            }
+        }
+    }
+
+    /// <summary>The global ids of the branches enlisted so far.</summary>
+    public IReadOnlyList<string> GlobalIds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _branches.Select(b => b.GlobalId).ToArray();
+            }
+        }
+    }
+
+    /// <summary>Global ids of committed branches whose phase 2 is still being retried in the background.</summary>
+    public IReadOnlyList<string> PendingGlobalIds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _branches.Where(b => b.PhaseTwoPending).Select(b => b.GlobalId).ToArray();
+            }
+        }
+    }
+
+    internal long StartedTimestamp { get; }
+
+    /// <summary>
+    /// Adds a participant and returns the global id its branch will be prepared under.
+    /// </summary>
+    /// <exception cref="TransactionStateException">Commit or rollback has already started.</exception>
+    public string Enlist(ITransactionParticipant participant)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        lock (_gate)
+        {
+            if (_status != DistributedTransactionStatus.Active)
+            {
+                throw new TransactionStateException($"Cannot enlist '{participant.ResourceName}' in transaction {Id:N}: it is {_status}. Enlist every participant before calling CommitAsync, or begin a new transaction.");
+            }
+
+            if (_branches.Any(b => ReferenceEquals(b.Participant, participant)))
+            {
+                throw new TransactionStateException($"The participant for '{participant.ResourceName}' is already enlisted in transaction {Id:N}; enlist each branch once.");
+            }
+
+            if (_branches.Count >= GlobalTransactionId.MaxBranches)
+            {
+                throw new TransactionStateException($"Transaction {Id:N} already has {GlobalTransactionId.MaxBranches} participants, the most one transaction may have.");
+            }
+
+            var globalId = GlobalTransactionId.Format(Coordinator.GlobalIdPrefix, Id, _branches.Count);
+            _branches.Add(new EnlistedBranch(participant, globalId));
+            return globalId;
+        }
+    }
+
+    /// <summary>
+    /// Commits on every participant or on none: parallel prepare, a durable decision, then phase 2. Returns once the
+    /// decision is durable and every reachable participant committed; unreachable ones are committed in the background
+    /// (see <see cref="PendingGlobalIds"/>). Cancellation and the timeout apply to phase 1 only.
+    /// </summary>
+    /// <exception cref="TwoPhaseCommitAbortedException">A participant voted no, failed or timed out; everything rolled back.</exception>
+    /// <exception cref="TransactionHeuristicException">The decision was commit but a participant had rolled back.</exception>
+    /// <exception cref="TransactionStateException">Commit or rollback already started.</exception>
+    public ValueTask CommitAsync(CancellationToken cancellationToken = default) => Coordinator.CommitAsync(this, cancellationToken);
+
+    /// <summary>Rolls back every participant. Branches that cannot be reached are rolled back by recovery (presumed abort).</summary>
+    /// <exception cref="TransactionStateException">Commit already started.</exception>
+    public ValueTask RollbackAsync(CancellationToken cancellationToken = default) => Coordinator.RollbackAsync(this, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Status == DistributedTransactionStatus.Active)
+        {
+            await Coordinator.RollbackAsync(this, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    internal List<EnlistedBranch> StartCompletion(DistributedTransactionStatus next, string operation)
+    {
+        lock (_gate)
+        {
+            if (_status != DistributedTransactionStatus.Active)
+            {
+                throw new TransactionStateException($"Cannot {operation} transaction {Id:N}: it is already {_status}. A transaction completes once; begin a new one.");
+            }
+
+            _status = next;
+            return [.. _branches];
+        }
+    }
+
+    internal void SetStatus(DistributedTransactionStatus status)
+    {
+        lock (_gate)
+        {
+            _status = status;
+        }
+    }
+}
+
+/// <summary>A participant with its global id and its progress through the protocol.</summary>
+internal sealed class EnlistedBranch(ITransactionParticipant participant, string globalId)
+{
+    private int _released;
+
+    public ITransactionParticipant Participant { get; } = participant;
+
+    public string GlobalId { get; } = globalId;
+
+    public string ResourceName => Participant.ResourceName;
+
+    public bool PrepareStarted { get; set; }
+
+    public PrepareVote? Vote { get; set; }
+
+    public Exception? Failure { get; set; }
+
+    public bool PhaseTwoPending { get; set; }
+
+    /// <summary>Disposes the participant once, when its branch is finished.</summary>
+    public async ValueTask ReleaseAsync()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0 && Participant is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace DataPatterns.Transactions;
+
+/// <summary>What the two-phase-commit coordinator needs to know; validated at start-up.</summary>
+public sealed class TwoPhaseCommitOptions
+{
+    /// <summary>The application's global-id prefix (1 to 64 of <c>A-Z a-z 0-9 _ - .</c>). Default <c>dp</c>.</summary>
+    public string Prefix { get; set; } = "dp";
+
+    /// <summary>
+    /// This coordinator instance's id (1 to 64 of <c>A-Z a-z 0-9 _ - .</c>), stable across restarts and unique among the
+    /// instances that share the databases: recovery only touches branches of its own prefix and node. Default <c>node1</c>.
+    /// </summary>
+    public string NodeId { get; set; } = "node1";
+
+    /// <summary>How long phase 1 (prepare) may take from <c>Begin</c> before the transaction rolls back. Default 30 s.</summary>
+    public TimeSpan TransactionTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the recovery service scans for in-doubt branches after its start-up pass. Default 30 s.</summary>
+    public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A prepared branch with no decision record is rolled back only once it is older than this (it may belong to a
+    /// transaction still preparing elsewhere in this node). Default 1 minute; 0 in tests.
+    /// </summary>
+    public TimeSpan RecoveryGracePeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>First delay before a failed phase-2 command is retried in the background; doubles up to <see cref="PhaseTwoMaxRetryDelay"/>. Default 500 ms.</summary>
+    public TimeSpan PhaseTwoRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Longest delay between background phase-2 retries. Default 30 s.</summary>
+    public TimeSpan PhaseTwoMaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The file of the embedded decision log (used unless another <see cref="IDecisionLog"/> is registered). Default <c>twophasecommit.log</c> in the current folder.</summary>
+    public string DecisionLogPath { get; set; } = "twophasecommit.log";
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace DataPatterns.Transactions;
+
+/// <summary>The package's log messages (source-generated).</summary>
+internal static partial class TransactionsLog
+{
+    [LoggerMessage(1, LogLevel.Warning, "Transaction {TransactionId} rolled back: {Reason}")]
+    public static partial void Aborted(ILogger logger, Guid transactionId, string reason, Exception? exception);
+
+    [LoggerMessage(2, LogLevel.Warning, "Phase 2 of transaction {TransactionId} failed on '{Resource}' ({GlobalId}); the commit is durable and will be retried in the background")]
+    public static partial void PhaseTwoDeferred(ILogger logger, Guid transactionId, string resource, string globalId, Exception? exception);
+
+    [LoggerMessage(3, LogLevel.Critical, "Heuristic outcome: transaction {TransactionId} was decided COMMIT but branch {GlobalId} on '{Resource}' had already been rolled back")]
+    public static partial void Heuristic(ILogger logger, Guid transactionId, string globalId, string resource);
+
+    [LoggerMessage(4, LogLevel.Information, "Recovery {Action} branch {GlobalId} on '{Resource}'")]
+    public static partial void Recovered(ILogger logger, string action, string globalId, string resource);
+
+    [LoggerMessage(5, LogLevel.Warning, "Recovery could not reach resource '{Resource}'; its branches stay in doubt until the next pass")]
+    public static partial void ResourceUnreachable(ILogger logger, string resource, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Warning, "Rolling back branch {GlobalId} on '{Resource}' failed; recovery will roll it back (presumed abort)")]
+    public static partial void RollbackFailed(ILogger logger, string globalId, string resource, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Information, "Phase 2 of transaction {TransactionId} completed in the background")]
+    public static partial void PhaseTwoCompleted(ILogger logger, Guid transactionId);
+
+    [LoggerMessage(8, LogLevel.Error, "The recovery pass failed; it runs again in {Interval}")]
+    public static partial void RecoveryPassFailed(ILogger logger, TimeSpan interval, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Information, "Recovery pass: {Committed} committed, {RolledBack} rolled back, {Waiting} left waiting, {Forgotten} decisions forgotten")]
+    public static partial void RecoveryPass(ILogger logger, int committed, int rolledBack, int waiting, int forgotten);
+
+    [LoggerMessage(10, LogLevel.Warning, "The decision log ignored a torn or corrupt record at byte {Offset} of {Path} (a crash during an append); {Records} earlier records kept")]
+    public static partial void TornRecord(ILogger logger, long offset, string path, int records);
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DataPatterns.Transactions;
+
+/// <summary>
+/// Runs the resources' start-up checks and a recovery pass when the host starts (start-up fails if a resource cannot
+/// take part in 2PC), then a recovery pass every <see cref="TwoPhaseCommitOptions.RecoveryInterval"/>.
+/// </summary>
+internal sealed class TransactionRecoveryService : IHostedService, IAsyncDisposable
+{
+    private readonly TwoPhaseCommitCoordinator _coordinator;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TransactionRecoveryService> _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loop;
+
+    public TransactionRecoveryService(TwoPhaseCommitCoordinator coordinator, TimeProvider time, ILogger<TransactionRecoveryService> logger)
+    {
+        _coordinator = coordinator;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _coordinator.ValidateResourcesAsync(cancellationToken).ConfigureAwait(false);
+        await _coordinator.RecoverAsync(cancellationToken).ConfigureAwait(false);
+        _loop = RunAsync(_stopping.Token);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _stopping.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var interval = _coordinator.Options.RecoveryInterval;
+        using var timer = new PeriodicTimer(interval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await _coordinator.RecoverAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    TransactionsLog.RecoveryPassFailed(_logger, interval, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Host shutting down.
+        }
+    }
+}

@@ -1,0 +1,61 @@
+// Usage: <mode: coordinator|scope> <pause step: FirstPrepared|AllPrepared|DecisionLogged|FirstCommitted|None>
+//        <payments connection string> <orders connection string> <prefix> <node> <decision log path> <order id>
+// Moves 10 from account 1 in payments to a new order row in orders. Prints "STEP <name>" at each protocol step and,
+// at the pause step, waits forever so the test can kill -9 it there. Prints "DONE" when the transfer committed.
+using System.Transactions;
+using DataPatterns.Transactions;
+using DataPatterns.Transactions.Npgsql;
+using Npgsql;
+
+var mode = args[0];
+var pause = args[1];
+await using var payments = NpgsqlTransactionResource.Create("payments", args[2]);
+await using var orders = NpgsqlTransactionResource.Create("orders", args[3]);
+var options = new TwoPhaseCommitOptions { Prefix = args[4], NodeId = args[5], TransactionTimeout = TimeSpan.FromSeconds(30) };
+await using var log = new FileDecisionLog(args[6]);
+await using var coordinator = new TwoPhaseCommitCoordinator(options, log, [payments, orders]);
+var orderId = args[7];
+coordinator.StepObserver = async (step, _) =>
+{
+    Console.WriteLine($"STEP {step}");
+    Console.Out.Flush();
+    if (string.Equals(step.ToString(), pause, StringComparison.Ordinal))
+    {
+        await Task.Delay(Timeout.Infinite);
+    }
+};
+
+if (mode == "scope")
+{
+    using (var scope = new TransactionScope(TransactionScopeAsyncFlowOption.Enabled))
+    {
+        var transaction = coordinator.JoinAmbientTransaction();
+        await TransferAsync(transaction);
+        scope.Complete();
+    }
+}
+else
+{
+    await using var transaction = coordinator.Begin();
+    await TransferAsync(transaction);
+    await transaction.CommitAsync();
+}
+
+Console.WriteLine("DONE");
+return 0;
+
+async Task TransferAsync(DistributedTransaction transaction)
+{
+    var debit = await transaction.EnlistNpgsqlAsync("payments");
+    await using (var command = new NpgsqlCommand("UPDATE accounts SET balance = balance - 10 WHERE id = 1", debit.Connection))
+    {
+        await command.ExecuteNonQueryAsync();
+    }
+
+    var credit = await transaction.EnlistNpgsqlAsync("orders");
+    await using (var command = new NpgsqlCommand("INSERT INTO orders (id, amount) VALUES ($1, 10)", credit.Connection))
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = orderId });
+        await command.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Options;
+
+namespace DataPatterns.Cqrs.Npgsql;
+
+/// <summary>Where the outbox, the read models and their bookkeeping live in PostgreSQL.</summary>
+public sealed class NpgsqlCqrsOptions
+{
+    /// <summary>The database of the write model and its outbox (the event source). Required.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// The database of the read models, checkpoints, leases and dead letters. Default: <see cref="ConnectionString"/>.
+    /// Checkpoints live beside the read models so both commit in one transaction.
+    /// </summary>
+    public string? ReadModelConnectionString { get; set; }
+
+    /// <summary>The schema of the outbox and bookkeeping tables. Default "cqrs".</summary>
+    public string Schema { get; set; } = "cqrs";
+
+    /// <summary>The LISTEN/NOTIFY channel writers notify on commit. Default "datapatterns_cqrs".</summary>
+    public string NotificationChannel { get; set; } = "datapatterns_cqrs";
+
+    /// <summary>Keep a rebuilt projection's previous generation (schema <c>name_gN</c>) after the switch instead of dropping it. Default false.</summary>
+    public bool KeepRetiredGenerations { get; set; }
+}
+
+/// <summary>Checks <see cref="NpgsqlCqrsOptions"/> at start-up.</summary>
+internal sealed class NpgsqlCqrsOptionsValidator : IValidateOptions<NpgsqlCqrsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, NpgsqlCqrsOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            failures.Add("NpgsqlCqrsOptions.ConnectionString is not set; set it to the write model's database in UseNpgsql(o => o.ConnectionString = ...).");
+        }
+
+        if (!SqlNames.IsIdentifier(options.Schema))
+        {
+            failures.Add($"NpgsqlCqrsOptions.Schema '{options.Schema}' is not a plain identifier; use lower-case letters, digits and underscores, starting with a letter.");
+        }
+
+        if (!SqlNames.IsIdentifier(options.NotificationChannel))
+        {
+            failures.Add($"NpgsqlCqrsOptions.NotificationChannel '{options.NotificationChannel}' is not a plain identifier; use lower-case letters, digits and underscores, starting with a letter.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

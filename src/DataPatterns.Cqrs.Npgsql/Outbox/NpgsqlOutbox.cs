@@ -1,0 +1,91 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace DataPatterns.Cqrs.Npgsql;
+
+/// <summary>
+/// The transactional outbox: a command handler appends its events with the caller's connection and transaction, so the
+/// events commit or roll back together with the write-model change. Each row records its transaction id
+/// (<c>pg_current_xact_id()</c>), which the event source uses to never hand out an event while an earlier one may
+/// still commit. Writers notify the runner on commit through LISTEN/NOTIFY.
+/// </summary>
+public sealed class NpgsqlOutbox
+{
+    private readonly CqrsSchema _schema;
+    private readonly string _insertOne;
+    private readonly string _insertMany;
+    private readonly string _notify;
+
+    /// <summary>Creates the outbox.</summary>
+    /// <param name="dataSource">The write model's database (used only to create the outbox table on first use).</param>
+    /// <param name="options">Schema and channel names.</param>
+    public NpgsqlOutbox(NpgsqlDataSource dataSource, NpgsqlCqrsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(options);
+        var s = SqlNames.Quote(options.Schema);
+        _schema = new CqrsSchema(dataSource, options.Schema, readModelTables: false);
+        _insertOne = $"INSERT INTO {s}.events (stream_id, event_type, payload) VALUES ($1, $2, $3)";
+        _insertMany = $"INSERT INTO {s}.events (stream_id, event_type, payload) SELECT e.s, e.t, e.p FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e(s, t, p, n) ORDER BY e.n";
+        _notify = $"NOTIFY {SqlNames.Quote(options.NotificationChannel)}";
+    }
+
+    /// <summary>Creates the outbox table if it does not exist (also done on first append).</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the table exists.</returns>
+    public ValueTask EnsureCreatedAsync(CancellationToken cancellationToken = default) => _schema.EnsureAsync(cancellationToken);
+
+    /// <summary>Appends one event in <paramref name="transaction"/>.</summary>
+    /// <param name="transaction">The caller's open transaction (its connection is used).</param>
+    /// <param name="outboxEvent">The event.</param>
+    /// <param name="cancellationToken">Cancels the append.</param>
+    /// <returns>A task that completes when the row is written (visible to readers once the transaction commits).</returns>
+    public async ValueTask AppendAsync(NpgsqlTransaction transaction, OutboxEvent outboxEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var connection = transaction.Connection ?? throw new InvalidOperationException("The transaction has completed; append events before committing it.");
+        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var insert = new NpgsqlBatchCommand(_insertOne);
+        insert.Parameters.Add(new NpgsqlParameter { Value = outboxEvent.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
+        insert.Parameters.Add(new NpgsqlParameter { Value = outboxEvent.EventType, NpgsqlDbType = NpgsqlDbType.Text });
+        insert.Parameters.Add(new NpgsqlParameter { Value = outboxEvent.Payload, NpgsqlDbType = NpgsqlDbType.Text });
+        batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(_notify));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends several events, in order, in <paramref name="transaction"/> (one round trip).</summary>
+    /// <param name="transaction">The caller's open transaction.</param>
+    /// <param name="events">The events.</param>
+    /// <param name="cancellationToken">Cancels the append.</param>
+    /// <returns>A task that completes when the rows are written.</returns>
+    public async ValueTask AppendAsync(NpgsqlTransaction transaction, IReadOnlyList<OutboxEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        var connection = transaction.Connection ?? throw new InvalidOperationException("The transaction has completed; append events before committing it.");
+        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var streams = new string[events.Count];
+        var types = new string[events.Count];
+        var payloads = new string[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            (streams[i], types[i], payloads[i]) = (events[i].StreamId, events[i].EventType, events[i].Payload);
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var insert = new NpgsqlBatchCommand(_insertMany);
+        insert.Parameters.Add(new NpgsqlParameter { Value = streams });
+        insert.Parameters.Add(new NpgsqlParameter { Value = types });
+        insert.Parameters.Add(new NpgsqlParameter { Value = payloads });
+        batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(_notify));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,346 @@
+using System.Globalization;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace DataPatterns.Cqrs.Npgsql;
+
+/// <summary>
+/// The PostgreSQL read-model store: each generation of a projection is a schema (<c>name_gN</c>) and readers query
+/// views in the schema <c>name</c> that point at the live generation. A batch's read-model changes, its checkpoint and
+/// the fencing check (the lease token, read <c>FOR SHARE</c>) commit in one transaction, so a batch takes effect exactly
+/// once and a deposed leader cannot write. Also the projections' leases and dead-letter store.
+/// </summary>
+public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases, IDeadLetterStore
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlCqrsOptions _options;
+    private readonly CqrsSchema _schema;
+    private readonly string _s;
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="dataSource">The read models' database.</param>
+    /// <param name="options">Schema names and the retired-generation policy.</param>
+    public NpgsqlProjectionStore(NpgsqlDataSource dataSource, NpgsqlCqrsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(options);
+        _dataSource = dataSource;
+        _options = options;
+        _schema = new CqrsSchema(dataSource, options.Schema, readModelTables: true);
+        _s = SqlNames.Quote(options.Schema);
+    }
+
+    /// <inheritdoc />
+    public bool CanRun(IProjection projection, out string reason)
+    {
+        ArgumentNullException.ThrowIfNull(projection);
+        if (projection is IProjection<NpgsqlProjectionContext>)
+        {
+            reason = string.Empty;
+            return true;
+        }
+
+        reason = "the PostgreSQL store runs projections that implement IProjection<NpgsqlProjectionContext>; implement that interface.";
+        return false;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ProjectionGenerations> OpenAsync(IProjection projection, long fencingToken, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(projection);
+        var typed = AsTyped(projection);
+        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await CheckTokenAsync(connection, transaction, projection.Name, fencingToken, cancellationToken).ConfigureAwait(false);
+
+        int live;
+        int? building;
+        await using (var select = Command(connection, transaction, $"SELECT live_generation, building_generation FROM {_s}.projections WHERE name = $1 FOR UPDATE", projection.Name))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                live = reader.GetInt32(0);
+                building = reader.IsDBNull(1) ? null : reader.GetInt32(1);
+            }
+            else
+            {
+                live = 0;
+                building = null;
+            }
+        }
+
+        if (live == 0)
+        {
+            live = 1;
+            await ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.projections (name, live_generation, building_generation, next_generation) VALUES ($1, 1, NULL, 2)", cancellationToken, projection.Name).ConfigureAwait(false);
+            await CreateGenerationAsync(connection, transaction, typed, 1, cancellationToken).ConfigureAwait(false);
+            await PointViewsAtAsync(connection, transaction, projection.Name, 1, cancellationToken).ConfigureAwait(false);
+        }
+
+        var liveCheckpoint = await ReadCheckpointAsync(connection, transaction, projection.Name, live, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Projection '{projection.Name}': the checkpoint of live generation {live} is missing from {_options.Schema}.checkpoints; restore it or delete the projection's row in {_options.Schema}.projections to start over.");
+        GenerationState? buildingState = null;
+        if (building is { } b)
+        {
+            var checkpoint = await ReadCheckpointAsync(connection, transaction, projection.Name, b, cancellationToken).ConfigureAwait(false);
+            if (checkpoint is null)
+            {
+                await CreateGenerationAsync(connection, transaction, typed, b, cancellationToken).ConfigureAwait(false);
+                checkpoint = EventPosition.Start;
+            }
+
+            buildingState = new GenerationState(b, checkpoint.Value);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new ProjectionGenerations(new GenerationState(live, liveCheckpoint), buildingState);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask CommitBatchAsync(ProjectionBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var name = batch.Projection.Name;
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var context = new NpgsqlProjectionContext(connection, transaction, name, batch.Generation);
+
+        // First in the round trip: move the checkpoint only if it is where we think and our lease token is current.
+        // FOR SHARE on the lease row makes a new leader's take-over wait until this transaction ends.
+        var guard = new NpgsqlBatchCommand($"""
+            UPDATE {_s}.checkpoints SET transaction_id = $1, sequence = $2, updated_at = now()
+            WHERE name = $3 AND generation = $4 AND transaction_id = $5 AND sequence = $6
+              AND (SELECT token FROM {_s}.leases WHERE name = $3 FOR SHARE) = $7
+            """);
+        AddParameters(guard, batch.To.Transaction, batch.To.Sequence, name, batch.Generation, batch.From.Transaction, batch.From.Sequence, batch.FencingToken);
+        context.QueueGuard(guard, string.Create(CultureInfo.InvariantCulture, $"Projection '{name}' generation {batch.Generation}: the lease token {batch.FencingToken} is no longer current or the checkpoint is no longer {batch.From}; another instance has taken over, nothing was written."));
+
+        if (batch.Events.Count > 0)
+        {
+            await AsTyped(batch.Projection).ApplyAsync(batch.Events, context, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var letter in batch.DeadLetters)
+        {
+            context.Execute(
+                $"""
+                INSERT INTO {_s}.dead_letters AS d (name, generation, transaction_id, sequence, event_type, stream_id, payload, created_at, error, attempts, parked_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                ON CONFLICT (name, generation, transaction_id, sequence) DO UPDATE SET error = EXCLUDED.error, attempts = d.attempts + EXCLUDED.attempts, parked_at = EXCLUDED.parked_at
+                """,
+                letter.ProjectionName,
+                letter.Generation,
+                letter.Event.Position.Transaction,
+                letter.Event.Position.Sequence,
+                letter.Event.EventType,
+                letter.Event.StreamId,
+                letter.Event.Payload,
+                letter.Event.CreatedAt,
+                letter.Error,
+                letter.Attempts,
+                letter.ParkedAt);
+        }
+
+        await context.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask SwitchToAsync(IProjection projection, int generation, long fencingToken, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(projection);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await CheckTokenAsync(connection, transaction, projection.Name, fencingToken, cancellationToken).ConfigureAwait(false);
+        int old;
+        await using (var select = Command(connection, transaction, $"SELECT live_generation, building_generation FROM {_s}.projections WHERE name = $1 FOR UPDATE", projection.Name))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.IsDBNull(1) || reader.GetInt32(1) != generation)
+            {
+                throw new LeadershipLostException($"Projection '{projection.Name}': generation {generation} is no longer the one being rebuilt; another instance switched it.");
+            }
+
+            old = reader.GetInt32(0);
+        }
+
+        await ExecuteAsync(connection, transaction, $"UPDATE {_s}.projections SET live_generation = $2, building_generation = NULL WHERE name = $1", cancellationToken, projection.Name, generation).ConfigureAwait(false);
+        await PointViewsAtAsync(connection, transaction, projection.Name, generation, cancellationToken).ConfigureAwait(false);
+        if (!_options.KeepRetiredGenerations)
+        {
+            await ExecuteAsync(connection, transaction, $"DROP SCHEMA IF EXISTS {SqlNames.Quote(SqlNames.GenerationSchema(projection.Name, old))} CASCADE", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, $"DELETE FROM {_s}.checkpoints WHERE name = $1 AND generation = $2", cancellationToken, projection.Name, old).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> RequestRebuildAsync(string projectionName, CancellationToken cancellationToken)
+    {
+        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand($"""
+            UPDATE {_s}.projections
+            SET building_generation = COALESCE(building_generation, next_generation),
+                next_generation = CASE WHEN building_generation IS NULL THEN next_generation + 1 ELSE next_generation END
+            WHERE name = $1
+            RETURNING building_generation
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = projectionName });
+        var result = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return result is int generation
+            ? generation
+            : throw new InvalidOperationException($"Projection '{projectionName}' has not run yet, so there is nothing to rebuild; start the host (the runner builds generation 1 on first start).");
+    }
+
+    /// <inheritdoc />
+    public bool IsTransient(Exception exception) => IsTransientFailure(exception);
+
+    /// <inheritdoc />
+    public async ValueTask<long?> TryAcquireAsync(string projectionName, string holder, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand($"""
+            INSERT INTO {_s}.leases AS l (name, holder, token, expires_at)
+            VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond')
+            ON CONFLICT (name) DO UPDATE SET
+                token = CASE WHEN l.holder = EXCLUDED.holder THEN l.token ELSE l.token + 1 END,
+                holder = EXCLUDED.holder,
+                expires_at = EXCLUDED.expires_at
+            WHERE l.holder = EXCLUDED.holder OR l.expires_at < clock_timestamp()
+            RETURNING token
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = projectionName });
+        command.Parameters.Add(new NpgsqlParameter { Value = holder });
+        command.Parameters.Add(new NpgsqlParameter { Value = duration.TotalMilliseconds });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long token ? token : null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ReleaseAsync(string projectionName, string holder, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand($"UPDATE {_s}.leases SET expires_at = '-infinity' WHERE name = $1 AND holder = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = projectionName });
+        command.Parameters.Add(new NpgsqlParameter { Value = holder });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<DeadLetter>> GetAsync(string projectionName, CancellationToken cancellationToken)
+    {
+        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand($"""
+            SELECT name, generation, transaction_id, sequence, event_type, stream_id, payload, created_at, error, attempts, parked_at
+            FROM {_s}.dead_letters WHERE name = $1 ORDER BY parked_at, transaction_id, sequence
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = projectionName });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var letters = new List<DeadLetter>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var e = new EventEnvelope(new EventPosition(reader.GetInt64(2), reader.GetInt64(3)), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7));
+            letters.Add(new DeadLetter(reader.GetString(0), reader.GetInt32(1), e, reader.GetString(8), reader.GetInt32(9), reader.GetFieldValue<DateTimeOffset>(10)));
+        }
+
+        return letters;
+    }
+
+    /// <summary>True for failures of the connection or the server's availability, not of the SQL sent.</summary>
+    internal static bool IsTransientFailure(Exception exception) => exception switch
+    {
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal)
+            || pg.SqlState is "53300" or "40001" or "40P01" or "55P03",
+        NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is IOException or SocketException or TimeoutException,
+        TimeoutException or SocketException or IOException => true,
+        _ => false,
+    };
+
+    private static IProjection<NpgsqlProjectionContext> AsTyped(IProjection projection) =>
+        projection as IProjection<NpgsqlProjectionContext>
+        ?? throw new ProjectionConfigurationException($"Projection '{projection.Name}' ({projection.GetType().Name}) does not implement IProjection<NpgsqlProjectionContext>; the PostgreSQL store cannot run it.");
+
+    private async Task CreateGenerationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection<NpgsqlProjectionContext> projection, int generation, CancellationToken cancellationToken)
+    {
+        var schema = SqlNames.Quote(SqlNames.GenerationSchema(projection.Name, generation));
+        await ExecuteAsync(connection, transaction, $"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}", cancellationToken).ConfigureAwait(false);
+        var context = new NpgsqlProjectionContext(connection, transaction, projection.Name, generation);
+        await projection.InitializeAsync(context, cancellationToken).ConfigureAwait(false);
+        await context.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.checkpoints (name, generation, transaction_id, sequence) VALUES ($1, $2, 0, 0)", cancellationToken, projection.Name, generation).ConfigureAwait(false);
+    }
+
+    /// <summary>Recreates the views in schema <c>name</c> over every table of the given generation (one transaction: readers see old or new).</summary>
+    private static async Task PointViewsAtAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string projection, int generation, CancellationToken cancellationToken)
+    {
+        var viewSchema = SqlNames.Quote(projection);
+        var generationSchema = SqlNames.GenerationSchema(projection, generation);
+        await ExecuteAsync(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {viewSchema}", cancellationToken).ConfigureAwait(false);
+        var oldViews = await NamesAsync(connection, transaction, "SELECT table_name FROM information_schema.views WHERE table_schema = $1", projection, cancellationToken).ConfigureAwait(false);
+        foreach (var view in oldViews)
+        {
+            await ExecuteAsync(connection, transaction, $"DROP VIEW IF EXISTS {viewSchema}.{SqlNames.Quote(view)}", cancellationToken).ConfigureAwait(false);
+        }
+
+        var tables = await NamesAsync(connection, transaction, "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'", generationSchema, cancellationToken).ConfigureAwait(false);
+        foreach (var table in tables)
+        {
+            await ExecuteAsync(connection, transaction, $"CREATE VIEW {viewSchema}.{SqlNames.Quote(table)} AS SELECT * FROM {SqlNames.Quote(generationSchema)}.{SqlNames.Quote(table)}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<List<string>> NamesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string schema, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await using var command = Command(connection, transaction, sql, schema);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    private async Task CheckTokenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, long token, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, $"SELECT token FROM {_s}.leases WHERE name = $1 FOR SHARE", name);
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not long current || current != token)
+        {
+            throw new LeadershipLostException(string.Create(CultureInfo.InvariantCulture, $"Projection '{name}': the lease token {token} is no longer current; another instance has taken over."));
+        }
+    }
+
+    private async Task<EventPosition?> ReadCheckpointAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, int generation, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, $"SELECT transaction_id, sequence FROM {_s}.checkpoints WHERE name = $1 AND generation = $2", name, generation);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new EventPosition(reader.GetInt64(0), reader.GetInt64(1)) : null;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params object[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, params object[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return command;
+    }
+
+    private static void AddParameters(NpgsqlBatchCommand command, params object[] values)
+    {
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using Npgsql;
+
+namespace DataPatterns.Cqrs.Npgsql;
+
+/// <summary>Creates the outbox and bookkeeping tables once per database (idempotent, safe under concurrent start-ups).</summary>
+internal sealed class CqrsSchema(NpgsqlDataSource dataSource, string schema, bool readModelTables)
+{
+    private readonly Lock _lock = new();
+    private Task? _creation;
+
+    public ValueTask EnsureAsync(CancellationToken cancellationToken)
+    {
+        var creation = _creation;
+        if (creation is { IsCompletedSuccessfully: true })
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        lock (_lock)
+        {
+            if (_creation is null || _creation.IsFaulted || _creation.IsCanceled)
+            {
+                _creation = CreateAsync();
+            }
+
+            creation = _creation;
+        }
+
+        return new ValueTask(creation.WaitAsync(cancellationToken));
+    }
+
+    private async Task CreateAsync()
+    {
+        await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var command = new NpgsqlCommand(Sql(schema, readModelTables), connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync().ConfigureAwait(false);
+    }
+
+    public static string Sql(string schema, bool readModelTables)
+    {
+        var s = SqlNames.Quote(schema);
+        var events = $"""
+            SELECT pg_advisory_xact_lock(hashtext('datapatterns.cqrs.schema'));
+            CREATE SCHEMA IF NOT EXISTS {s};
+            CREATE TABLE IF NOT EXISTS {s}.events (
+                transaction_id bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
+                sequence bigint GENERATED ALWAYS AS IDENTITY,
+                stream_id text NOT NULL,
+                event_type text NOT NULL,
+                payload text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                PRIMARY KEY (transaction_id, sequence));
+            """;
+        if (!readModelTables)
+        {
+            return events;
+        }
+
+        return events + $"""
+
+            CREATE TABLE IF NOT EXISTS {s}.projections (
+                name text PRIMARY KEY,
+                live_generation int NOT NULL,
+                building_generation int,
+                next_generation int NOT NULL);
+            CREATE TABLE IF NOT EXISTS {s}.checkpoints (
+                name text NOT NULL,
+                generation int NOT NULL,
+                transaction_id bigint NOT NULL,
+                sequence bigint NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (name, generation));
+            CREATE TABLE IF NOT EXISTS {s}.leases (
+                name text PRIMARY KEY,
+                holder text NOT NULL,
+                token bigint NOT NULL,
+                expires_at timestamptz NOT NULL);
+            CREATE TABLE IF NOT EXISTS {s}.dead_letters (
+                name text NOT NULL,
+                generation int NOT NULL,
+                transaction_id bigint NOT NULL,
+                sequence bigint NOT NULL,
+                event_type text NOT NULL,
+                stream_id text NOT NULL,
+                payload text NOT NULL,
+                created_at timestamptz NOT NULL,
+                error text NOT NULL,
+                attempts int NOT NULL,
+                parked_at timestamptz NOT NULL,
+                PRIMARY KEY (name, generation, transaction_id, sequence));
+            """;
+    }
+}

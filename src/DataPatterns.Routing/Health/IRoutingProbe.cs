@@ -1,0 +1,31 @@
+using System.Data.Common;
+
+namespace DataPatterns.Routing;
+
+/// <summary>
+/// The database-specific questions the router asks a node. A provider package implements it
+/// (<c>DataPatterns.Routing.Npgsql</c> for PostgreSQL); the router asks nothing else of the database.
+/// </summary>
+public interface IRoutingProbe
+{
+    /// <summary>
+    /// Asks an open connection whether its node takes writes, and its log position: the current write position of a
+    /// primary (PostgreSQL: <c>pg_current_wal_lsn()</c>), the replay position of a replica (<c>pg_last_wal_replay_lsn()</c>).
+    /// </summary>
+    /// <param name="connection">An open connection to the node.</param>
+    /// <param name="cancellationToken">Cancels the probe.</param>
+    ValueTask<NodeProbeResult> ProbeAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The primary's position after everything committed so far (PostgreSQL: <c>pg_current_wal_insert_lsn()</c>), as the
+    /// consistency token a later read-your-writes read must see.
+    /// </summary>
+    /// <param name="connection">An open connection to the primary (it may be the one that just committed).</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    ValueTask<ConsistencyToken> GetWritePositionAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>The position a replica has replayed up to now (PostgreSQL: <c>pg_last_wal_replay_lsn()</c>).</summary>
+    /// <param name="connection">An open connection to the replica.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    ValueTask<ConsistencyToken> GetReplayPositionAsync(DbConnection connection, CancellationToken cancellationToken);
+}

@@ -1,0 +1,83 @@
+using System.Data.Common;
+
+namespace DataPatterns.Routing;
+
+/// <summary>The settings of one read/write router (one replicated database). Validated at start-up.</summary>
+public sealed class ReadWriteRouterOptions
+{
+    /// <summary>The nodes: the primary (or several standbys of which probing finds the primary) and the replicas.</summary>
+    public IList<RoutingNodeOptions> Nodes { get; } = [];
+
+    /// <summary>Builds node data sources from <see cref="RoutingNodeOptions.ConnectionString"/> (set by <c>UseNpgsql()</c>).</summary>
+    public DbProviderFactory? ProviderFactory { get; set; }
+
+    /// <summary>The database-specific probe (set by <c>UseNpgsql()</c>).</summary>
+    public IRoutingProbe? Probe { get; set; }
+
+    /// <summary>How reads choose among eligible replicas. Default <see cref="NodeSelectionPolicy.RoundRobin"/>.</summary>
+    public NodeSelectionPolicy ReplicaPolicy { get; set; } = NodeSelectionPolicy.RoundRobin;
+
+    /// <summary>How writes choose when several nodes are writable (active-active). Default <see cref="NodeSelectionPolicy.RoundRobin"/>.</summary>
+    public NodeSelectionPolicy PrimaryPolicy { get; set; } = NodeSelectionPolicy.RoundRobin;
+
+    /// <summary>
+    /// Active-active: every writable node takes writes, chosen by <see cref="PrimaryPolicy"/>. Off (the default), the router
+    /// keeps exactly one primary: a second writable node is demoted with a logged error (a replica string that points at a
+    /// primary, or an old primary that came back beside the promoted one), and a new primary is taken only when the current one is lost.
+    /// </summary>
+    public bool ActiveActive { get; set; }
+
+    /// <summary>How often every node is probed for its role, log position and health. Default 1 s.</summary>
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one probe may take before the node counts as failed. Default 2 s.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a failed node stays out of rotation before a successful probe may bring it back. Default 5 s.</summary>
+    public TimeSpan EjectionCooldown { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The staleness bound: a replica observed further behind the primary than this receives no reads.
+    /// <see langword="null"/> disables the bound. Default 10 s. The observation is as fine as <see cref="ProbeInterval"/>.
+    /// </summary>
+    public TimeSpan? MaxReplicaLag { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Read-your-writes for <see cref="RoutingSession"/>: after a write in a session, its reads go only to a replica that has
+    /// replayed the write, else to the primary. Default true. When false, session reads are plain replica reads.
+    /// </summary>
+    public bool ReadYourWrites { get; set; } = true;
+
+    /// <summary>
+    /// How long a read-your-writes read may wait for a replica to replay the token before it goes to the primary.
+    /// Zero (the default) never waits. The wait polls the replica's replay position on the connection the read will use.
+    /// </summary>
+    public TimeSpan ReadYourWritesWait { get; set; } = TimeSpan.Zero;
+
+    /// <summary>What reads do when no replica is eligible. Default <see cref="NoReplicaBehavior.FallBackToPrimary"/>.</summary>
+    public NoReplicaBehavior WhenNoReplica { get; set; } = NoReplicaBehavior.FallBackToPrimary;
+
+    /// <summary>Adds a node by connection string (needs <see cref="ProviderFactory"/>, set by <c>UseNpgsql()</c>).</summary>
+    /// <param name="name">A unique node name.</param>
+    /// <param name="connectionString">The node's connection string.</param>
+    /// <param name="expectedRole">The declared role; <see cref="NodeRole.Any"/> lets probing decide.</param>
+    /// <param name="weight">The share under <see cref="NodeSelectionPolicy.Weighted"/>.</param>
+    /// <returns>These options, for chaining.</returns>
+    public ReadWriteRouterOptions AddNode(string name, string connectionString, NodeRole expectedRole = NodeRole.Any, int weight = 1)
+    {
+        Nodes.Add(new RoutingNodeOptions { Name = name, ConnectionString = connectionString, ExpectedRole = expectedRole, Weight = weight });
+        return this;
+    }
+
+    /// <summary>Adds a node the application built the data source of (the router does not dispose it).</summary>
+    /// <param name="name">A unique node name.</param>
+    /// <param name="dataSource">The node's data source.</param>
+    /// <param name="expectedRole">The declared role; <see cref="NodeRole.Any"/> lets probing decide.</param>
+    /// <param name="weight">The share under <see cref="NodeSelectionPolicy.Weighted"/>.</param>
+    /// <returns>These options, for chaining.</returns>
+    public ReadWriteRouterOptions AddNode(string name, DbDataSource dataSource, NodeRole expectedRole = NodeRole.Any, int weight = 1)
+    {
+        Nodes.Add(new RoutingNodeOptions { Name = name, DataSource = dataSource, ExpectedRole = expectedRole, Weight = weight });
+        return this;
+    }
+}

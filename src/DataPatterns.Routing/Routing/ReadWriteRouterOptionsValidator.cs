@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Options;
+
+namespace DataPatterns.Routing;
+
+/// <summary>Checks a router's settings at start-up, with messages that name the setting and the fix.</summary>
+internal sealed class ReadWriteRouterOptionsValidator : IValidateOptions<ReadWriteRouterOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ReadWriteRouterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = Collect(string.IsNullOrEmpty(name) ? "(default)" : name, options);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    internal static List<string> Collect(string router, ReadWriteRouterOptions options)
+    {
+        var failures = new List<string>();
+        var prefix = $"ReadWriteSplitting '{router}':";
+        if (options.Nodes.Count == 0)
+        {
+            failures.Add($"{prefix} Nodes is empty; add the primary and its replicas with options.AddNode(name, connectionString).");
+        }
+
+        if (options.Probe is null)
+        {
+            failures.Add($"{prefix} Probe is not set; call UseNpgsql() on the builder (or set options.Probe to your database's IRoutingProbe).");
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.Nodes.Count; i++)
+        {
+            var node = options.Nodes[i];
+            if (node is null)
+            {
+                failures.Add($"{prefix} Nodes[{i}] is null; remove it.");
+                continue;
+            }
+
+            var label = string.IsNullOrWhiteSpace(node.Name) ? $"Nodes[{i}]" : $"node '{node.Name}'";
+            if (string.IsNullOrWhiteSpace(node.Name))
+            {
+                failures.Add($"{prefix} Nodes[{i}] has no Name; give every node a unique name.");
+            }
+            else if (!names.Add(node.Name))
+            {
+                failures.Add($"{prefix} node name '{node.Name}' appears more than once; give every node a unique name.");
+            }
+
+            if (node.DataSource is null && string.IsNullOrWhiteSpace(node.ConnectionString))
+            {
+                failures.Add($"{prefix} {label} has neither ConnectionString nor DataSource; set one of them.");
+            }
+            else if (node.DataSource is not null && !string.IsNullOrWhiteSpace(node.ConnectionString))
+            {
+                failures.Add($"{prefix} {label} has both ConnectionString and DataSource; set only one.");
+            }
+            else if (node.DataSource is null && options.ProviderFactory is null)
+            {
+                failures.Add($"{prefix} {label} is given by connection string but ProviderFactory is not set; call UseNpgsql() on the builder.");
+            }
+
+            if (node.Weight <= 0)
+            {
+                failures.Add($"{prefix} {label} has Weight {node.Weight}; a weight must be 1 or more.");
+            }
+
+            if (!Enum.IsDefined(node.ExpectedRole))
+            {
+                failures.Add($"{prefix} {label} has ExpectedRole {(int)node.ExpectedRole}, which is not a NodeRole; use Any, Primary or Replica.");
+            }
+        }
+
+        if (options.Nodes.Count > 0 && options.Nodes.All(n => n is not null && n.ExpectedRole == NodeRole.Replica))
+        {
+            failures.Add($"{prefix} every node is declared Replica, so no node can take writes; declare the primary with NodeRole.Primary, or leave its role as Any so probing finds it.");
+        }
+
+        Positive(failures, prefix, nameof(options.ProbeInterval), options.ProbeInterval);
+        Positive(failures, prefix, nameof(options.ProbeTimeout), options.ProbeTimeout);
+        if (options.EjectionCooldown < TimeSpan.Zero)
+        {
+            failures.Add($"{prefix} EjectionCooldown is {options.EjectionCooldown}; use zero or a positive time.");
+        }
+
+        if (options.MaxReplicaLag is { } lag && lag <= TimeSpan.Zero)
+        {
+            failures.Add($"{prefix} MaxReplicaLag is {lag}; use a positive time, or null for no staleness bound.");
+        }
+
+        if (options.ReadYourWritesWait < TimeSpan.Zero)
+        {
+            failures.Add($"{prefix} ReadYourWritesWait is {options.ReadYourWritesWait}; use zero (never wait) or a positive time.");
+        }
+
+        if (!Enum.IsDefined(options.ReplicaPolicy))
+        {
+            failures.Add($"{prefix} ReplicaPolicy {(int)options.ReplicaPolicy} is not a NodeSelectionPolicy; use RoundRobin, Random, LeastOutstanding or Weighted.");
+        }
+
+        if (!Enum.IsDefined(options.PrimaryPolicy))
+        {
+            failures.Add($"{prefix} PrimaryPolicy {(int)options.PrimaryPolicy} is not a NodeSelectionPolicy; use RoundRobin, Random, LeastOutstanding or Weighted.");
+        }
+
+        if (!Enum.IsDefined(options.WhenNoReplica))
+        {
+            failures.Add($"{prefix} WhenNoReplica {(int)options.WhenNoReplica} is not a NoReplicaBehavior; use FallBackToPrimary or Fail.");
+        }
+
+        return failures;
+    }
+
+    private static void Positive(List<string> failures, string prefix, string setting, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            failures.Add($"{prefix} {setting} is {value}; use a positive time.");
+        }
+    }
+}

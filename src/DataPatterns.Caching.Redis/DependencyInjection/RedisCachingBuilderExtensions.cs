@@ -1,0 +1,61 @@
+using DataPatterns.Caching;
+using DataPatterns.Caching.Redis;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Plugs Redis into DataPatterns caching.</summary>
+public static class RedisCachingBuilderExtensions
+{
+    /// <summary>
+    /// Uses Redis (one shared multiplexer) as the distributed level, the backplane, the cross-process stampede lock
+    /// (<see cref="LoadingOptions.UseDistributedLock"/>) and the durable write-back queue (<see cref="WriteBackOptions.Durable"/>).
+    /// </summary>
+    public static CachingBuilder UseRedis(this CachingBuilder builder, Action<RedisCachingOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        var services = builder.Services;
+        services.AddOptions<RedisCachingOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisCachingOptions>, RedisCachingOptionsValidator>());
+        services.TryAddSingleton(sp => new RedisCachingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton<RedisConnection>();
+        services.TryAddKeyedSingleton<IDistributedCache>(
+            CachingServiceKeys.DistributedCache,
+            (sp, _) => new RedisDistributedCache(sp.GetRequiredService<RedisConnection>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.TryAddSingleton<ICacheBackplane, RedisBackplane>();
+        services.TryAddSingleton<ICacheDistributedLock, RedisDistributedLock>();
+        services.TryAddSingleton<IWriteBackStore, RedisWriteBackStore>();
+        return builder;
+    }
+
+    /// <summary>Uses Redis at <paramref name="configuration"/> (a StackExchange.Redis configuration string).</summary>
+    public static CachingBuilder UseRedis(this CachingBuilder builder, string configuration) =>
+        builder.UseRedis(o => o.Configuration = configuration);
+
+    private sealed class RedisCachingOptionsValidator : IValidateOptions<RedisCachingOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, RedisCachingOptions options)
+        {
+            var failures = new List<string>();
+            if (options.ConnectionMultiplexerFactory is null && string.IsNullOrWhiteSpace(options.Configuration))
+            {
+                failures.Add("Redis caching: set Configuration (e.g. \"127.0.0.1:6379\") or ConnectionMultiplexerFactory in UseRedis(...).");
+            }
+
+            if (options.WriteBackClaimIdleTime <= TimeSpan.Zero)
+            {
+                failures.Add($"Redis caching: WriteBackClaimIdleTime must be positive (it is {options.WriteBackClaimIdleTime}); it should exceed the longest flush.");
+            }
+
+            if (options.LockRetryDelay <= TimeSpan.Zero)
+            {
+                failures.Add($"Redis caching: LockRetryDelay must be positive (it is {options.LockRetryDelay}).");
+            }
+
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Caching.Distributed;
+using StackExchange.Redis;
+
+namespace DataPatterns.Caching.Redis;
+
+/// <summary>
+/// The distributed level on Redis: one GET per read, one SET with an expiry per write (the cache keeps its own expiry
+/// times inside the value, so no hash fields or sliding bookkeeping are needed).
+/// </summary>
+internal sealed class RedisDistributedCache(RedisConnection connection, TimeProvider time) : IDistributedCache
+{
+    public byte[]? Get(string key) => connection.GetConnected().GetDatabase().StringGet(key);
+
+    public async Task<byte[]?> GetAsync(string key, CancellationToken token = default)
+    {
+        var multiplexer = await connection.GetAsync().ConfigureAwait(false);
+        return await multiplexer.GetDatabase().StringGetAsync(key).ConfigureAwait(false);
+    }
+
+    public void Refresh(string key) => connection.GetConnected().GetDatabase().KeyTouch(key);
+
+    public async Task RefreshAsync(string key, CancellationToken token = default)
+    {
+        var multiplexer = await connection.GetAsync().ConfigureAwait(false);
+        await multiplexer.GetDatabase().KeyTouchAsync(key).ConfigureAwait(false);
+    }
+
+    public void Remove(string key) => connection.GetConnected().GetDatabase().KeyDelete(key);
+
+    public async Task RemoveAsync(string key, CancellationToken token = default)
+    {
+        var multiplexer = await connection.GetAsync().ConfigureAwait(false);
+        await multiplexer.GetDatabase().KeyDeleteAsync(key).ConfigureAwait(false);
+    }
+
+    public void Set(string key, byte[] value, DistributedCacheEntryOptions options) =>
+        connection.GetConnected().GetDatabase().StringSet(key, value, ExpiryOf(options), When.Always);
+
+    public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+    {
+        var multiplexer = await connection.GetAsync().ConfigureAwait(false);
+        await multiplexer.GetDatabase().StringSetAsync(key, value, ExpiryOf(options), When.Always).ConfigureAwait(false);
+    }
+
+    private TimeSpan? ExpiryOf(DistributedCacheEntryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        TimeSpan? expiry = options.AbsoluteExpirationRelativeToNow;
+        if (options.AbsoluteExpiration is { } absolute)
+        {
+            var relative = absolute - time.GetUtcNow();
+            expiry = expiry is null || relative < expiry ? relative : expiry;
+        }
+
+        if (options.SlidingExpiration is { } sliding && (expiry is null || sliding < expiry))
+        {
+            expiry = sliding;
+        }
+
+        return expiry is { } e && e <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : expiry;
+    }
+}

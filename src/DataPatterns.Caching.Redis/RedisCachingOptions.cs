@@ -1,0 +1,29 @@
+using StackExchange.Redis;
+
+namespace DataPatterns.Caching.Redis;
+
+/// <summary>How the caches reach Redis.</summary>
+public sealed class RedisCachingOptions
+{
+    /// <summary>
+    /// A StackExchange.Redis configuration string ("host:port,password=..."), used when <see cref="ConnectionMultiplexerFactory"/>
+    /// is not set. The package sets <c>abortConnect=false</c> and fails commands fast while disconnected, so a Redis outage
+    /// never hangs a request.
+    /// </summary>
+    public string? Configuration { get; set; }
+
+    /// <summary>
+    /// Returns the application's own shared multiplexer instead (one per Redis endpoint, never one per call). The package
+    /// does not dispose a multiplexer it did not create.
+    /// </summary>
+    public Func<IServiceProvider, Task<IConnectionMultiplexer>>? ConnectionMultiplexerFactory { get; set; }
+
+    /// <summary>
+    /// How long an entry of the durable write-back queue may sit unacknowledged with another instance before this one takes
+    /// it over (XAUTOCLAIM), for example because that instance was killed mid-flush. Default 30 seconds.
+    /// </summary>
+    public TimeSpan WriteBackClaimIdleTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a waiting instance retries the cross-process stampede lock. Default 20 milliseconds.</summary>
+    public TimeSpan LockRetryDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+}

@@ -1,0 +1,12 @@
+namespace DataPatterns.Caching;
+
+/// <summary>What the builder collected for one cache: its loader, writer and warm-up keys.</summary>
+internal sealed class CacheRegistration<TKey, TValue>
+    where TKey : notnull
+{
+    public Func<IServiceProvider, ICacheLoader<TKey, TValue>>? LoaderFactory { get; set; }
+
+    public Func<IServiceProvider, ICacheWriter<TKey, TValue>>? WriterFactory { get; set; }
+
+    public List<TKey> WarmUpKeys { get; } = [];
+}

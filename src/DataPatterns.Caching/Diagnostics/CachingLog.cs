@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace DataPatterns.Caching;
+
+/// <summary>The package's log messages.</summary>
+internal static partial class CachingLog
+{
+    [LoggerMessage(1, LogLevel.Warning, "Cache '{CacheName}': the distributed level failed during {Operation}; going on without it.")]
+    public static partial void DistributedLevelFailed(ILogger logger, string cacheName, string operation, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Warning, "Cache '{CacheName}': the loader failed for a key.")]
+    public static partial void LoadFailed(ILogger logger, string cacheName, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Warning, "Cache '{CacheName}': the loader failed; serving a value that expired {StaleFor} ago (fail-safe).")]
+    public static partial void FailSafeServed(ILogger logger, string cacheName, TimeSpan staleFor);
+
+    [LoggerMessage(4, LogLevel.Warning, "Cache '{CacheName}': publishing an invalidation on the backplane failed; other instances keep their memory copy until it expires.")]
+    public static partial void BackplanePublishFailed(ILogger logger, string cacheName, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Information, "Cache '{CacheName}': the backplane reconnected; the memory level was cleared because invalidations may have been lost.")]
+    public static partial void Resynchronized(ILogger logger, string cacheName);
+
+    [LoggerMessage(6, LogLevel.Warning, "Cache '{CacheName}': flushing {Count} write-back writes failed (attempt {Attempt}); retrying after {Delay}.")]
+    public static partial void FlushFailed(ILogger logger, string cacheName, int count, int attempt, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Error, "Cache '{CacheName}': a write-back write failed {Attempts} times and went to the dead letter.")]
+    public static partial void DeadLettered(ILogger logger, string cacheName, int attempts, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Warning, "Cache '{CacheName}': the distributed lock could not be used; loading without it.")]
+    public static partial void LockFailed(ILogger logger, string cacheName, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Error, "Cache '{CacheName}': the write-back flush loop failed and will retry.")]
+    public static partial void FlushLoopFailed(ILogger logger, string cacheName, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Warning, "Cache '{CacheName}': warming up failed for a key.")]
+    public static partial void WarmUpFailed(ILogger logger, string cacheName, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Warning, "Cache '{CacheName}': the background refresh failed; the entry is served until it expires.")]
+    public static partial void RefreshFailed(ILogger logger, string cacheName, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Warning, "Cache '{CacheName}': a backplane message could not be read and was ignored.")]
+    public static partial void InvalidationUnreadable(ILogger logger, string cacheName, Exception exception);
+}

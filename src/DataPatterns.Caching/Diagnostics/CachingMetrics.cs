@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace DataPatterns.Caching;
+
+/// <summary>The package's one <see cref="Meter"/> and <see cref="ActivitySource"/>, both named <c>DataPatterns.Caching</c>.</summary>
+internal sealed class CachingMetrics : IDisposable
+{
+    public const string Name = "DataPatterns.Caching";
+
+    public static readonly ActivitySource ActivitySource = new(Name);
+
+    public CachingMetrics(IMeterFactory? meterFactory = null)
+    {
+        Meter = meterFactory?.Create(Name) ?? new Meter(Name);
+        Hits = Meter.CreateCounter<long>("datapatterns.cache.hits", "{hit}", "Reads answered by a cache level (tags: cache, level).");
+        Misses = Meter.CreateCounter<long>("datapatterns.cache.misses", "{miss}", "Reads a cache level could not answer (tags: cache, level).");
+        Loads = Meter.CreateCounter<long>("datapatterns.cache.loads", "{load}", "Loader calls (tags: cache, outcome).");
+        StampedesMerged = Meter.CreateCounter<long>("datapatterns.cache.stampede.merged", "{request}", "Misses that joined a load already running for the same key.");
+        StaleServed = Meter.CreateCounter<long>("datapatterns.cache.failsafe.served", "{value}", "Expired values served because the loader failed.");
+        LevelErrors = Meter.CreateCounter<long>("datapatterns.cache.level.errors", "{error}", "Failed or timed-out calls to the distributed level, backplane or lock (tags: cache, level).");
+        Evictions = Meter.CreateCounter<long>("datapatterns.cache.evictions", "{entry}", "Memory entries evicted by the size limit.");
+        WriteBackQueueDepth = Meter.CreateUpDownCounter<long>("datapatterns.cache.writeback.queue.depth", "{write}", "Writes waiting in the in-memory write-behind queue.");
+        FlushBatchSize = Meter.CreateHistogram<int>("datapatterns.cache.writeback.flush.batch_size", "{write}", "Writes per flushed batch.");
+        FlushDuration = Meter.CreateHistogram<double>("datapatterns.cache.writeback.flush.duration", "s", "Time to write one batch.");
+        FlushFailures = Meter.CreateCounter<long>("datapatterns.cache.writeback.flush.failures", "{batch}", "Batches the writer failed to write.");
+        DeadLetters = Meter.CreateCounter<long>("datapatterns.cache.writeback.dead_letters", "{write}", "Writes given up after the last attempt.");
+    }
+
+    public Meter Meter { get; }
+
+    public Counter<long> Hits { get; }
+
+    public Counter<long> Misses { get; }
+
+    public Counter<long> Loads { get; }
+
+    public Counter<long> StampedesMerged { get; }
+
+    public Counter<long> StaleServed { get; }
+
+    public Counter<long> LevelErrors { get; }
+
+    public Counter<long> Evictions { get; }
+
+    public UpDownCounter<long> WriteBackQueueDepth { get; }
+
+    public Histogram<int> FlushBatchSize { get; }
+
+    public Histogram<double> FlushDuration { get; }
+
+    public Counter<long> FlushFailures { get; }
+
+    public Counter<long> DeadLetters { get; }
+
+    public void Dispose() => Meter.Dispose();
+}

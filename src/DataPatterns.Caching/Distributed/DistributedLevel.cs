@@ -1,0 +1,155 @@
+using System.Buffers.Binary;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Logging;
+
+namespace DataPatterns.Caching;
+
+/// <summary>
+/// The distributed level (L2) of one cache over any <see cref="IDistributedCache"/>: every call is bounded by a timeout,
+/// and a failing level is reported (metrics, log) and then treated as a miss, never as an error for the reader.
+/// </summary>
+internal sealed class DistributedLevel<TValue>
+{
+    private readonly IDistributedCache _cache;
+    private readonly ICacheSerializer<TValue> _serializer;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _timeout;
+    private readonly string _cacheName;
+    private readonly string _prefix;
+    private readonly CachingMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly KeyValuePair<string, object?> _cacheTag;
+
+    public DistributedLevel(IDistributedCache cache, ICacheSerializer<TValue> serializer, TimeProvider time, TimeSpan timeout, string applicationName, string cacheName, CachingMetrics metrics, ILogger logger)
+    {
+        _cache = cache;
+        _serializer = serializer;
+        _time = time;
+        _timeout = timeout;
+        _cacheName = cacheName;
+        _prefix = applicationName + ":" + cacheName + ":";
+        _metrics = metrics;
+        _logger = logger;
+        _cacheTag = new("cache", cacheName);
+    }
+
+    public string KeyOf(string formattedKey) => _prefix + formattedKey;
+
+    /// <summary>Reads an entry; null on a miss, an unreadable entry, a tag-invalidated entry or a failing level.</summary>
+    public async ValueTask<DistributedEntry<TValue>?> GetAsync(string formattedKey, CancellationToken cancellationToken)
+    {
+        byte[]? data;
+        try
+        {
+            data = await _cache.GetAsync(KeyOf(formattedKey), cancellationToken).WithTimeout(_timeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Report("get", ex);
+            return null;
+        }
+
+        if (data is null)
+        {
+            return null;
+        }
+
+        DistributedEntry<TValue>? entry;
+        try
+        {
+            entry = DistributedEntry<TValue>.Decode(data, _serializer);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Report("deserialise", ex);
+            return null;
+        }
+
+        if (entry?.Tags is { Length: > 0 } tags)
+        {
+            foreach (var tag in tags)
+            {
+                var invalidatedAt = await GetTagInvalidationAsync(tag, cancellationToken).ConfigureAwait(false);
+                if (invalidatedAt is null || invalidatedAt.Value >= entry.CreatedAtMs)
+                {
+                    return null; // removed by tag after it was written (or the tag state is unknown: treat as a miss)
+                }
+            }
+        }
+
+        return entry;
+    }
+
+    /// <summary>Writes an encoded entry that lives until <paramref name="keepUntil"/>; false when the level failed (reported).</summary>
+    public async ValueTask<bool> SetAsync(string formattedKey, byte[] encoded, DateTimeOffset keepUntil, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var options = new DistributedCacheEntryOptions { AbsoluteExpiration = keepUntil };
+            await _cache.SetAsync(KeyOf(formattedKey), encoded, options, cancellationToken).WithTimeout(_timeout, _time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Report("set", ex);
+            return false;
+        }
+    }
+
+    public async ValueTask<bool> RemoveAsync(string formattedKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _cache.RemoveAsync(KeyOf(formattedKey), cancellationToken).WithTimeout(_timeout, _time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Report("remove", ex);
+            return false;
+        }
+    }
+
+    /// <summary>Records that every entry with <paramref name="tag"/> written until now is invalid.</summary>
+    public async ValueTask<bool> InvalidateTagAsync(string tag, long keepForMs, CancellationToken cancellationToken)
+    {
+        var data = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(data, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        try
+        {
+            var options = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMilliseconds(Math.Max(keepForMs, 1000)) };
+            await _cache.SetAsync(TagKey(tag), data, options, cancellationToken).WithTimeout(_timeout, _time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Report("tag", ex);
+            return false;
+        }
+    }
+
+    /// <summary>The last tag invalidation time (0 when never), or null when the level failed.</summary>
+    private async ValueTask<long?> GetTagInvalidationAsync(string tag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var data = await _cache.GetAsync(TagKey(tag), cancellationToken).WithTimeout(_timeout, _time, cancellationToken).ConfigureAwait(false);
+            return data is { Length: 8 } ? BinaryPrimitives.ReadInt64LittleEndian(data) : 0;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Report("tag", ex);
+            return null;
+        }
+    }
+
+    private string TagKey(string tag) => _prefix + "tag:" + tag;
+
+
+    private void Report(string operation, Exception exception)
+    {
+        _metrics.LevelErrors.Add(1, _cacheTag, new KeyValuePair<string, object?>("level", "l2"));
+        CachingLog.DistributedLevelFailed(_logger, _cacheName, operation, exception);
+    }
+}

@@ -1,0 +1,29 @@
+namespace DataPatterns.Caching;
+
+/// <summary>The write-behind queue of a <see cref="CacheWriteStrategy.WriteBack"/> cache.</summary>
+public sealed class WriteBackOptions
+{
+    /// <summary>Keep the queue in the durable store (Redis stream) instead of memory, so a crash loses nothing. Default false.</summary>
+    public bool Durable { get; set; }
+
+    /// <summary>The most writes flushed in one batch. Default 500.</summary>
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>How often the queue is flushed. Default 1 second.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The most queued writes (distinct keys in memory, entries in the durable queue). A write past it waits for a flush
+    /// (back-pressure) instead of growing memory without bound. Default 100,000.
+    /// </summary>
+    public int Capacity { get; set; } = 100_000;
+
+    /// <summary>Attempts per write before it goes to the dead letter. Default 5.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>The first retry delay; it doubles per attempt (up to 30 seconds). Default 200 milliseconds.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest the graceful-shutdown flush may take. Default 30 seconds.</summary>
+    public TimeSpan ShutdownFlushTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -196,7 +196,8 @@ cmd_down() {
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     log "redis stopped"
   fi
-  rm -rf "$PG_DIR" "$REDIS_DIR"
+  # private/ holds what fault tests left of the servers they killed (sockets, logs); its servers are already gone.
+  rm -rf "$PG_DIR" "$REDIS_DIR" "$SERVICES_DIR/private"
   rmdir "$SERVICES_DIR" 2>/dev/null || true
 }
 

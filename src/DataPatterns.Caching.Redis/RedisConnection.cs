@@ -9,13 +9,16 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
     private readonly Lazy<Task<IConnectionMultiplexer>> _multiplexer;
     private readonly bool _owned;
 
+    // Set once the connect task has finished, so synchronous callers and disposal never read a task's result.
+    private volatile IConnectionMultiplexer? _connected;
+
     public RedisConnection(IOptions<RedisCachingOptions> options, IServiceProvider services)
     {
         var value = options.Value;
         _owned = value.ConnectionMultiplexerFactory is null;
-        _multiplexer = new Lazy<Task<IConnectionMultiplexer>>(() => value.ConnectionMultiplexerFactory is { } factory
+        _multiplexer = new Lazy<Task<IConnectionMultiplexer>>(() => RememberAsync(value.ConnectionMultiplexerFactory is { } factory
             ? factory(services)
-            : ConnectAsync(value.Configuration!));
+            : ConnectAsync(value.Configuration!)));
     }
 
     public Task<IConnectionMultiplexer> GetAsync() => _multiplexer.Value;
@@ -23,26 +26,32 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
     /// <summary>The multiplexer when it is connected already (for the synchronous <c>IDistributedCache</c> methods).</summary>
     public IConnectionMultiplexer GetConnected()
     {
-        var task = _multiplexer.Value;
-        return task.IsCompletedSuccessfully
-            ? task.Result
-            : throw new InvalidOperationException("The Redis connection of DataPatterns.Caching is still being made; use the asynchronous methods.");
+        _ = _multiplexer.Value;
+        return _connected
+            ?? throw new InvalidOperationException("The Redis connection of DataPatterns.Caching is still being made; use the asynchronous methods.");
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_owned && _multiplexer.IsValueCreated && _multiplexer.Value.IsCompletedSuccessfully)
+        if (_owned && _connected is { } multiplexer)
         {
-            await _multiplexer.Value.Result.DisposeAsync().ConfigureAwait(false);
+            await multiplexer.DisposeAsync().ConfigureAwait(false);
         }
     }
 
     public void Dispose()
     {
-        if (_owned && _multiplexer.IsValueCreated && _multiplexer.Value.IsCompletedSuccessfully)
+        if (_owned && _connected is { } multiplexer)
         {
-            _multiplexer.Value.Result.Dispose();
+            multiplexer.Dispose();
         }
+    }
+
+    private async Task<IConnectionMultiplexer> RememberAsync(Task<IConnectionMultiplexer> connecting)
+    {
+        var multiplexer = await connecting.ConfigureAwait(false);
+        _connected = multiplexer;
+        return multiplexer;
     }
 
     private static async Task<IConnectionMultiplexer> ConnectAsync(string configuration)

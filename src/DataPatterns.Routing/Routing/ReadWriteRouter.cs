@@ -669,7 +669,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
                     continue;
                 }
 
-                var writable = outcome.Result.IsWritable;
+                var writable = outcome.Probe.IsWritable;
                 if (node.ExpectedRole == NodeRole.Primary && !writable && (!node.Probed || node.Role != NodeRole.Replica))
                 {
                     log.Add(() => RoutingLog.PrimaryIsStandby(_logger, Name, node.Name));
@@ -677,7 +677,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
 
                 node.Probed = true;
                 node.Role = writable ? NodeRole.Primary : NodeRole.Replica;
-                node.SetPosition(outcome.Result.LogPosition);
+                node.SetPosition(outcome.Probe.LogPosition);
                 if (!node.IsHealthy && (writable || _time.GetElapsedTime(node.EjectedAt, now) >= _cooldown))
                 {
                     node.IsHealthy = true;
@@ -783,7 +783,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         }
     }
 
-    private readonly record struct ProbeOutcome(bool Answered, NodeProbeResult Result, Exception? Error);
+    private readonly record struct ProbeOutcome(bool Answered, NodeProbeResult Probe, Exception? Error);
 }
 
 /// <summary>Why a read went to the primary (the <c>datapatterns.routing.reason</c> tag of the fallback counter).</summary>

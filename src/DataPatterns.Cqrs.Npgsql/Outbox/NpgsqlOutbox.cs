@@ -9,8 +9,14 @@ namespace DataPatterns.Cqrs.Npgsql;
 /// (<c>pg_current_xact_id()</c>), which the event source uses to never hand out an event while an earlier one may
 /// still commit. Writers notify the runner on commit through LISTEN/NOTIFY.
 /// </summary>
+/// <remarks>
+/// PostgreSQL refuses <c>PREPARE TRANSACTION</c> in a transaction that ran <c>NOTIFY</c>. When the outbox transaction is a
+/// two-phase-commit branch, append with <see cref="OutboxNotification.AfterCommit"/> and call
+/// <see cref="NotifyReadersAsync"/> once the distributed transaction has committed.
+/// </remarks>
 public sealed class NpgsqlOutbox
 {
+    private readonly NpgsqlDataSource _dataSource;
     private readonly CqrsSchema _schema;
     private readonly string _insertOne;
     private readonly string _insertMany;
@@ -24,6 +30,7 @@ public sealed class NpgsqlOutbox
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(options);
         var s = SqlNames.Quote(options.Schema);
+        _dataSource = dataSource;
         _schema = new CqrsSchema(dataSource, options.Schema, readModelTables: false);
         _insertOne = $"INSERT INTO {s}.events (stream_id, event_type, payload) VALUES ($1, $2, $3)";
         _insertMany = $"INSERT INTO {s}.events (stream_id, event_type, payload) SELECT e.s, e.t, e.p FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e(s, t, p, n) ORDER BY e.n";
@@ -40,7 +47,19 @@ public sealed class NpgsqlOutbox
     /// <param name="outboxEvent">The event.</param>
     /// <param name="cancellationToken">Cancels the append.</param>
     /// <returns>A task that completes when the row is written (visible to readers once the transaction commits).</returns>
-    public async ValueTask AppendAsync(NpgsqlTransaction transaction, OutboxEvent outboxEvent, CancellationToken cancellationToken = default)
+    public ValueTask AppendAsync(NpgsqlTransaction transaction, OutboxEvent outboxEvent, CancellationToken cancellationToken = default) =>
+        AppendAsync(transaction, outboxEvent, OutboxNotification.InTransaction, cancellationToken);
+
+    /// <summary>Appends one event in <paramref name="transaction"/>, waking readers as <paramref name="notification"/> says.</summary>
+    /// <param name="transaction">The caller's open transaction (its connection is used).</param>
+    /// <param name="outboxEvent">The event.</param>
+    /// <param name="notification">
+    /// <see cref="OutboxNotification.AfterCommit"/> when <paramref name="transaction"/> will be prepared (a two-phase-commit
+    /// branch): then call <see cref="NotifyReadersAsync"/> after the commit.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the append.</param>
+    /// <returns>A task that completes when the row is written (visible to readers once the transaction commits).</returns>
+    public async ValueTask AppendAsync(NpgsqlTransaction transaction, OutboxEvent outboxEvent, OutboxNotification notification, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         var connection = transaction.Connection ?? throw new InvalidOperationException("The transaction has completed; append events before committing it.");
@@ -51,7 +70,7 @@ public sealed class NpgsqlOutbox
         insert.Parameters.Add(new NpgsqlParameter { Value = outboxEvent.EventType, NpgsqlDbType = NpgsqlDbType.Text });
         insert.Parameters.Add(new NpgsqlParameter { Value = outboxEvent.Payload, NpgsqlDbType = NpgsqlDbType.Text });
         batch.BatchCommands.Add(insert);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(_notify));
+        AddNotification(batch, notification);
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -60,7 +79,19 @@ public sealed class NpgsqlOutbox
     /// <param name="events">The events.</param>
     /// <param name="cancellationToken">Cancels the append.</param>
     /// <returns>A task that completes when the rows are written.</returns>
-    public async ValueTask AppendAsync(NpgsqlTransaction transaction, IReadOnlyList<OutboxEvent> events, CancellationToken cancellationToken = default)
+    public ValueTask AppendAsync(NpgsqlTransaction transaction, IReadOnlyList<OutboxEvent> events, CancellationToken cancellationToken = default) =>
+        AppendAsync(transaction, events, OutboxNotification.InTransaction, cancellationToken);
+
+    /// <summary>Appends several events, in order, in <paramref name="transaction"/>, waking readers as <paramref name="notification"/> says.</summary>
+    /// <param name="transaction">The caller's open transaction.</param>
+    /// <param name="events">The events.</param>
+    /// <param name="notification">
+    /// <see cref="OutboxNotification.AfterCommit"/> when <paramref name="transaction"/> will be prepared (a two-phase-commit
+    /// branch): then call <see cref="NotifyReadersAsync"/> after the commit.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the append.</param>
+    /// <returns>A task that completes when the rows are written.</returns>
+    public async ValueTask AppendAsync(NpgsqlTransaction transaction, IReadOnlyList<OutboxEvent> events, OutboxNotification notification, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(events);
@@ -85,7 +116,33 @@ public sealed class NpgsqlOutbox
         insert.Parameters.Add(new NpgsqlParameter { Value = types });
         insert.Parameters.Add(new NpgsqlParameter { Value = payloads });
         batch.BatchCommands.Add(insert);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(_notify));
+        AddNotification(batch, notification);
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Wakes the projection runners now, outside any transaction: after committing events appended with
+    /// <see cref="OutboxNotification.AfterCommit"/>. Runners that miss it still poll, so this only shortens the lag.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the notification was sent.</returns>
+    public async ValueTask NotifyReadersAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(_notify);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void AddNotification(NpgsqlBatch batch, OutboxNotification notification)
+    {
+        switch (notification)
+        {
+            case OutboxNotification.InTransaction:
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(_notify));
+                break;
+            case OutboxNotification.AfterCommit:
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(notification), notification, "Use OutboxNotification.InTransaction or OutboxNotification.AfterCommit.");
+        }
     }
 }

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using DataPatterns.Cqrs.Npgsql;
+using DataPatterns.Sharding;
+using DataPatterns.Transactions;
+using DataPatterns.Transactions.Npgsql;
+using Npgsql;
+
+namespace DataPatterns.Samples.Shop.Postgres;
+
+/// <summary>
+/// Places an order across two PostgreSQL servers in one two-phase-commit transaction: the payment (and the outbox event
+/// the order-history projection reads) on the primary, the order row on the customer's order shard.
+/// </summary>
+public sealed class PostgresOrderLedger(
+    TwoPhaseCommitCoordinator coordinator,
+    [FromKeyedServices(ShopShards.Orders)] ShardResolver<long> shards,
+    NpgsqlOutbox outbox) : IOrderLedger
+{
+    /// <inheritdoc />
+    public async ValueTask<OrderPlaced> PlaceAsync(PlaceOrder order, Product product, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(product);
+        var amount = product.Price * order.Quantity;
+        var shard = shards.Resolve(order.CustomerId);
+
+        await using (var transaction = coordinator.Begin())
+        {
+            var payments = await transaction.EnlistNpgsqlAsync(ShopShards.Payments, cancellationToken);
+            var orders = await transaction.EnlistNpgsqlAsync(shard.Name, cancellationToken);
+            try
+            {
+                await using (var pay = new NpgsqlCommand("INSERT INTO payments (order_id, customer_id, amount) VALUES ($1, $2, $3)", payments.Connection))
+                {
+                    pay.Parameters.Add(new() { Value = order.OrderId });
+                    pay.Parameters.Add(new() { Value = order.CustomerId });
+                    pay.Parameters.Add(new() { Value = amount });
+                    await pay.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using (var place = new NpgsqlCommand("INSERT INTO orders (order_id, customer_id, product_id, quantity, amount) VALUES ($1, $2, $3, $4, $5)", orders.Connection))
+                {
+                    place.Parameters.Add(new() { Value = order.OrderId });
+                    place.Parameters.Add(new() { Value = order.CustomerId });
+                    place.Parameters.Add(new() { Value = order.ProductId });
+                    place.Parameters.Add(new() { Value = order.Quantity });
+                    place.Parameters.Add(new() { Value = amount });
+                    await place.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw new OrderRejectedException($"order {order.OrderId} already exists.");
+            }
+
+            // The event rides in the payments branch, so it commits exactly when the payment does. No NOTIFY inside:
+            // PostgreSQL refuses to prepare a transaction that notified.
+            var placed = new OrderPlaced(order.OrderId, order.CustomerId, shard.Name, amount);
+            var payload = JsonSerializer.Serialize(new OrderPlacedEvent(order.OrderId, order.CustomerId, order.ProductId, order.Quantity, amount), JsonSerializerOptions.Web);
+            await outbox.AppendAsync(payments.Transaction!, new OutboxEvent(order.CustomerId.ToString(System.Globalization.CultureInfo.InvariantCulture), ShopEvents.OrderPlaced, payload), OutboxNotification.AfterCommit, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            await outbox.NotifyReadersAsync(cancellationToken);
+            return placed;
+        }
+    }
+}

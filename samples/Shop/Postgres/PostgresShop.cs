@@ -1,0 +1,55 @@
+using DataPatterns.Samples.Shop.Hosting;
+
+namespace DataPatterns.Samples.Shop.Postgres;
+
+/// <summary>The Shop on the real servers of <c>eng/services.sh</c> (<c>--services</c>).</summary>
+public static class PostgresShop
+{
+    /// <summary>Registers every package on PostgreSQL and Redis, as a user of the packages would.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="servers">The servers.</param>
+    /// <param name="nodeId">This instance's coordinator node id: stable across restarts, so a replacement recovers its branches.</param>
+    public static IServiceCollection AddShopOnServers(this IServiceCollection services, ShopServers servers, string nodeId)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
+
+        services.AddShopCaches(durableWriteBack: true)
+            .UseRedis(o =>
+            {
+                o.Configuration = servers.Redis;
+                o.WriteBackClaimIdleTime = TimeSpan.FromSeconds(5);   // a dead instance's queued carts are taken over after 5 s
+            });
+
+        services.AddReadWriteSplitting(o => o
+                .AddNode("primary", servers.Primary)
+                .AddNode("replica", servers.Replica))
+            .UseNpgsql();
+
+        services.AddShopShards();
+
+        services.AddTwoPhaseCommit(o =>
+            {
+                o.Prefix = "shop";
+                o.NodeId = nodeId;
+                o.RecoveryInterval = TimeSpan.FromSeconds(5);
+                o.RecoveryGracePeriod = TimeSpan.FromSeconds(10);
+            })
+            .UseNpgsql(ShopShards.Payments, servers.Primary)
+            .UseNpgsql(ShopShards.OrdersOne, servers.OrdersOne)
+            .UseNpgsql(ShopShards.OrdersTwo, servers.OrdersTwo)
+            .UseNpgsqlDecisionLog(servers.Primary, "shop_2pc_decisions");
+
+        services.AddCqrs(cqrs => cqrs
+                .AddShopHandlers()
+                .AddProjection<PostgresOrderHistoryProjection>()
+                .ConfigureRunner(o => o.BatchSize = 500))
+            .UseNpgsql(o => o.ConnectionString = servers.Primary);
+
+        services.AddScoped<ICatalogStore, PostgresCatalogStore>();
+        services.AddScoped<ICartStore, PostgresCartStore>();
+        services.AddScoped<IOrderLedger, PostgresOrderLedger>();
+        services.AddScoped<IOrderHistoryReader, PostgresOrderHistoryReader>();
+        services.AddScoped<IWriteConsistency, PostgresWriteConsistency>();
+        return services;
+    }
+}

@@ -1,0 +1,64 @@
+using Npgsql;
+
+namespace DataPatterns.Samples.Shop.Postgres;
+
+/// <summary>
+/// The servers of <c>eng/services.sh</c> as the Shop uses them: the primary holds the catalogue, carts, payments, the
+/// outbox, the read models and the 2PC decision log; the replica serves reads; node2 and node3 are the two order shards.
+/// Every server gets a database named <see cref="Database"/> of its own.
+/// </summary>
+public sealed class ShopServers
+{
+    /// <summary>The Shop's database name on every server.</summary>
+    public const string Database = "shop";
+
+    private ShopServers(string primary, string replica, string ordersOne, string ordersTwo, string redis)
+    {
+        Primary = primary;
+        Replica = replica;
+        OrdersOne = ordersOne;
+        OrdersTwo = ordersTwo;
+        Redis = redis;
+    }
+
+    /// <summary>The primary's Shop database (payments, catalogue, carts, outbox, read models).</summary>
+    public string Primary { get; }
+
+    /// <summary>The streaming replica of the primary.</summary>
+    public string Replica { get; }
+
+    /// <summary>Order shard "orders-1" (node2).</summary>
+    public string OrdersOne { get; }
+
+    /// <summary>Order shard "orders-2" (node3).</summary>
+    public string OrdersTwo { get; }
+
+    /// <summary>The Redis configuration string.</summary>
+    public string Redis { get; }
+
+    /// <summary>The order shards by name, as the shard set and the 2PC resources name them.</summary>
+    public IReadOnlyDictionary<string, string> OrderShards => new Dictionary<string, string>
+    {
+        [ShopShards.OrdersOne] = OrdersOne,
+        [ShopShards.OrdersTwo] = OrdersTwo,
+    };
+
+    /// <summary>Reads the servers from the <c>DATAPATTERNS_*</c> settings that <c>eng/services.sh env</c> prints.</summary>
+    /// <exception cref="InvalidOperationException">A setting is missing: the message says which and how to set it.</exception>
+    public static ShopServers FromConfiguration(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        string Require(string name) => configuration[name] is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"--services needs {name}. Start the servers with eng/services.sh up and run eval \"$(eng/services.sh env)\" first.");
+        return new ShopServers(
+            InShopDatabase(Require("DATAPATTERNS_PG_PRIMARY")),
+            InShopDatabase(Require("DATAPATTERNS_PG_REPLICA")),
+            InShopDatabase(Require("DATAPATTERNS_PG_NODE2")),
+            InShopDatabase(Require("DATAPATTERNS_PG_NODE3")),
+            Require("DATAPATTERNS_REDIS"));
+    }
+
+    private static string InShopDatabase(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Database = Database, MaxPoolSize = 100 }.ConnectionString;
+}

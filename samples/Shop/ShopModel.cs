@@ -1,0 +1,32 @@
+namespace DataPatterns.Samples.Shop;
+
+/// <summary>A product in the catalogue.</summary>
+public sealed record Product(int Id, string Name, decimal Price);
+
+/// <summary>One line of a cart.</summary>
+public sealed record CartLine(int ProductId, int Quantity);
+
+/// <summary>A customer's cart: written back (write-behind), so a burst of edits costs one database write.</summary>
+public sealed record Cart(long CustomerId, IReadOnlyList<CartLine> Lines);
+
+/// <summary>The command that places an order: a payment and an order row, committed together or not at all.</summary>
+public sealed record PlaceOrder(Guid OrderId, long CustomerId, int ProductId, int Quantity);
+
+/// <summary>What placing an order did.</summary>
+public sealed record OrderPlaced(Guid OrderId, long CustomerId, string OrderShard, decimal Amount);
+
+/// <summary>One row of a customer's order history (the CQRS read model).</summary>
+public sealed record OrderSummary(Guid OrderId, int ProductId, int Quantity, decimal Amount, DateTimeOffset PlacedAt);
+
+/// <summary>The query for a customer's order history.</summary>
+public sealed record GetOrderHistory(long CustomerId);
+
+/// <summary>The payload of <see cref="ShopEvents.OrderPlaced"/>, the same in both modes.</summary>
+public sealed record OrderPlacedEvent(Guid OrderId, long CustomerId, int ProductId, int Quantity, decimal Amount);
+
+/// <summary>The event the order ledger appends to the outbox with each order.</summary>
+public static class ShopEvents
+{
+    /// <summary>An order was placed and paid.</summary>
+    public const string OrderPlaced = "order-placed";
+}

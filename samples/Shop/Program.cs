@@ -19,6 +19,8 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 // the caches flush their write-back queues before the process goes.
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 builder.WebHost.ConfigureKestrel(o => o.Limits.MaxConcurrentConnections = null);
+// A load balancer opening thousands of connections at once must queue in the accept backlog, not time out (C10K).
+builder.WebHost.UseSockets(o => o.Backlog = 8192);
 
 ShopServers? servers = null;
 if (services)

@@ -12,6 +12,7 @@ public static class ShopRegistration
     /// <summary>The products and carts caches; the caller adds the shared level (Redis) when it has one.</summary>
     public static CachingBuilder AddShopCaches(this IServiceCollection services, bool durableWriteBack) =>
         services.AddCaching(caching => caching
+            .Configure(o => o.ApplicationName = "shop")                         // Redis keys and channels start with "shop:"
             .AddCache<int, Product>(ShopCaches.Products, o =>
             {
                 o.Expiration.Duration = TimeSpan.FromMinutes(5);

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# The Shop as it runs in production, on one machine: the real servers of eng/services.sh, two stateless Shop
+# instances on loopback, and nginx (Debian's package, installed when missing) as the L7 load balancer in front.
+#
+#   eng/cluster.sh up            start everything (servers only if they are not running); prints the URL
+#   eng/cluster.sh down          stop what `up` started, by pid file (the servers only if `up` started them)
+#   eng/cluster.sh kill NAME     kill -9 one Shop instance (a or b): a spot VM reclaimed without warning
+#   eng/cluster.sh start NAME    start (or restart) one instance with the same node id: its replacement
+#   eng/cluster.sh status        say what answers
+#
+# Settings (environment): DATAPATTERNS_CLUSTER_DIR (/tmp/datapatterns-cluster), DATAPATTERNS_CLUSTER_PORT (8080),
+# DATAPATTERNS_SHOP_PORT_A / _B (5081 / 5082).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+DIR="${DATAPATTERNS_CLUSTER_DIR:-/tmp/datapatterns-cluster}"
+PORT="${DATAPATTERNS_CLUSTER_PORT:-8080}"
+declare -A SHOP_PORTS=([a]="${DATAPATTERNS_SHOP_PORT_A:-5081}" [b]="${DATAPATTERNS_SHOP_PORT_B:-5082}")
+
+log() { echo "cluster: $*" >&2; }
+die() { echo "cluster: error: $*" >&2; exit 1; }
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+ensure_nginx() {
+  command -v nginx >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = "0" ] || die "nginx is not installed; install Debian's nginx-light package (apt-get install -y nginx-light)"
+  log "installing nginx from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  # policy-rc.d keeps the package from starting the system-wide nginx: only ours runs, on loopback.
+  apt-get install -y -qq nginx-light >/dev/null
+  command -v nginx >/dev/null 2>&1 || die "apt-get installed nginx but it is not on PATH"
+}
+
+raise_file_limit() {
+  # 10,000 client connections plus upstream connections: more descriptors than the usual 1,024.
+  local hard; hard="$(ulimit -Hn)"
+  if [ "$hard" != "unlimited" ] && [ "$hard" -lt 65536 ] && [ "$(id -u)" = "0" ]; then ulimit -Hn 65536 2>/dev/null || true; fi
+  ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
+}
+
+publish_shop() {
+  log "publishing the Shop (Release)"
+  dotnet publish samples/Shop -c Release -o "$DIR/shop" --nologo -v quiet >"$DIR/publish.log" 2>&1 || { cat "$DIR/publish.log" >&2; die "dotnet publish samples/Shop failed"; }
+}
+
+start_instance() {
+  local name="$1" port="${SHOP_PORTS[$1]:-}"
+  [ -n "$port" ] || die "unknown instance '$name' (a or b)"
+  [ -f "$DIR/shop/Shop.dll" ] || publish_shop
+  if alive "$DIR/shop-$name.pid"; then log "instance $name already running"; return 0; fi
+  [ "${DATAPATTERNS_SKIP_SERVICES:-0}" = "1" ] || eval "$(eng/services.sh env)"
+  raise_file_limit
+  # The process itself (not a dotnet-run wrapper) owns the pid file, so kill -9 hits the server.
+  setsid dotnet "$DIR/shop/Shop.dll" --services --node="$name" --urls="http://127.0.0.1:$port" \
+    >>"$DIR/shop-$name.log" 2>&1 </dev/null &
+  echo $! >"$DIR/shop-$name.pid"
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && { log "instance $name listening on 127.0.0.1:$port (pid $(cat "$DIR/shop-$name.pid"))"; return 0; }
+    alive "$DIR/shop-$name.pid" || { tail -n 30 "$DIR/shop-$name.log" >&2; die "instance $name exited while starting"; }
+    sleep 0.5
+  done
+  tail -n 30 "$DIR/shop-$name.log" >&2
+  die "instance $name did not answer /health within 60 s"
+}
+
+kill_instance() {
+  local pidfile="$DIR/shop-$1.pid"
+  alive "$pidfile" || die "instance $1 is not running"
+  kill -9 "$(cat "$pidfile")"
+  log "instance $1 killed with SIGKILL (pid $(cat "$pidfile"))"
+  rm -f "$pidfile"
+}
+
+stop_instance() {
+  local pidfile="$DIR/shop-$1.pid"
+  if alive "$pidfile"; then
+    local pid; pid="$(cat "$pidfile")"
+    kill -TERM "$pid" 2>/dev/null || true   # graceful: drain requests, flush the write-back queue
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+write_nginx_conf() {
+  mkdir -p "$DIR/nginx/tmp"
+  chmod 777 "$DIR/nginx/tmp"
+  local files; files="$(ulimit -Hn)"
+  [ "$files" = "unlimited" ] && files=65536
+  [ "$files" -gt 65536 ] && files=65536
+  cat >"$DIR/nginx/nginx.conf" <<CONF
+worker_processes auto;
+worker_rlimit_nofile $files;
+pid $DIR/nginx/nginx.pid;
+error_log $DIR/nginx/error.log warn;
+events { worker_connections $files; multi_accept on; }
+http {
+  access_log off;
+  client_body_temp_path $DIR/nginx/tmp/body;
+  proxy_temp_path $DIR/nginx/tmp/proxy;
+  fastcgi_temp_path $DIR/nginx/tmp/fastcgi;
+  uwsgi_temp_path $DIR/nginx/tmp/uwsgi;
+  scgi_temp_path $DIR/nginx/tmp/scgi;
+  keepalive_timeout 120s;
+  keepalive_requests 1000000;
+  upstream shop {
+    # A refused connection (a dead instance) takes the server out for 2 s; a slow accept under a burst does not.
+    server 127.0.0.1:${SHOP_PORTS[a]} max_fails=3 fail_timeout=2s;
+    server 127.0.0.1:${SHOP_PORTS[b]} max_fails=3 fail_timeout=2s;
+    keepalive 4096;
+  }
+  server {
+    listen 127.0.0.1:$PORT backlog=16384;
+    location / {
+      proxy_pass http://shop;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$remote_addr;
+      # A dead instance refuses the connection: try the other one. A request already sent is never replayed
+      # (nginx does not retry POST once sent), so an order is placed at most once.
+      proxy_next_upstream error timeout;
+      proxy_connect_timeout 5s;
+      proxy_read_timeout 60s;
+    }
+  }
+}
+CONF
+}
+
+start_nginx() {
+  ensure_nginx
+  if alive "$DIR/nginx/nginx.pid"; then log "nginx already running"; return 0; fi
+  write_nginx_conf
+  raise_file_limit
+  nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" -e "$DIR/nginx/error.log" -g 'daemon on;' || die "nginx did not start (see $DIR/nginx/error.log)"
+  for _ in $(seq 1 40); do
+    curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && { log "nginx listening on 127.0.0.1:$PORT"; return 0; }
+    sleep 0.25
+  done
+  die "nginx did not answer on port $PORT"
+}
+
+stop_nginx() {
+  if alive "$DIR/nginx/nginx.pid"; then
+    local pid; pid="$(cat "$DIR/nginx/nginx.pid")"
+    kill -QUIT "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$DIR/nginx/nginx.pid"
+}
+
+case "${1:-}" in
+  up)
+    mkdir -p "$DIR"
+    if [ "${DATAPATTERNS_SKIP_SERVICES:-0}" != "1" ] && ! eng/services.sh status >/dev/null 2>&1; then
+      eng/services.sh up
+      touch "$DIR/started-services"
+    fi
+    publish_shop
+    start_instance a
+    start_instance b
+    start_nginx
+    echo "Shop cluster at http://127.0.0.1:$PORT (instances a and b behind nginx)"
+    ;;
+  down)
+    stop_nginx
+    stop_instance a
+    stop_instance b
+    if [ -f "$DIR/started-services" ]; then eng/services.sh down; fi
+    rm -rf "$DIR"
+    ;;
+  kill) kill_instance "${2:?name: a or b}" ;;
+  start) mkdir -p "$DIR"; start_instance "${2:?name: a or b}" ;;
+  status)
+    for name in a b; do
+      if alive "$DIR/shop-$name.pid"; then echo "instance $name: running (pid $(cat "$DIR/shop-$name.pid"), port ${SHOP_PORTS[$name]})"; else echo "instance $name: stopped"; fi
+    done
+    if alive "$DIR/nginx/nginx.pid"; then echo "nginx: running on port $PORT"; else echo "nginx: stopped"; fi
+    ;;
+  *) echo "usage: eng/cluster.sh up|down|kill NAME|start NAME|status" >&2; exit 2 ;;
+esac

@@ -1,21 +1,136 @@
+using DataPatterns.Caching;
+using DataPatterns.Cqrs;
+using DataPatterns.Routing;
 using DataPatterns.Sharding;
+using DataPatterns.Transactions;
+using DataPatterns.Transactions.Npgsql;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
 
-// What a new user writes after reading the README: register, resolve, use.
-var services = new ServiceCollection();
-services.AddSharding(sharding => sharding
+// What a new user writes after reading the README: register every package with its DI call, start the host, use them.
+// The servers come from eng/services.sh (the DATAPATTERNS_* variables eng/test.sh sets).
+string Server(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+    ? value
+    : throw new InvalidOperationException($"{name} is not set: run eng/services.sh up and eval \"$(eng/services.sh env)\".");
+var (primary, replica, node2, redis) = (Server("DATAPATTERNS_PG_PRIMARY"), Server("DATAPATTERNS_PG_REPLICA"), Server("DATAPATTERNS_PG_NODE2"), Server("DATAPATTERNS_REDIS"));
+var logDirectory = Directory.CreateTempSubdirectory("consumer-2pc").FullName;
+
+var builder = Host.CreateApplicationBuilder();
+builder.Services.AddSharding(sharding => sharding
     .AddShardSet<long>("orders", options => options.AddShard("orders-1").AddShard("orders-2").AddShard("orders-3"))
     .MapTo((_, shard) => $"Host=db-{shard.Name}"));
+builder.Services.AddCaching(caching => caching
+        .Configure(o => o.ApplicationName = $"consumer-{Environment.ProcessId}")
+        .AddCache<int, string>("greetings", o => o.Expiration.Duration = TimeSpan.FromMinutes(1))
+        .WithLoader(_ => new GreetingLoader()))
+    .UseRedis(redis);
+builder.Services.AddReadWriteSplitting(o => o.AddNode("primary", primary).AddNode("replica", replica)).UseNpgsql();
+builder.Services.AddTwoPhaseCommit(o => { o.Prefix = "consumer"; o.NodeId = "c1"; o.DecisionLogPath = Path.Combine(logDirectory, "2pc.log"); })
+    .UseNpgsql("payments", primary)
+    .UseNpgsql("orders", node2);
+builder.Services.AddCqrs(cqrs => cqrs.AddQueryHandler<Echo, string, EchoHandler>()).UseNpgsql(o => o.ConnectionString = primary);
 
-await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
-var resolver = provider.GetRequiredKeyedService<ShardResolver<long>>("orders");
-var targets = provider.GetRequiredKeyedService<ShardMap<string>>("orders");
+using var host = builder.Build();
+await host.StartAsync();
+var services = host.Services;
+
+// Sharding
+var resolver = services.GetRequiredKeyedService<ShardResolver<long>>("orders");
+var targets = services.GetRequiredKeyedService<ShardMap<string>>("orders");
 var shard = resolver.Resolve(42L);
-if (targets[shard] != $"Host=db-{shard.Name}" || resolver.Resolve(42L) != shard)
+Check(targets[shard] == $"Host=db-{shard.Name}" && resolver.Resolve(42L) == shard, "sharding did not resolve consistently");
+Console.WriteLine($"consumer: sharding resolved customer 42 to {shard.Name}");
+
+// Caching (memory + Redis): one load, then hits
+var greetings = services.GetRequiredKeyedService<ICache<int, string>>("greetings");
+Check(await greetings.GetOrLoadAsync(7) == "hello 7" && await greetings.GetOrLoadAsync(7) == "hello 7" && GreetingLoader.Loads == 1, "caching did not load once and hit after");
+Console.WriteLine("consumer: caching loaded key 7 once and served it from the cache after");
+
+// Routing: reads on the replica, writes on the primary
+var router = services.GetRequiredService<ReadWriteRouter>();
+await router.WaitUntilReadyAsync();
+using (var scope = services.CreateScope())
 {
-    Console.Error.WriteLine("consumer: sharding did not resolve consistently");
-    return 1;
+    var session = scope.ServiceProvider.GetRequiredService<RoutingSession>();
+    await using var read = await session.OpenReadConnectionAsync();
+    await using var write = await session.OpenWriteConnectionAsync();
+    var readPort = await Port(read);
+    var writePort = await Port(write);
+    Check(readPort == new NpgsqlConnectionStringBuilder(replica).Port && writePort == new NpgsqlConnectionStringBuilder(primary).Port, $"routing sent reads to {readPort} and writes to {writePort}");
+    Console.WriteLine($"consumer: routing read from port {readPort}, wrote to port {writePort}");
 }
 
-Console.WriteLine($"consumer: sharding resolved customer 42 to {shard.Name} ({targets[shard]})");
+// Two-phase commit across two servers
+var table = $"consumer_{Environment.ProcessId}";
+await Execute(primary, $"CREATE TABLE {table} (id int PRIMARY KEY)");
+await Execute(node2, $"CREATE TABLE {table} (id int PRIMARY KEY)");
+var coordinator = services.GetRequiredService<TwoPhaseCommitCoordinator>();
+await using (var transaction = coordinator.Begin())
+{
+    var payments = await transaction.EnlistNpgsqlAsync("payments");
+    var orders = await transaction.EnlistNpgsqlAsync("orders");
+    await using (var pay = new NpgsqlCommand($"INSERT INTO {table} VALUES (1)", payments.Connection)) { await pay.ExecuteNonQueryAsync(); }
+    await using (var order = new NpgsqlCommand($"INSERT INTO {table} VALUES (1)", orders.Connection)) { await order.ExecuteNonQueryAsync(); }
+    await transaction.CommitAsync();
+}
+
+Check(await Count(primary, table) == 1 && await Count(node2, table) == 1, "two-phase commit did not commit on both servers");
+await Execute(primary, $"DROP TABLE {table}");
+await Execute(node2, $"DROP TABLE {table}");
+Console.WriteLine("consumer: two-phase commit committed one row on each server");
+
+// CQRS dispatch
+var dispatcher = services.GetRequiredService<IDispatcher>();
+Check(await dispatcher.QueryAsync<Echo, string>(new Echo("ping")) == "ping", "the dispatcher did not reach the query handler");
+Console.WriteLine("consumer: the CQRS dispatcher answered the query");
+
+await host.StopAsync();
 return 0;
+
+static void Check(bool condition, string failure)
+{
+    if (!condition)
+    {
+        throw new InvalidOperationException($"consumer: {failure}");
+    }
+}
+
+static async Task<int> Port(System.Data.Common.DbConnection connection)
+{
+    await using var command = connection.CreateCommand();
+    command.CommandText = "SELECT inet_server_port()";
+    return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+}
+
+static async Task Execute(string connectionString, string sql)
+{
+    await using var dataSource = NpgsqlDataSource.Create(connectionString);
+    await using var command = dataSource.CreateCommand(sql);
+    await command.ExecuteNonQueryAsync();
+}
+
+static async Task<long> Count(string connectionString, string table)
+{
+    await using var dataSource = NpgsqlDataSource.Create(connectionString);
+    await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {table}");
+    return (long)(await command.ExecuteScalarAsync())!;
+}
+
+internal sealed class GreetingLoader : ICacheLoader<int, string>
+{
+    public static int Loads;
+
+    public ValueTask<string?> LoadAsync(int key, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Loads);
+        return ValueTask.FromResult<string?>($"hello {key}");
+    }
+}
+
+internal sealed record Echo(string Text);
+
+internal sealed class EchoHandler : IQueryHandler<Echo, string>
+{
+    public ValueTask<string> HandleAsync(Echo query, CancellationToken cancellationToken) => ValueTask.FromResult(query.Text);
+}

@@ -4,6 +4,7 @@ using DataPatterns.Samples.Quickstart;
 var patterns = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["sharding"] = ShardingQuickstart.RunAsync,
+    ["caching"] = CachingQuickstart.RunAsync,
 };
 
 if (args.Length == 0 || !patterns.TryGetValue(args[0], out var run))

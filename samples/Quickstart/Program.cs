@@ -6,6 +6,7 @@ var patterns = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.
     ["sharding"] = ShardingQuickstart.RunAsync,
     ["caching"] = CachingQuickstart.RunAsync,
     ["routing"] = RoutingQuickstart.RunAsync,
+    ["transactions"] = TransactionsQuickstart.RunAsync,
 };
 
 if (args.Length == 0 || !patterns.TryGetValue(args[0], out var run))

@@ -7,6 +7,7 @@ var patterns = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.
     ["caching"] = CachingQuickstart.RunAsync,
     ["routing"] = RoutingQuickstart.RunAsync,
     ["transactions"] = TransactionsQuickstart.RunAsync,
+    ["cqrs"] = CqrsQuickstart.RunAsync,
 };
 
 if (args.Length == 0 || !patterns.TryGetValue(args[0], out var run))

@@ -15,8 +15,8 @@ internal static class TransactionsQuickstart
     {
         await using var payments = NpgsqlDataSource.Create((Environment.GetEnvironmentVariable("DATAPATTERNS_PG_PRIMARY") ?? "Host=127.0.0.1;Port=55432;Username=postgres") + ";Enlist=false"); // the coordinator enlists
         await using var orders = NpgsqlDataSource.Create((Environment.GetEnvironmentVariable("DATAPATTERNS_PG_NODE2") ?? "Host=127.0.0.1;Port=55434;Username=postgres") + ";Enlist=false");
-        await payments.CreateCommand("CREATE TABLE IF NOT EXISTS quickstart_accounts (id int PRIMARY KEY, balance bigint NOT NULL); INSERT INTO quickstart_accounts VALUES (1, 100) ON CONFLICT (id) DO UPDATE SET balance = 100").ExecuteNonQueryAsync();
-        await orders.CreateCommand("CREATE TABLE IF NOT EXISTS quickstart_orders (id text PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, amount bigint NOT NULL); TRUNCATE quickstart_orders").ExecuteNonQueryAsync();
+        await payments.CreateCommand("CREATE TABLE IF NOT EXISTS quickstart_2pc_accounts (id int PRIMARY KEY, balance bigint NOT NULL); INSERT INTO quickstart_2pc_accounts VALUES (1, 100) ON CONFLICT (id) DO UPDATE SET balance = 100").ExecuteNonQueryAsync();
+        await orders.CreateCommand("CREATE TABLE IF NOT EXISTS quickstart_2pc_orders (id text PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, amount bigint NOT NULL); TRUNCATE quickstart_2pc_orders").ExecuteNonQueryAsync();
         var builder = Host.CreateApplicationBuilder(args);
         builder.Logging.SetMinimumLevel(LogLevel.Error); // the coordinator logs each rollback as a warning
         builder.Services.AddTwoPhaseCommit(o => { o.Prefix = "quickstart"; o.NodeId = "console-1"; o.DecisionLogPath = Path.Combine(AppContext.BaseDirectory, "2pc.log"); })
@@ -43,17 +43,17 @@ internal static class TransactionsQuickstart
             await PlaceOrderAsync(coordinator.JoinAmbientTransaction(), "order-2", 20);
             scope.Complete(); // disposing the scope runs the coordinator's two-phase commit
         }
-        var balance = (long)(await payments.CreateCommand("SELECT balance FROM quickstart_accounts WHERE id = 1").ExecuteScalarAsync())!;
-        var ordered = (long)(await orders.CreateCommand("SELECT coalesce(sum(amount), 0)::bigint FROM quickstart_orders").ExecuteScalarAsync())!;
+        var balance = (long)(await payments.CreateCommand("SELECT balance FROM quickstart_2pc_accounts WHERE id = 1").ExecuteScalarAsync())!;
+        var ordered = (long)(await orders.CreateCommand("SELECT coalesce(sum(amount), 0)::bigint FROM quickstart_2pc_orders").ExecuteScalarAsync())!;
         Console.WriteLine($"order-2 for 20 through a TransactionScope; payments: balance {balance} (100 - 30 - 20); orders: {ordered} (30 + 20)");
         await host.StopAsync();
         return balance == 50 && ordered == 50 ? 0 : 1;
     }
     private static async Task PlaceOrderAsync(DistributedTransaction tx, string orderId, long amount)
     {
-        await using var debit = new NpgsqlCommand("UPDATE quickstart_accounts SET balance = balance - $1 WHERE id = 1", (await tx.EnlistNpgsqlAsync("payments")).Connection) { Parameters = { new NpgsqlParameter { Value = amount } } };
+        await using var debit = new NpgsqlCommand("UPDATE quickstart_2pc_accounts SET balance = balance - $1 WHERE id = 1", (await tx.EnlistNpgsqlAsync("payments")).Connection) { Parameters = { new NpgsqlParameter { Value = amount } } };
         await debit.ExecuteNonQueryAsync();
-        await using var insert = new NpgsqlCommand("INSERT INTO quickstart_orders VALUES ($1, $2)", (await tx.EnlistNpgsqlAsync("orders")).Connection) { Parameters = { new NpgsqlParameter { Value = orderId }, new NpgsqlParameter { Value = amount } } };
+        await using var insert = new NpgsqlCommand("INSERT INTO quickstart_2pc_orders VALUES ($1, $2)", (await tx.EnlistNpgsqlAsync("orders")).Connection) { Parameters = { new NpgsqlParameter { Value = orderId }, new NpgsqlParameter { Value = amount } } };
         await insert.ExecuteNonQueryAsync();
     }
 }

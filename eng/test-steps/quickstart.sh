@@ -3,8 +3,24 @@
 # Each must exit 0: a quickstart checks its own result and exits non-zero when it is wrong.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-dotnet build samples/Quickstart --nologo -v quiet
 failed=""
+
+# The docs show the quickstart files verbatim, and each file stays small.
+for file in samples/Quickstart/*.cs; do
+  lines="$(wc -l <"$file")"
+  [ "$lines" -lt 60 ] || { echo "quickstart: $file has $lines lines; keep each under 60" >&2; failed="$failed $file"; }
+  shown="$(awk -v marker="<!-- snippet: $file -->" '
+    $0 == marker { found = 1; next }
+    found && /^```/ { if (inside) exit; inside = 1; next }
+    inside { print }' docs/quickstart.md)"
+  if [ "$shown" != "$(cat "$file")" ]; then
+    diff -u "$file" <(printf '%s\n' "$shown") >&2 || true
+    echo "quickstart: docs/quickstart.md does not show $file as it is; copy the file into its snippet" >&2
+    failed="$failed $file"
+  fi
+done
+
+dotnet build samples/Quickstart --nologo -v quiet
 for pattern in sharding caching routing transactions cqrs; do
   echo "quickstart: $pattern"
   status=0

@@ -21,6 +21,9 @@ for file in samples/Quickstart/*.cs; do
 done
 
 dotnet build samples/Quickstart --nologo -v quiet
+# The quickstarts own fixed tables and databases on the shared servers: one run at a time on this machine.
+exec 9>"${TMPDIR:-/tmp}/datapatterns-quickstart.lock"
+flock 9
 for pattern in sharding caching routing transactions cqrs; do
   echo "quickstart: $pattern"
   status=0

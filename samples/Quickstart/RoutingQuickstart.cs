@@ -29,7 +29,7 @@ internal static class RoutingQuickstart
         var session = scope.ServiceProvider.GetRequiredService<RoutingSession>();
         var written = await QueryAsync(session.OpenWriteConnectionAsync(), "INSERT INTO quickstart_notes (text) VALUES ('hello') RETURNING id, inet_server_port()");
         // The session's next read goes to a replica that has replayed that write (waiting up to 200 ms), else to the primary.
-        var seen = await QueryAsync(session.OpenReadConnectionAsync(), $"SELECT count(*), inet_server_port() FROM quickstart_notes WHERE id = {written.Value}");
+        var seen = await QueryAsync(session.OpenReadConnectionAsync(), "SELECT count(*), inet_server_port() FROM quickstart_notes WHERE id = $1", written.Value);
         // A plain read goes to a replica within the lag bound (MaxReplicaLag, 10 s by default): it may miss a recent write.
         var plain = await QueryAsync(router.Replica.OpenConnectionAsync(), "SELECT pg_is_in_recovery()::int, inet_server_port()");
 
@@ -41,11 +41,16 @@ internal static class RoutingQuickstart
         return written.Port == primaryPort && seen.Value == 1 ? 0 : 1;
     }
 
-    private static async Task<(long Value, int Port)> QueryAsync(ValueTask<DbConnection> opening, string sql)
+    private static async Task<(long Value, int Port)> QueryAsync(ValueTask<DbConnection> opening, string sql, params object[] values)
     {
         await using var connection = await opening; // closing it ends the unit of work's use of that node
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt32(1));

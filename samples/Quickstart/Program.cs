@@ -1,9 +1,13 @@
 using DataPatterns.Samples.Quickstart;
 
-// Each pattern is one file of under 60 lines; pick it by name.
+// One small program per pattern (docs/quickstart.md shows each file); pick it by name.
 var patterns = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["sharding"] = ShardingQuickstart.RunAsync,
+    ["caching"] = CachingQuickstart.RunAsync,
+    ["routing"] = RoutingQuickstart.RunAsync,
+    ["transactions"] = TransactionsQuickstart.RunAsync,
+    ["cqrs"] = CqrsQuickstart.RunAsync,
 };
 
 if (args.Length == 0 || !patterns.TryGetValue(args[0], out var run))

@@ -121,4 +121,22 @@ pg "$DATAPATTERNS_PG_PRIMARY" "SELECT customer_id || chr(9) || (lines->0->>'prod
 bad_carts="$(sort "$out/carts.tsv" | join -t $'\t' -a1 -e 0 -o 0,1.2,1.3,2.2 - "$out/db-carts" | awk -F'\t' '$2 > 0 && ($4 < $2 || $4 > $3)' | tee "$out/bad-carts" | wc -l)"
 echo "cluster-test: carts: $(wc -l <"$out/carts.tsv") customers written, $bad_carts not at their last acknowledged version"
 [ "$bad_carts" -eq 0 ] || { head "$out/bad-carts" >&2; fail "$bad_carts carts lost an acknowledged write (customer, acknowledged, attempted, in database)"; }
+# --- 3. SIGTERM flushes ------------------------------------------------------------------------------------------
+# Only b runs, restarted with a flush interval of 10 minutes: carts written to it can reach the database only through
+# its shutdown flush when it is stopped with SIGTERM (no other instance is left to take them over).
+eng/cluster.sh stop a
+eng/cluster.sh stop b
+DATAPATTERNS_SHOP_ARGS="--writeBackFlushSeconds=600" eng/cluster.sh start b
+b_url="http://127.0.0.1:${DATAPATTERNS_SHOP_PORT_B:-5082}"
+marker=$((100 + RANDOM % 800))   # this run's carts, told apart from earlier runs'
+for customer in $(seq 2000001 2000200); do
+  curl -fsS -o /dev/null -X PUT "$b_url/carts/$customer" -H 'content-type: application/json' -d "{\"lines\":[{\"productId\":$customer,\"quantity\":$marker}]}" \
+    || fail "PUT /carts/$customer on instance b failed"
+done
+sql="SELECT count(*) FROM carts WHERE customer_id BETWEEN 2000001 AND 2000200 AND (lines->0->>'quantity')::int = $marker"
+before="$(pg "$DATAPATTERNS_PG_PRIMARY" "$sql")"
+eng/cluster.sh stop b
+flushed="$(pg "$DATAPATTERNS_PG_PRIMARY" "$sql")"
+echo "cluster-test: SIGTERM: 200 carts queued on b ($before in the database before the stop, $flushed after)"
+[ "$flushed" -eq 200 ] || fail "only $flushed of 200 carts reached the database after SIGTERM"
 echo "cluster-test: passed"

@@ -6,10 +6,11 @@
 #   eng/cluster.sh down          stop what `up` started, by pid file (the servers only if `up` started them)
 #   eng/cluster.sh kill NAME     kill -9 one Shop instance (a or b): a spot VM reclaimed without warning
 #   eng/cluster.sh start NAME    start (or restart) one instance with the same node id: its replacement
+#   eng/cluster.sh stop NAME     SIGTERM one instance and wait: it drains requests and flushes its write-back queue
 #   eng/cluster.sh status        say what answers
 #
 # Settings (environment): DATAPATTERNS_CLUSTER_DIR (/tmp/datapatterns-cluster), DATAPATTERNS_CLUSTER_PORT (8080),
-# DATAPATTERNS_SHOP_PORT_A / _B (5081 / 5082).
+# DATAPATTERNS_SHOP_PORT_A / _B (5081 / 5082), DATAPATTERNS_SHOP_ARGS (extra arguments for instances started now).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -53,7 +54,8 @@ start_instance() {
   [ "${DATAPATTERNS_SKIP_SERVICES:-0}" = "1" ] || eval "$(eng/services.sh env)"
   raise_file_limit
   # The process itself (not a dotnet-run wrapper) owns the pid file, so kill -9 hits the server.
-  setsid dotnet "$DIR/shop/Shop.dll" --services --node="$name" --urls="http://127.0.0.1:$port" \
+  # shellcheck disable=SC2086 # DATAPATTERNS_SHOP_ARGS is a list of extra Shop arguments
+  setsid dotnet "$DIR/shop/Shop.dll" --services --node="$name" --urls="http://127.0.0.1:$port" ${DATAPATTERNS_SHOP_ARGS:-} \
     >>"$DIR/shop-$name.log" 2>&1 </dev/null &
   echo $! >"$DIR/shop-$name.pid"
   for _ in $(seq 1 120); do
@@ -175,11 +177,12 @@ case "${1:-}" in
     ;;
   kill) kill_instance "${2:?name: a or b}" ;;
   start) mkdir -p "$DIR"; start_instance "${2:?name: a or b}" ;;
+  stop) stop_instance "${2:?name: a or b}"; log "instance $2 stopped with SIGTERM" ;;
   status)
     for name in a b; do
       if alive "$DIR/shop-$name.pid"; then echo "instance $name: running (pid $(cat "$DIR/shop-$name.pid"), port ${SHOP_PORTS[$name]})"; else echo "instance $name: stopped"; fi
     done
     if alive "$DIR/nginx/nginx.pid"; then echo "nginx: running on port $PORT"; else echo "nginx: stopped"; fi
     ;;
-  *) echo "usage: eng/cluster.sh up|down|kill NAME|start NAME|status" >&2; exit 2 ;;
+  *) echo "usage: eng/cluster.sh up|down|kill NAME|start NAME|stop NAME|status" >&2; exit 2 ;;
 esac

@@ -22,18 +22,22 @@ builder.WebHost.ConfigureKestrel(o => o.Limits.MaxConcurrentConnections = null);
 // A load balancer opening thousands of connections at once must queue in the accept backlog, not time out (C10K).
 builder.WebHost.UseSockets(o => o.Backlog = 8192);
 
+// Carts are flushed every 500 ms unless --writeBackFlushSeconds says otherwise (the cluster test's SIGTERM check sets 600).
+var writeBackFlushInterval = builder.Configuration["writeBackFlushSeconds"] is { } seconds
+    ? TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture))
+    : TimeSpan.FromMilliseconds(500);
 ShopServers? servers = null;
 if (services)
 {
     servers = ShopServers.FromConfiguration(builder.Configuration);
     var nodeId = builder.Configuration["node"] ?? $"shop-{Environment.MachineName}".ToLowerInvariant();
-    builder.Services.AddShopOnServers(servers, nodeId);
+    builder.Services.AddShopOnServers(servers, nodeId, writeBackFlushInterval);
 }
 else
 {
     var dataDirectory = builder.Configuration["data"] ?? Path.Combine(Path.GetTempPath(), "datapatterns-shop");
     Directory.CreateDirectory(dataDirectory);
-    builder.Services.AddShopEmbedded(dataDirectory);
+    builder.Services.AddShopEmbedded(dataDirectory, writeBackFlushInterval);
 }
 
 var app = builder.Build();

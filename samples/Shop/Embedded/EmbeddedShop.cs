@@ -10,14 +10,15 @@ public static class EmbeddedShop
     /// <summary>Registers every package on in-process stores; routing needs a replica, so it is the one pattern left out.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="dataDirectory">Where the two-phase-commit decision log lives.</param>
-    public static IServiceCollection AddShopEmbedded(this IServiceCollection services, string dataDirectory)
+    /// <param name="writeBackFlushInterval">How often queued carts are flushed.</param>
+    public static IServiceCollection AddShopEmbedded(this IServiceCollection services, string dataDirectory, TimeSpan writeBackFlushInterval)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EmbeddedEventLog>();
         services.AddSingleton<EmbeddedDatabases>();
         services.AddSingleton<EmbeddedProjectionStore>();
 
-        services.AddShopCaches(durableWriteBack: false);
+        services.AddShopCaches(durableWriteBack: false, writeBackFlushInterval);
         services.AddShopShards();
 
         var databases = new List<Func<IServiceProvider, EmbeddedDatabase>>

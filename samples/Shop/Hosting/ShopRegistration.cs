@@ -10,7 +10,7 @@ namespace DataPatterns.Samples.Shop.Hosting;
 public static class ShopRegistration
 {
     /// <summary>The products and carts caches; the caller adds the shared level (Redis) when it has one.</summary>
-    public static CachingBuilder AddShopCaches(this IServiceCollection services, bool durableWriteBack) =>
+    public static CachingBuilder AddShopCaches(this IServiceCollection services, bool durableWriteBack, TimeSpan writeBackFlushInterval) =>
         services.AddCaching(caching => caching
             .Configure(o => o.ApplicationName = "shop")                         // Redis keys and channels start with "shop:"
             .AddCache<int, Product>(ShopCaches.Products, o =>
@@ -33,7 +33,7 @@ public static class ShopRegistration
                 o.Expiration.SlidingExpiration = TimeSpan.FromMinutes(10);
                 o.WriteStrategy = CacheWriteStrategy.WriteBack;
                 o.WriteBack.Durable = durableWriteBack;                      // in a Redis stream: a killed instance loses no cart
-                o.WriteBack.FlushInterval = TimeSpan.FromMilliseconds(500);
+                o.WriteBack.FlushInterval = writeBackFlushInterval;
                 o.WriteBack.BatchSize = 500;
             })
             .WithLoader<CartRepository>()

@@ -9,11 +9,12 @@ public static class PostgresShop
     /// <param name="services">The service collection.</param>
     /// <param name="servers">The servers.</param>
     /// <param name="nodeId">This instance's coordinator node id: stable across restarts, so a replacement recovers its branches.</param>
-    public static IServiceCollection AddShopOnServers(this IServiceCollection services, ShopServers servers, string nodeId)
+    /// <param name="writeBackFlushInterval">How often queued carts are flushed.</param>
+    public static IServiceCollection AddShopOnServers(this IServiceCollection services, ShopServers servers, string nodeId, TimeSpan writeBackFlushInterval)
     {
         ArgumentNullException.ThrowIfNull(servers);
 
-        services.AddShopCaches(durableWriteBack: true)
+        services.AddShopCaches(durableWriteBack: true, writeBackFlushInterval)
             .UseRedis(o =>
             {
                 o.Configuration = servers.Redis;

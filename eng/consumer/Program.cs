@@ -49,7 +49,7 @@ Console.WriteLine("consumer: caching loaded key 7 once and served it from the ca
 
 // Routing: reads on the replica, writes on the primary
 var router = services.GetRequiredService<ReadWriteRouter>();
-await router.WaitUntilReadyAsync();
+await router.WaitUntilReadyAsync().WaitAsync(TimeSpan.FromSeconds(30));
 using (var scope = services.CreateScope())
 {
     var session = scope.ServiceProvider.GetRequiredService<RoutingSession>();
@@ -65,19 +65,25 @@ using (var scope = services.CreateScope())
 var table = $"consumer_{Environment.ProcessId}";
 await Execute(primary, $"CREATE TABLE {table} (id int PRIMARY KEY)");
 await Execute(node2, $"CREATE TABLE {table} (id int PRIMARY KEY)");
-var coordinator = services.GetRequiredService<TwoPhaseCommitCoordinator>();
-await using (var transaction = coordinator.Begin())
+try
 {
-    var payments = await transaction.EnlistNpgsqlAsync("payments");
-    var orders = await transaction.EnlistNpgsqlAsync("orders");
-    await using (var pay = new NpgsqlCommand($"INSERT INTO {table} VALUES (1)", payments.Connection)) { await pay.ExecuteNonQueryAsync(); }
-    await using (var order = new NpgsqlCommand($"INSERT INTO {table} VALUES (1)", orders.Connection)) { await order.ExecuteNonQueryAsync(); }
-    await transaction.CommitAsync();
-}
+    var coordinator = services.GetRequiredService<TwoPhaseCommitCoordinator>();
+    await using (var transaction = coordinator.Begin())
+    {
+        var payments = await transaction.EnlistNpgsqlAsync("payments");
+        var orders = await transaction.EnlistNpgsqlAsync("orders");
+        await using (var pay = new NpgsqlCommand($"INSERT INTO {table} VALUES (1)", payments.Connection)) { await pay.ExecuteNonQueryAsync(); }
+        await using (var order = new NpgsqlCommand($"INSERT INTO {table} VALUES (1)", orders.Connection)) { await order.ExecuteNonQueryAsync(); }
+        await transaction.CommitAsync();
+    }
 
-Check(await Count(primary, table) == 1 && await Count(node2, table) == 1, "two-phase commit did not commit on both servers");
-await Execute(primary, $"DROP TABLE {table}");
-await Execute(node2, $"DROP TABLE {table}");
+    Check(await Count(primary, table) == 1 && await Count(node2, table) == 1, "two-phase commit did not commit on both servers");
+}
+finally
+{
+    await Execute(primary, $"DROP TABLE IF EXISTS {table}");
+    await Execute(node2, $"DROP TABLE IF EXISTS {table}");
+}
 Console.WriteLine("consumer: two-phase commit committed one row on each server");
 
 // CQRS dispatch

@@ -9,8 +9,10 @@ using DataPatterns.Transactions;
 var builder = WebApplication.CreateBuilder(ShopDefaults.NormalizeArguments(args));
 var services = ShopDefaults.UsesServices(builder.Configuration);
 
-// With no --urls and no ASPNETCORE_URLS the Shop listens on a fixed loopback port, so the README's tour works as written.
-if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+// With no address configured (--urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS as container images set it, or Kestrel
+// endpoints) the Shop listens on a fixed loopback port, so the README's tour works as written.
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"])
+    && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
 {
     builder.WebHost.UseUrls(ShopDefaults.Url);
 }
@@ -18,8 +20,8 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 // SIGTERM (a spot VM reclaimed with notice, a rolling deploy): stop taking requests, finish the ones in flight, and let
 // the caches flush their write-back queues before the process goes.
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-builder.WebHost.ConfigureKestrel(o => o.Limits.MaxConcurrentConnections = null);
-// A load balancer opening thousands of connections at once must queue in the accept backlog, not time out (C10K).
+// A load balancer opening thousands of connections at once must queue in the accept backlog, not time out (C10K); the
+// kernel caps it at net.core.somaxconn.
 builder.WebHost.UseSockets(o => o.Backlog = 8192);
 
 // Carts are flushed every 500 ms unless --writeBackFlushSeconds says otherwise (the cluster test's SIGTERM check sets 600).
@@ -30,7 +32,12 @@ ShopServers? servers = null;
 if (services)
 {
     servers = ShopServers.FromConfiguration(builder.Configuration);
-    var nodeId = builder.Configuration["node"] ?? $"shop-{Environment.MachineName}".ToLowerInvariant();
+    // The coordinator's node id must be unique per instance and survive its restarts: the replacement of a dead instance
+    // finishes that instance's prepared transactions, and nobody else does. A host name is neither (two instances on one
+    // host, a spot VM replaced under a new name), so it is asked for.
+    var nodeId = builder.Configuration["node"] is { Length: > 0 } node
+        ? node
+        : throw new InvalidOperationException("--services needs --node=NAME: a name unique to this instance that its replacement reuses (a StatefulSet ordinal, say), so that it can finish this instance's in-doubt orders.");
     builder.Services.AddShopOnServers(servers, nodeId, writeBackFlushInterval);
 }
 else
@@ -41,6 +48,13 @@ else
 }
 
 var app = builder.Build();
+// Which instance answered: the load test uses it to check what a killed instance had acknowledged.
+var instance = app.Configuration["node"] ?? "embedded";
+app.Use((context, next) =>
+{
+    context.Response.Headers["X-Shop-Node"] = instance;
+    return next(context);
+});
 if (servers is not null)
 {
     await ShopSchema.EnsureAsync(servers, app.Lifetime.ApplicationStopping);
@@ -66,9 +80,9 @@ app.MapGet("/products", async (int? after, int? count, ICatalogStore catalog, Ca
 app.MapPut("/products/{id:int}", async (int id, ProductChange change, HttpContext http,
     [FromKeyedServices(ShopCaches.Products)] ICache<int, Product> products, IWriteConsistency consistency, CancellationToken ct) =>
 {
-    if (id < 1 || string.IsNullOrWhiteSpace(change.Name) || change.Price is <= 0 or > 1_000_000)
+    if (id < 1 || string.IsNullOrWhiteSpace(change.Name) || change.Name.Length > 200 || change.Price is <= 0 or > 1_000_000)
     {
-        return Results.BadRequest(new { error = "a product needs an id from 1, a name, and a price above 0 and at most 1,000,000." });
+        return Results.BadRequest(new { error = "a product needs an id from 1, a name of 1 to 200 characters, and a price above 0 and at most 1,000,000." });
     }
 
     var product = new Product(id, change.Name.Trim(), decimal.Round(change.Price, 2));
@@ -83,7 +97,7 @@ app.MapGet("/carts/{customerId:long}", async (long customerId, [FromKeyedService
 
 app.MapPut("/carts/{customerId:long}", async (long customerId, CartChange change, [FromKeyedServices(ShopCaches.Carts)] ICache<long, Cart> carts, CancellationToken ct) =>
 {
-    if (customerId < 1 || change.Lines is null || change.Lines.Count > 100 || change.Lines.Any(l => l.ProductId < 1 || l.Quantity is < 1 or > 1000))
+    if (customerId < 1 || change.Lines is null || change.Lines.Count > 100 || change.Lines.Any(l => l is null || l.ProductId < 1 || l.Quantity is < 1 or > 1000))
     {
         return Results.BadRequest(new { error = "a cart needs a customer id from 1 and at most 100 lines of product id from 1 and quantity 1 to 1000." });
     }
@@ -96,9 +110,9 @@ app.MapPut("/carts/{customerId:long}", async (long customerId, CartChange change
 // Orders: a command through the CQRS dispatcher; the ledger commits payment and order in one two-phase commit.
 app.MapPost("/orders", async (OrderRequest request, IDispatcher dispatcher, CancellationToken ct) =>
 {
-    if (request.CustomerId < 1 || request.ProductId < 1)
+    if (request.CustomerId < 1 || request.ProductId < 1 || request.Quantity is < 1 or > 1000)
     {
-        return Results.BadRequest(new { error = "customerId and productId start at 1." });
+        return Results.BadRequest(new { error = "customerId and productId start at 1; quantity is 1 to 1000." });
     }
 
     try
@@ -109,7 +123,12 @@ app.MapPost("/orders", async (OrderRequest request, IDispatcher dispatcher, Canc
     }
     catch (OrderRejectedException e)
     {
-        return Results.Conflict(new { error = e.Message });
+        return e.Reason switch
+        {
+            OrderRejection.UnknownProduct => Results.NotFound(new { error = e.Message }),
+            OrderRejection.Duplicate => Results.Conflict(new { error = e.Message }),
+            _ => Results.BadRequest(new { error = e.Message }),
+        };
     }
     catch (TwoPhaseCommitAbortedException e)
     {

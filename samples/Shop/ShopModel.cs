@@ -22,7 +22,25 @@ public sealed record OrderSummary(Guid OrderId, int ProductId, int Quantity, dec
 public sealed record GetOrderHistory(long CustomerId);
 
 /// <summary>The payload of <see cref="ShopEvents.OrderPlaced"/>, the same in both modes.</summary>
-public sealed record OrderPlacedEvent(Guid OrderId, long CustomerId, int ProductId, int Quantity, decimal Amount);
+public sealed record OrderPlacedEvent(Guid OrderId, long CustomerId, int ProductId, int Quantity, decimal Amount)
+{
+    /// <summary>The event of placing <paramref name="order"/> at <paramref name="product"/>'s price.</summary>
+    public static OrderPlacedEvent For(PlaceOrder order, Product product)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(product);
+        return new(order.OrderId, order.CustomerId, order.ProductId, order.Quantity, product.Price * order.Quantity);
+    }
+
+    /// <summary>The outbox payload.</summary>
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, System.Text.Json.JsonSerializerOptions.Web);
+
+    /// <summary>Reads an outbox payload.</summary>
+    /// <exception cref="InvalidOperationException">The payload is empty.</exception>
+    public static OrderPlacedEvent FromJson(string payload) =>
+        System.Text.Json.JsonSerializer.Deserialize<OrderPlacedEvent>(payload, System.Text.Json.JsonSerializerOptions.Web)
+        ?? throw new InvalidOperationException("an order-placed event has an empty payload.");
+}
 
 /// <summary>The event the order ledger appends to the outbox with each order.</summary>
 public static class ShopEvents

@@ -45,5 +45,22 @@ public interface IWriteConsistency
     ValueTask AfterWriteAsync(HttpContext context, CancellationToken cancellationToken);
 }
 
+/// <summary>Why an order was refused; each maps to its own HTTP status.</summary>
+public enum OrderRejection
+{
+    /// <summary>The request itself is wrong (a quantity out of range): 400.</summary>
+    Invalid,
+
+    /// <summary>The product does not exist: 404.</summary>
+    UnknownProduct,
+
+    /// <summary>An order with this id was placed already (a retry of a placed order): 409.</summary>
+    Duplicate,
+}
+
 /// <summary>An order that cannot be placed, with the reason the client should see.</summary>
-public sealed class OrderRejectedException(string message) : Exception(message);
+public sealed class OrderRejectedException(OrderRejection reason, string message) : Exception(message)
+{
+    /// <summary>Why it was refused.</summary>
+    public OrderRejection Reason { get; } = reason;
+}

@@ -38,13 +38,25 @@ public sealed class OutboxTwoPhaseCommitTests
             await prepare.ExecuteNonQueryAsync();
         }
 
-        // Prepared but not committed: still in flight, so the reader must not hand it out.
-        var whilePrepared = await source.ReadAsync(EventPosition.Start, 10, CancellationToken.None);
-        Assert.Empty(whilePrepared.Events);
-
-        await using (var commit = new NpgsqlCommand($"COMMIT PREPARED '{globalId}'", connection))
+        var committed = false;
+        try
         {
+            // Prepared but not committed: still in flight, so the reader must not hand it out.
+            var whilePrepared = await source.ReadAsync(EventPosition.Start, 10, CancellationToken.None);
+            Assert.Empty(whilePrepared.Events);
+
+            await using var commit = new NpgsqlCommand($"COMMIT PREPARED '{globalId}'", connection);
             await commit.ExecuteNonQueryAsync();
+            committed = true;
+        }
+        finally
+        {
+            if (!committed)
+            {
+                // A prepared transaction outlives its session: leave none behind on the shared server.
+                await using var rollback = new NpgsqlCommand($"ROLLBACK PREPARED '{globalId}'", connection);
+                await rollback.ExecuteNonQueryAsync();
+            }
         }
 
         await outbox.NotifyReadersAsync();

@@ -8,7 +8,7 @@ namespace DataPatterns.Samples.Shop.Embedded;
 /// inserts, prepare checks them and holds their keys, commit applies them. It lives and dies with the process, so nothing
 /// is ever in doubt after a restart; the file decision log still records every decision, as with real servers.
 /// </summary>
-public sealed class EmbeddedDatabase(string name) : ITransactionResource
+public sealed class EmbeddedDatabase(string name, TimeProvider time) : ITransactionResource
 {
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<(string Table, string Key), object> _rows = new();
@@ -18,8 +18,8 @@ public sealed class EmbeddedDatabase(string name) : ITransactionResource
     /// <inheritdoc />
     public string Name { get; } = name;
 
-    /// <summary>Called, inside the commit, with each committed branch's side effects (the outbox's events).</summary>
-    public Action<IReadOnlyList<object>>? Committed { get; set; }
+    /// <summary>Called, inside the commit, with each committed branch's outbox events.</summary>
+    public Action<IReadOnlyList<EmbeddedEvent>>? Committed { get; set; }
 
     /// <summary>Starts a branch and enlists it in <paramref name="transaction"/>.</summary>
     public EmbeddedBranch Enlist(DistributedTransaction transaction)
@@ -33,8 +33,17 @@ public sealed class EmbeddedDatabase(string name) : ITransactionResource
     /// <summary>Reads one row.</summary>
     public T? Find<T>(string table, string key) where T : class => _rows.TryGetValue((table, key), out var row) ? (T)row : null;
 
-    /// <summary>Reads every row of a table.</summary>
+    /// <summary>Reads every row of a table (a scan: the embedded mode holds a few hundred rows).</summary>
     public IReadOnlyList<T> All<T>(string table) => [.. _rows.Where(r => r.Key.Table == table).Select(r => (T)r.Value)];
+
+    /// <summary>True when the row exists or a prepared transaction is inserting it.</summary>
+    public bool Exists(string table, string key)
+    {
+        lock (_gate)
+        {
+            return _rows.ContainsKey((table, key)) || _reserved.Contains((table, key));
+        }
+    }
 
     /// <summary>Writes a row outside any transaction (catalogue and carts, which need no 2PC).</summary>
     public void Put(string table, string key, object row) => _rows[(table, key)] = row;
@@ -68,23 +77,12 @@ public sealed class EmbeddedDatabase(string name) : ITransactionResource
     }
 
     /// <inheritdoc />
-    public ValueTask<BranchCompletion> RollbackPreparedAsync(string globalId, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            if (!_prepared.Remove(globalId, out var branch))
-            {
-                return ValueTask.FromResult(BranchCompletion.NotFound);
-            }
-
-            Release(branch);
-            return ValueTask.FromResult(BranchCompletion.Completed);
-        }
-    }
+    public ValueTask<BranchCompletion> RollbackPreparedAsync(string globalId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Forget(globalId) ? BranchCompletion.Completed : BranchCompletion.NotFound);
 
     internal PrepareVote Prepare(string globalId, EmbeddedBranch branch)
     {
-        if (branch.Inserts.Count == 0 && branch.SideEffects.Count == 0)
+        if (branch.Inserts.Count == 0 && branch.Events.Count == 0)
         {
             return PrepareVote.ReadOnly;
         }
@@ -96,7 +94,7 @@ public sealed class EmbeddedDatabase(string name) : ITransactionResource
                 return PrepareVote.No;
             }
 
-            branch.PreparedAt = DateTimeOffset.UtcNow;
+            branch.PreparedAt = time.GetUtcNow();
             _prepared[globalId] = branch;
             return PrepareVote.Prepared;
         }
@@ -108,21 +106,24 @@ public sealed class EmbeddedDatabase(string name) : ITransactionResource
         {
             if (!TryReserve(branch))
             {
-                throw new InvalidOperationException($"'{Name}': a row this transaction inserts already exists.");
+                throw new EmbeddedConflictException($"'{Name}': a row this transaction inserts exists already.");
             }
 
             Apply(branch);
         }
     }
 
-    internal void Forget(string globalId)
+    internal bool Forget(string globalId)
     {
         lock (_gate)
         {
-            if (_prepared.Remove(globalId, out var branch))
+            if (!_prepared.Remove(globalId, out var branch))
             {
-                Release(branch);
+                return false;
             }
+
+            Release(branch);
+            return true;
         }
     }
 
@@ -149,9 +150,9 @@ public sealed class EmbeddedDatabase(string name) : ITransactionResource
         }
 
         Release(branch);
-        if (branch.SideEffects.Count > 0)
+        if (branch.Events.Count > 0)
         {
-            Committed?.Invoke(branch.SideEffects);
+            Committed?.Invoke(branch.Events);
         }
     }
 
@@ -173,7 +174,7 @@ public sealed class EmbeddedBranch : ITransactionParticipant
 
     internal List<(string Table, string Key, object Row)> Inserts { get; } = [];
 
-    internal List<object> SideEffects { get; } = [];
+    internal List<EmbeddedEvent> Events { get; } = [];
 
     internal DateTimeOffset PreparedAt { get; set; }
 
@@ -183,8 +184,8 @@ public sealed class EmbeddedBranch : ITransactionParticipant
     /// <summary>Stages an insert; the transaction fails to prepare if the key exists by then.</summary>
     public void Insert(string table, string key, object row) => Inserts.Add((table, key, row));
 
-    /// <summary>Stages something that happens only if the branch commits (an outbox event).</summary>
-    public void OnCommit(object sideEffect) => SideEffects.Add(sideEffect);
+    /// <summary>Stages an outbox event: it enters the event log exactly when the branch commits.</summary>
+    public void Append(EmbeddedEvent outboxEvent) => Events.Add(outboxEvent);
 
     /// <inheritdoc />
     public ValueTask<PrepareVote> PrepareAsync(string globalId, CancellationToken cancellationToken) =>
@@ -208,3 +209,12 @@ public sealed class EmbeddedBranch : ITransactionParticipant
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>An outbox event of the embedded mode.</summary>
+/// <param name="StreamId">The stream (the customer).</param>
+/// <param name="EventType">The event type.</param>
+/// <param name="Payload">The JSON payload.</param>
+public readonly record struct EmbeddedEvent(string StreamId, string EventType, string Payload);
+
+/// <summary>A one-phase commit found that a row it inserts exists already.</summary>
+public sealed class EmbeddedConflictException(string message) : Exception(message);

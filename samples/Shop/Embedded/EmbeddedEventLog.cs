@@ -13,7 +13,7 @@ public sealed class EmbeddedEventLog(TimeProvider time) : IEventSource
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Appends committed events (called from the payments database's commit).</summary>
-    public void Append(IEnumerable<(string StreamId, string EventType, string Payload)> events)
+    public void Append(IEnumerable<EmbeddedEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
         TaskCompletionSource appended;

@@ -1,37 +1,41 @@
-using System.Collections.Concurrent;
 using DataPatterns.Cqrs;
 
 namespace DataPatterns.Samples.Shop.Embedded;
 
-/// <summary>One generation of an embedded read model: rows keyed by table and key.</summary>
+/// <summary>
+/// A projection's view of one generation of an embedded read model for one batch: writes are staged here and take effect
+/// only when the batch commits with its checkpoint, so a batch that fails (or a fenced-off old leader) changes nothing.
+/// </summary>
 public sealed class EmbeddedReadModel
 {
-    internal ConcurrentDictionary<(string Table, string Key), object> Rows { get; } = new();
+    internal EmbeddedReadModel(Dictionary<(string Table, string Key), object> rows) => Rows = rows;
+
+    internal Dictionary<(string Table, string Key), object> Rows { get; }
 
     internal Dictionary<(string Table, string Key), object> Staged { get; } = [];
 
     /// <summary>Stages a row write; it takes effect when the batch commits with its checkpoint.</summary>
     public void Upsert(string table, string key, object row) => Staged[(table, key)] = row;
-
-    /// <summary>Reads the committed rows of a table.</summary>
-    public IEnumerable<T> Query<T>(string table) => Rows.Where(r => r.Key.Table == table).Select(r => (T)r.Value);
 }
 
 /// <summary>
-/// The embedded mode's projection store: read models in memory, each batch and its checkpoint applied under one lock
-/// (the in-memory stand-in for one transaction), one lease per projection with a fencing token, blue/green generations.
+/// The embedded mode's projection store: read models in memory; a batch's rows and its checkpoint are applied, and rows are
+/// read, under one lock (the in-memory stand-in for one transaction); one lease per projection with a fencing token;
+/// blue/green generations.
 /// </summary>
 public sealed class EmbeddedProjectionStore(TimeProvider time) : IProjectionStore, IProjectionLeases, IDeadLetterStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ProjectionState> _projections = new(StringComparer.Ordinal);
 
-    /// <summary>The live read model of <paramref name="projectionName"/>, or null before its first start.</summary>
-    public EmbeddedReadModel? Live(string projectionName)
+    /// <summary>The rows of <paramref name="table"/> in the live generation of <paramref name="projectionName"/> (none before its first batch).</summary>
+    public IReadOnlyList<T> Read<T>(string projectionName, string table)
     {
         lock (_gate)
         {
-            return _projections.TryGetValue(projectionName, out var state) ? state.Generations[state.Live].Model : null;
+            return _projections.TryGetValue(projectionName, out var state)
+                ? [.. state.Generations[state.Live].Rows.Where(r => r.Key.Table == table).Select(r => (T)r.Value)]
+                : [];
         }
     }
 
@@ -47,63 +51,64 @@ public sealed class EmbeddedProjectionStore(TimeProvider time) : IProjectionStor
     {
         ArgumentNullException.ThrowIfNull(projection);
         var typed = (IProjection<EmbeddedReadModel>)projection;
-        List<EmbeddedReadModel> fresh = [];
-        ProjectionGenerations generations;
+        List<(Generation Generation, EmbeddedReadModel Context)> fresh;
         lock (_gate)
         {
             var state = State(projection.Name);
             CheckFence(state, fencingToken);
-            foreach (var generation in state.Generations.Values.Where(g => !g.Initialized))
+            fresh = [.. state.Generations.Values.Where(g => !g.Initialized).Select(g => (g, new EmbeddedReadModel(g.Rows)))];
+        }
+
+        foreach (var (_, context) in fresh)
+        {
+            await typed.InitializeAsync(context, cancellationToken);
+        }
+
+        lock (_gate)
+        {
+            var state = State(projection.Name);
+            CheckFence(state, fencingToken);
+            foreach (var (generation, context) in fresh)
             {
+                Commit(context);
                 generation.Initialized = true;
-                fresh.Add(generation.Model);
             }
 
             var live = state.Generations[state.Live];
-            generations = new ProjectionGenerations(
+            return new ProjectionGenerations(
                 new GenerationState(state.Live, live.Checkpoint),
                 state.Building is { } building ? new GenerationState(building, state.Generations[building].Checkpoint) : null);
         }
-
-        foreach (var model in fresh)
-        {
-            await typed.InitializeAsync(model, cancellationToken);
-            Commit(model);
-        }
-
-        return generations;
     }
 
     /// <inheritdoc />
     public async ValueTask CommitBatchAsync(ProjectionBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        EmbeddedReadModel model;
+        EmbeddedReadModel context;
         lock (_gate)
         {
             var state = State(batch.Projection.Name);
             CheckFence(state, batch.FencingToken);
-            model = state.Generations[batch.Generation].Model;
+            context = new EmbeddedReadModel(Find(state, batch).Rows);
         }
 
-        model.Staged.Clear();
         if (batch.Events.Count > 0)
         {
-            await ((IProjection<EmbeddedReadModel>)batch.Projection).ApplyAsync(batch.Events, model, cancellationToken);
+            await ((IProjection<EmbeddedReadModel>)batch.Projection).ApplyAsync(batch.Events, context, cancellationToken);
         }
 
         lock (_gate)
         {
             var state = State(batch.Projection.Name);
             CheckFence(state, batch.FencingToken);
-            var generation = state.Generations[batch.Generation];
+            var generation = Find(state, batch);
             if (generation.Checkpoint != batch.From)
             {
-                model.Staged.Clear();
                 throw new LeadershipLostException($"projection '{batch.Projection.Name}': the checkpoint is at {generation.Checkpoint}, not {batch.From}.");
             }
 
-            Commit(model);
+            Commit(context);
             generation.Checkpoint = batch.To;
             state.DeadLetters.AddRange(batch.DeadLetters);
         }
@@ -117,6 +122,11 @@ public sealed class EmbeddedProjectionStore(TimeProvider time) : IProjectionStor
         {
             var state = State(projection.Name);
             CheckFence(state, fencingToken);
+            if (state.Building != generation)
+            {
+                throw new InvalidOperationException($"projection '{projection.Name}': generation {generation} is not the one being rebuilt ({state.Building?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).");
+            }
+
             state.Generations.Remove(state.Live);
             state.Live = generation;
             state.Building = null;
@@ -192,15 +202,18 @@ public sealed class EmbeddedProjectionStore(TimeProvider time) : IProjectionStor
         }
     }
 
-    private static void Commit(EmbeddedReadModel model)
+    private static void Commit(EmbeddedReadModel context)
     {
-        foreach (var (key, row) in model.Staged)
+        foreach (var (key, row) in context.Staged)
         {
-            model.Rows[key] = row;
+            context.Rows[key] = row;
         }
-
-        model.Staged.Clear();
     }
+
+    private static Generation Find(ProjectionState state, ProjectionBatch batch) =>
+        state.Generations.TryGetValue(batch.Generation, out var generation)
+            ? generation
+            : throw new LeadershipLostException($"projection '{batch.Projection.Name}': generation {batch.Generation} was retired.");
 
     private static void CheckFence(ProjectionState state, long fencingToken)
     {
@@ -241,7 +254,7 @@ public sealed class EmbeddedProjectionStore(TimeProvider time) : IProjectionStor
 
     private sealed class Generation
     {
-        public EmbeddedReadModel Model { get; } = new();
+        public Dictionary<(string Table, string Key), object> Rows { get; } = [];
 
         public EventPosition Checkpoint { get; set; }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using DataPatterns.Cqrs;
 using DataPatterns.Sharding;
 using DataPatterns.Transactions;
@@ -10,17 +9,14 @@ namespace DataPatterns.Samples.Shop.Embedded;
 public sealed class EmbeddedDatabases
 {
     /// <summary>Creates the databases, seeds the catalogue and wires committed payments to the event log.</summary>
-    public EmbeddedDatabases(EmbeddedEventLog events)
+    public EmbeddedDatabases(EmbeddedEventLog events, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(events);
-        Payments = new EmbeddedDatabase(ShopShards.Payments)
-        {
-            Committed = effects => events.Append(effects.Cast<(string, string, string)>()),
-        };
+        Payments = new EmbeddedDatabase(ShopShards.Payments, time) { Committed = events.Append };
         Shards = new Dictionary<string, EmbeddedDatabase>(StringComparer.Ordinal)
         {
-            [ShopShards.OrdersOne] = new(ShopShards.OrdersOne),
-            [ShopShards.OrdersTwo] = new(ShopShards.OrdersTwo),
+            [ShopShards.OrdersOne] = new(ShopShards.OrdersOne, time),
+            [ShopShards.OrdersTwo] = new(ShopShards.OrdersTwo, time),
         };
         for (var id = 1; id <= 100; id++)
         {
@@ -88,26 +84,22 @@ public sealed class EmbeddedOrderLedger(
     {
         ArgumentNullException.ThrowIfNull(order);
         ArgumentNullException.ThrowIfNull(product);
-        var amount = product.Price * order.Quantity;
+        var placed = OrderPlacedEvent.For(order, product);
         var shard = shards.Resolve(order.CustomerId);
         var key = order.OrderId.ToString("N");
+        if (databases.Payments.Exists("payments", key))
+        {
+            throw new OrderRejectedException(OrderRejection.Duplicate, $"order {order.OrderId} was placed already.");
+        }
+
         await using var transaction = coordinator.Begin();
         var payments = databases.Payments.Enlist(transaction);
         var orders = databases.Shards[shard.Name].Enlist(transaction);
-        payments.Insert("payments", key, new { order.OrderId, order.CustomerId, amount });
-        orders.Insert("orders", key, new { order.OrderId, order.CustomerId, order.ProductId, order.Quantity, amount });
-        var payload = JsonSerializer.Serialize(new OrderPlacedEvent(order.OrderId, order.CustomerId, order.ProductId, order.Quantity, amount), JsonSerializerOptions.Web);
-        payments.OnCommit((EmbeddedDatabases.Key(order.CustomerId), ShopEvents.OrderPlaced, payload));
-        try
-        {
-            await transaction.CommitAsync(cancellationToken);
-        }
-        catch (TwoPhaseCommitAbortedException e)
-        {
-            throw new OrderRejectedException($"order {order.OrderId} was not placed: {e.Message}");
-        }
-
-        return new OrderPlaced(order.OrderId, order.CustomerId, shard.Name, amount);
+        payments.Insert("payments", key, placed);
+        orders.Insert("orders", key, placed);
+        payments.Append(new EmbeddedEvent(EmbeddedDatabases.Key(order.CustomerId), ShopEvents.OrderPlaced, placed.ToJson()));
+        await transaction.CommitAsync(cancellationToken);   // a concurrent duplicate votes no at prepare: aborted, 503
+        return new OrderPlaced(order.OrderId, order.CustomerId, shard.Name, placed.Amount);
     }
 }
 
@@ -130,8 +122,7 @@ public sealed class EmbeddedOrderHistoryProjection : IProjection<EmbeddedReadMod
         ArgumentNullException.ThrowIfNull(context);
         foreach (var e in events)
         {
-            var placed = JsonSerializer.Deserialize<OrderPlacedEvent>(e.Payload, JsonSerializerOptions.Web)
-                ?? throw new InvalidOperationException($"event {e.Position} has an empty payload.");
+            var placed = OrderPlacedEvent.FromJson(e.Payload);
             context.Upsert("orders", placed.OrderId.ToString("N"), (placed.CustomerId, new OrderSummary(placed.OrderId, placed.ProductId, placed.Quantity, placed.Amount, e.CreatedAt)));
         }
 
@@ -144,9 +135,8 @@ public sealed class EmbeddedOrderHistoryReader(EmbeddedProjectionStore store) : 
 {
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<OrderSummary>> ForCustomerAsync(long customerId, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IReadOnlyList<OrderSummary>>(store.Live("order_history") is { } model
-            ? [.. model.Query<(long CustomerId, OrderSummary Order)>("orders").Where(r => r.CustomerId == customerId).Select(r => r.Order).OrderByDescending(o => o.PlacedAt).Take(100)]
-            : []);
+        ValueTask.FromResult<IReadOnlyList<OrderSummary>>([.. store.Read<(long CustomerId, OrderSummary Order)>("order_history", "orders")
+            .Where(r => r.CustomerId == customerId).Select(r => r.Order).OrderByDescending(o => o.PlacedAt).Take(100)]);
 }
 
 /// <summary>No replica in the embedded mode: every read already sees every write.</summary>

@@ -14,11 +14,11 @@ public sealed class PlaceOrderHandler(
         ArgumentNullException.ThrowIfNull(command);
         if (command.Quantity is < 1 or > 1000)
         {
-            throw new OrderRejectedException("quantity must be between 1 and 1000.");
+            throw new OrderRejectedException(OrderRejection.Invalid, "quantity must be between 1 and 1000.");
         }
 
         var product = await products.GetOrLoadAsync(command.ProductId, cancellationToken)
-            ?? throw new OrderRejectedException($"product {command.ProductId} does not exist.");
+            ?? throw new OrderRejectedException(OrderRejection.UnknownProduct, $"product {command.ProductId} does not exist.");
         return await ledger.PlaceAsync(command, product, cancellationToken);
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using DataPatterns.Cqrs;
 using DataPatterns.Cqrs.Npgsql;
 using DataPatterns.Routing;
@@ -36,8 +35,7 @@ public sealed class PostgresOrderHistoryProjection : IProjection<NpgsqlProjectio
         ArgumentNullException.ThrowIfNull(context);
         foreach (var e in events)
         {
-            var placed = JsonSerializer.Deserialize<OrderPlacedEvent>(e.Payload, JsonSerializerOptions.Web)
-                ?? throw new InvalidOperationException($"event {e.Position} has an empty payload.");
+            var placed = OrderPlacedEvent.FromJson(e.Payload);
             context.Upsert("orders", 1, Columns, placed.OrderId, placed.CustomerId, placed.ProductId, placed.Quantity, placed.Amount, e.CreatedAt);
         }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DataPatterns.Cqrs.Npgsql;
 using DataPatterns.Sharding;
 using DataPatterns.Transactions;
@@ -11,17 +10,18 @@ namespace DataPatterns.Samples.Shop.Postgres;
 /// Places an order across two PostgreSQL servers in one two-phase-commit transaction: the payment (and the outbox event
 /// the order-history projection reads) on the primary, the order row on the customer's order shard.
 /// </summary>
-public sealed class PostgresOrderLedger(
+public sealed partial class PostgresOrderLedger(
     TwoPhaseCommitCoordinator coordinator,
     [FromKeyedServices(ShopShards.Orders)] ShardResolver<long> shards,
-    NpgsqlOutbox outbox) : IOrderLedger
+    NpgsqlOutbox outbox,
+    ILogger<PostgresOrderLedger> logger) : IOrderLedger
 {
     /// <inheritdoc />
     public async ValueTask<OrderPlaced> PlaceAsync(PlaceOrder order, Product product, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
         ArgumentNullException.ThrowIfNull(product);
-        var amount = product.Price * order.Quantity;
+        var placed = OrderPlacedEvent.For(order, product);
         var shard = shards.Resolve(order.CustomerId);
 
         await using (var transaction = coordinator.Begin())
@@ -34,7 +34,7 @@ public sealed class PostgresOrderLedger(
                 {
                     pay.Parameters.Add(new() { Value = order.OrderId });
                     pay.Parameters.Add(new() { Value = order.CustomerId });
-                    pay.Parameters.Add(new() { Value = amount });
+                    pay.Parameters.Add(new() { Value = placed.Amount });
                     await pay.ExecuteNonQueryAsync(cancellationToken);
                 }
 
@@ -44,23 +44,35 @@ public sealed class PostgresOrderLedger(
                     place.Parameters.Add(new() { Value = order.CustomerId });
                     place.Parameters.Add(new() { Value = order.ProductId });
                     place.Parameters.Add(new() { Value = order.Quantity });
-                    place.Parameters.Add(new() { Value = amount });
+                    place.Parameters.Add(new() { Value = placed.Amount });
                     await place.ExecuteNonQueryAsync(cancellationToken);
                 }
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
             {
-                throw new OrderRejectedException($"order {order.OrderId} already exists.");
+                throw new OrderRejectedException(OrderRejection.Duplicate, $"order {order.OrderId} was placed already.");
             }
 
             // The event rides in the payments branch, so it commits exactly when the payment does. No NOTIFY inside:
             // PostgreSQL refuses to prepare a transaction that notified.
-            var placed = new OrderPlaced(order.OrderId, order.CustomerId, shard.Name, amount);
-            var payload = JsonSerializer.Serialize(new OrderPlacedEvent(order.OrderId, order.CustomerId, order.ProductId, order.Quantity, amount), JsonSerializerOptions.Web);
-            await outbox.AppendAsync(payments.Transaction!, new OutboxEvent(order.CustomerId.ToString(System.Globalization.CultureInfo.InvariantCulture), ShopEvents.OrderPlaced, payload), OutboxNotification.AfterCommit, cancellationToken);
+            await outbox.AppendAsync(payments.Transaction!, new OutboxEvent(order.CustomerId.ToString(System.Globalization.CultureInfo.InvariantCulture), ShopEvents.OrderPlaced, placed.ToJson()), OutboxNotification.AfterCommit, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            await outbox.NotifyReadersAsync(cancellationToken);
-            return placed;
         }
+
+        // The order is placed: a failed wake-up must not turn that into an error (the projection polls anyway), nor may the
+        // client's disconnect cancel it.
+        try
+        {
+            await outbox.NotifyReadersAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            NotifyFailed(logger, order.OrderId, e);
+        }
+
+        return new OrderPlaced(order.OrderId, order.CustomerId, shard.Name, placed.Amount);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId} is placed, but waking the projection failed; it will see the order at its next poll.")]
+    private static partial void NotifyFailed(ILogger logger, Guid orderId, Exception exception);
 }

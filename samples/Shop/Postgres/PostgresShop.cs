@@ -32,6 +32,7 @@ public static class PostgresShop
             {
                 o.Prefix = "shop";
                 o.NodeId = nodeId;
+                o.TransactionTimeout = TimeSpan.FromSeconds(5);        // an order is two inserts: longer means a server is in trouble
                 o.RecoveryInterval = TimeSpan.FromSeconds(5);
                 o.RecoveryGracePeriod = TimeSpan.FromSeconds(10);
             })

@@ -36,13 +36,6 @@ public sealed class ShopServers
     /// <summary>The Redis configuration string.</summary>
     public string Redis { get; }
 
-    /// <summary>The order shards by name, as the shard set and the 2PC resources name them.</summary>
-    public IReadOnlyDictionary<string, string> OrderShards => new Dictionary<string, string>
-    {
-        [ShopShards.OrdersOne] = OrdersOne,
-        [ShopShards.OrdersTwo] = OrdersTwo,
-    };
-
     /// <summary>Reads the servers from the <c>DATAPATTERNS_*</c> settings that <c>eng/services.sh env</c> prints.</summary>
     /// <exception cref="InvalidOperationException">A setting is missing: the message says which and how to set it.</exception>
     public static ShopServers FromConfiguration(IConfiguration configuration)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -137,6 +138,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         return default;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<TValue?> GetOrLoadSlowAsync(TKey key, CancellationToken cancellationToken)
     {
         var formatted = ValidateKey(key);
@@ -159,11 +161,14 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
             if (_inFlight.TryAdd(key, created))
             {
                 // The first reader runs the load itself (no hop through the shared completion); later ones wait for it.
-                return await RunLoadAsync(key, formatted, created, refreshOf: null).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var load = RunLoadAsync(key, formatted, created, refreshOf: null);
+                return cancellationToken.CanBeCanceled && !load.IsCompleted
+                    ? await load.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false)
+                    : await load.ConfigureAwait(false);
             }
         }
 
-        return await operation.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await operation.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void StartRefresh(TKey key, MemoryEntry<TValue> entry)
@@ -176,12 +181,13 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         var operation = new LoadOperation();
         if (_inFlight.TryAdd(key, operation))
         {
-            _ = RunLoadAsync(key, CacheKeyFormatter.Format(key, _keySerializer), operation, refreshOf: entry);
+            _ = RunLoadAsync(key, CacheKeyFormatter.Format(key, _keySerializer), operation, refreshOf: entry).AsTask();
         }
     }
 
     /// <summary>Runs one load for every waiter of <paramref name="operation"/>; returns (or throws) what the waiters get.</summary>
-    private async Task<TValue?> RunLoadAsync(TKey key, string formatted, LoadOperation operation, MemoryEntry<TValue>? refreshOf)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<TValue?> RunLoadAsync(TKey key, string formatted, LoadOperation operation, MemoryEntry<TValue>? refreshOf)
     {
         using var activity = CachingMetrics.ActivitySource.StartActivity("cache.load");
         activity?.SetTag("cache", Name);
@@ -300,7 +306,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         }
         catch (Exception ex)
         {
-            operation.Completion.TrySetException(ex);
+            operation.TrySetException(ex);
             if (refreshOf is not null)
             {
                 return default; // nobody waits for a background refresh; the failure is logged and counted
@@ -328,7 +334,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
 
     private static TValue? Complete(LoadOperation operation, TValue? value)
     {
-        operation.Completion.TrySetResult(value);
+        operation.TrySetResult(value);
         return value;
     }
 
@@ -797,10 +803,9 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private sealed class LoadOperation
+    /// <summary>One running load: its completion is what merged readers wait for.</summary>
+    private sealed class LoadOperation() : TaskCompletionSource<TValue?>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        public TaskCompletionSource<TValue?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
         public volatile bool Invalidated;
     }
 }

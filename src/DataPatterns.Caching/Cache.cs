@@ -27,6 +27,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
     private readonly List<TKey> _warmUpKeys;
     private readonly ConcurrentDictionary<TKey, LoadOperation> _inFlight = new();
     private readonly IDisposable? _subscription;
+    private readonly IDisposable? _queueGauge;
     private readonly string _lockPrefix;
     private readonly KeyValuePair<string, object?> _cacheTag;
     private readonly KeyValuePair<string, object?> _l1Tag = new("level", "l1");
@@ -78,7 +79,9 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
                 name, options.WriteBack, _writerFactory, sp => sp.GetService<IWriteBackDeadLetterHandler<TKey, TValue>>(), _scopes, _metrics, _logger, _time);
             _writeBack = options.WriteBack.Durable
                 ? new DurableWriteBackQueue<TKey, TValue>(name, services.GetRequiredService<IWriteBackStore>(), options.WriteBack, flusher, _keySerializer, _valueSerializer, _time, _logger)
-                : new MemoryWriteBackQueue<TKey, TValue>(name, options.WriteBack, flusher, _metrics);
+                : new MemoryWriteBackQueue<TKey, TValue>(options.WriteBack, flusher);
+            var queue = _writeBack;
+            _queueGauge = _metrics.ObserveWriteBackQueue(name, () => queue.Depth);
         }
     }
 
@@ -696,7 +699,11 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         }
     }
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _queueGauge?.Dispose();
+    }
 
     // ---------------------------------------------------------------- helpers
 

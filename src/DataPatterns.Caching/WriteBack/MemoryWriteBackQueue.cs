@@ -12,17 +12,14 @@ internal sealed class MemoryWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey,
     private readonly Dictionary<TKey, Pending> _writing = new();
     private readonly WriteBackOptions _options;
     private readonly WriteBackFlusher<TKey, TValue> _flusher;
-    private readonly CachingMetrics _metrics;
-    private readonly KeyValuePair<string, object?> _cacheTag;
+    private long _depth;
     private TaskCompletionSource _space = NewSignal();
     private TaskCompletionSource _work = NewSignal();
 
-    public MemoryWriteBackQueue(string cacheName, WriteBackOptions options, WriteBackFlusher<TKey, TValue> flusher, CachingMetrics metrics)
+    public MemoryWriteBackQueue(WriteBackOptions options, WriteBackFlusher<TKey, TValue> flusher)
     {
         _options = options;
         _flusher = flusher;
-        _metrics = metrics;
-        _cacheTag = new("cache", cacheName);
     }
 
     public Task WorkAvailable
@@ -35,6 +32,8 @@ internal sealed class MemoryWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey,
             }
         }
     }
+
+    public long Depth => Interlocked.Read(ref _depth);
 
     public bool IsEmpty
     {
@@ -66,7 +65,7 @@ internal sealed class MemoryWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey,
                     _pending.Add(key, new Pending(value));
                     if (!_writing.ContainsKey(key))
                     {
-                        _metrics.WriteBackQueueDepth.Add(1, _cacheTag);
+                        _depth++;
                     }
 
                     if (_pending.Count >= _options.BatchSize)
@@ -202,7 +201,7 @@ internal sealed class MemoryWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey,
                 {
                     if (!newer)
                     {
-                        _metrics.WriteBackQueueDepth.Add(-1, _cacheTag);
+                        _depth--;
                     }
 
                     continue;
@@ -219,7 +218,7 @@ internal sealed class MemoryWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey,
                     result.LastFailure = failure;
                     if (pending.Attempts >= _options.MaxAttempts)
                     {
-                        _metrics.WriteBackQueueDepth.Add(-1, _cacheTag);
+                        _depth--;
                         result.DeadLetters.Add((key, pending, failure!));
                         continue;
                     }

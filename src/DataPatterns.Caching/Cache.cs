@@ -703,6 +703,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
     {
         _subscription?.Dispose();
         _queueGauge?.Dispose();
+        _distributed?.Dispose();
     }
 
     // ---------------------------------------------------------------- helpers
@@ -810,9 +811,69 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>One running load: its completion is what merged readers wait for.</summary>
-    private sealed class LoadOperation() : TaskCompletionSource<TValue?>(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <summary>
+    /// One running load. The task merged readers wait for is made only when one joins, so a load nobody joins
+    /// (the usual case, and every L2 hit) allocates no task of its own.
+    /// </summary>
+    private sealed class LoadOperation
     {
+        private TaskCompletionSource<TValue?>? _waiters;
+        private bool _done;
+        private TValue? _value;
+        private Exception? _error;
+
         public volatile bool Invalidated;
+
+        /// <summary>Completes with the load's result (or its failure).</summary>
+        public Task<TValue?> Task
+        {
+            get
+            {
+                lock (this)
+                {
+                    if (_done)
+                    {
+                        return _error is null ? System.Threading.Tasks.Task.FromResult(_value) : System.Threading.Tasks.Task.FromException<TValue?>(_error);
+                    }
+
+                    return (_waiters ??= new TaskCompletionSource<TValue?>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                }
+            }
+        }
+
+        public void TrySetResult(TValue? value) => Finish(value, null);
+
+        public void TrySetException(Exception error) => Finish(default, error);
+
+        private void Finish(TValue? value, Exception? error)
+        {
+            TaskCompletionSource<TValue?>? waiters;
+            lock (this)
+            {
+                if (_done)
+                {
+                    return;
+                }
+
+                _done = true;
+                _value = value;
+                _error = error;
+                waiters = _waiters;
+            }
+
+            if (waiters is null)
+            {
+                return;
+            }
+
+            if (error is null)
+            {
+                waiters.TrySetResult(value);
+            }
+            else
+            {
+                waiters.TrySetException(error);
+            }
+        }
     }
 }

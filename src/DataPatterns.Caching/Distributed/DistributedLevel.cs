@@ -9,10 +9,11 @@ namespace DataPatterns.Caching;
 /// The distributed level (L2) of one cache over any <see cref="IDistributedCache"/>: every call is bounded by a timeout,
 /// and a failing level is reported (metrics, log) and then treated as a miss, never as an error for the reader.
 /// </summary>
-internal sealed class DistributedLevel<TValue>
+internal sealed class DistributedLevel<TValue> : IDisposable
 {
     private readonly IDistributedCache _cache;
     private readonly IBufferDistributedCache? _buffered;
+    private readonly DistributedReadTimeouts? _readTimeouts;
     private readonly ICacheSerializer<TValue> _serializer;
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
@@ -26,6 +27,7 @@ internal sealed class DistributedLevel<TValue>
     {
         _cache = cache;
         _buffered = cache as IBufferDistributedCache;
+        _readTimeouts = _buffered is not null && timeout != Timeout.InfiniteTimeSpan ? new DistributedReadTimeouts(time, timeout) : null;
         _serializer = serializer;
         _time = time;
         _timeout = timeout;
@@ -51,9 +53,10 @@ internal sealed class DistributedLevel<TValue>
         try
         {
             var read = cache.TryGetAsync(KeyOf(formattedKey), buffer, cancellationToken);
-            found = read.IsCompleted || _timeout == Timeout.InfiniteTimeSpan
-                ? await read.ConfigureAwait(false)
-                : await read.AsTask().WaitAsync(_timeout, _time, cancellationToken).ConfigureAwait(false);
+            var bounded = _readTimeouts is null ? read : _readTimeouts.Bound(read);
+            found = cancellationToken.CanBeCanceled && !bounded.IsCompleted
+                ? await bounded.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false)
+                : await bounded.ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -183,6 +186,8 @@ internal sealed class DistributedLevel<TValue>
             return null;
         }
     }
+
+    public void Dispose() => _readTimeouts?.Dispose();
 
     private string TagKey(string tag) => _prefix + "tag:" + tag;
 

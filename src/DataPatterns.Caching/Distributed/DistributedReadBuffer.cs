@@ -4,15 +4,12 @@ namespace DataPatterns.Caching;
 
 /// <summary>
 /// A growable buffer on pooled arrays that an <see cref="Microsoft.Extensions.Caching.Distributed.IBufferDistributedCache"/>
-/// reads an entry into, so an L2 hit needs no <c>byte[]</c> of its own. One is kept per thread for reuse.
+/// reads an entry into, so an L2 hit needs no <c>byte[]</c> of its own. They are pooled for reuse.
 /// </summary>
 internal sealed class DistributedReadBuffer : IBufferWriter<byte>
 {
     private const int InitialSize = 1024;
     private const int KeepAtMost = 64 * 1024;
-
-    [ThreadStatic]
-    private static DistributedReadBuffer? t_cached;
 
     private byte[] _array;
     private int _written;
@@ -21,20 +18,10 @@ internal sealed class DistributedReadBuffer : IBufferWriter<byte>
 
     public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, _written);
 
-    /// <summary>Takes this thread's buffer (or a new one); give it back with <see cref="Return"/> once nothing writes to it.</summary>
-    public static DistributedReadBuffer Rent()
-    {
-        var buffer = t_cached;
-        if (buffer is null)
-        {
-            return new DistributedReadBuffer();
-        }
+    /// <summary>Takes a pooled buffer (or a new one); give it back with <see cref="Return"/> once nothing writes to it.</summary>
+    public static DistributedReadBuffer Rent() => ReusePool<DistributedReadBuffer>.TryTake() ?? new DistributedReadBuffer();
 
-        t_cached = null;
-        return buffer;
-    }
-
-    /// <summary>Keeps <paramref name="buffer"/> for the next read on this thread (large ones go back to the array pool).</summary>
+    /// <summary>Keeps <paramref name="buffer"/> for another read (large arrays go back to the array pool).</summary>
     public static void Return(DistributedReadBuffer buffer)
     {
         buffer._written = 0;
@@ -44,7 +31,7 @@ internal sealed class DistributedReadBuffer : IBufferWriter<byte>
             buffer._array = ArrayPool<byte>.Shared.Rent(InitialSize);
         }
 
-        t_cached = buffer;
+        ReusePool<DistributedReadBuffer>.Give(buffer);
     }
 
     public void Advance(int count)

@@ -108,9 +108,6 @@ internal sealed class DistributedReadTimeouts : IDisposable
 /// <summary>One bounded read: completed by the read or by its time-out, whichever comes first; reused once both are done.</summary>
 internal sealed class PendingDistributedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
 {
-    [ThreadStatic]
-    private static PendingDistributedRead? t_cached;
-
     private readonly Action _onRead;
     private ManualResetValueTaskSourceCore<bool> _core;
     private ConfiguredValueTaskAwaitable<bool>.ConfiguredValueTaskAwaiter _read;
@@ -124,17 +121,7 @@ internal sealed class PendingDistributedRead : IValueTaskSource<bool>, IThreadPo
 
     public string? TimeoutMessage { get; set; }
 
-    public static PendingDistributedRead Rent()
-    {
-        var read = t_cached;
-        if (read is null)
-        {
-            return new PendingDistributedRead();
-        }
-
-        t_cached = null;
-        return read;
-    }
+    public static PendingDistributedRead Rent() => ReusePool<PendingDistributedRead>.TryTake() ?? new PendingDistributedRead();
 
     public ValueTask<bool> Start(DistributedReadTimeouts owner, ValueTask<bool> read, long deadline)
     {
@@ -219,6 +206,6 @@ internal sealed class PendingDistributedRead : IValueTaskSource<bool>, IThreadPo
         _core.Reset();
         _owner = null;
         TimeoutMessage = null;
-        t_cached = this;
+        ReusePool<PendingDistributedRead>.Give(this);
     }
 }

@@ -124,11 +124,11 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
             return new CacheLookup<TValue>(true, entry.Value);
         }
 
-        if (_distributed is not null)
+        if (_distributed is not null && !AwaitsRepair(formatted))
         {
             var observed = _memory?.Peek(key);
             var remote = await _distributed.GetAsync(formatted, cancellationToken).ConfigureAwait(false);
-            if (remote is not null && remote.ExpiresAtMs > NowMs())
+            if (remote is not null && remote.ExpiresAtMs > NowMs() && !TagAwaitsRepair(remote))
             {
                 _metrics.Hits.Add(1, _cacheTag, _l2Tag);
                 _memory?.SetIfUnchanged(key, FromDistributed(remote), observed);
@@ -209,10 +209,10 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
             }
 
             DistributedEntry<TValue>? stale = null;
-            if (_distributed is not null && refreshOf is null)
+            if (_distributed is not null && refreshOf is null && !AwaitsRepair(formatted))
             {
                 var remote = await _distributed.GetAsync(formatted, CancellationToken.None).ConfigureAwait(false);
-                if (remote is not null && remote.ExpiresAtMs > NowMs())
+                if (remote is not null && remote.ExpiresAtMs > NowMs() && !TagAwaitsRepair(remote))
                 {
                     _metrics.Hits.Add(1, _cacheTag, _l2Tag);
                     if (!operation.Invalidated)
@@ -243,7 +243,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
                 return Complete(operation, default);
             }
 
-            if (_options.Loading.UseDistributedLock && _distributedLock is not null && _distributed is not null && refreshOf is null)
+            if (_options.Loading.UseDistributedLock && _distributedLock is not null && _distributed is not null && refreshOf is null && !AwaitsRepair(formatted))
             {
                 try
                 {
@@ -258,7 +258,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
 
                 // Another instance may have loaded it while this one waited for the lock.
                 var remote = await _distributed.GetAsync(formatted, CancellationToken.None).ConfigureAwait(false);
-                if (remote is not null && remote.ExpiresAtMs > NowMs())
+                if (remote is not null && remote.ExpiresAtMs > NowMs() && !TagAwaitsRepair(remote))
                 {
                     _metrics.Hits.Add(1, _cacheTag, _l2Tag);
                     if (!operation.Invalidated)
@@ -373,9 +373,9 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
                     _memory?.RemoveIfUnchanged(key, observed);
                 }
 
-                if (_distributed is not null)
+                if (_distributed is not null && !await _distributed.RemoveAsync(formatted, CancellationToken.None).ConfigureAwait(false))
                 {
-                    await _distributed.RemoveAsync(formatted, CancellationToken.None).ConfigureAwait(false);
+                    RememberRepair(key, formatted);
                 }
             }
 
@@ -396,7 +396,10 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
             {
                 var (expiresAt, keepUntil) = DistributedTimes(lifetime);
                 var encoded = DistributedEntry<TValue>.Encode(value, isNotFound, expiresAt.ToUnixTimeMilliseconds(), NowMs(), null, _valueSerializer);
-                await _distributed.SetAsync(formatted, encoded, keepUntil, CancellationToken.None).ConfigureAwait(false);
+                if (await _distributed.SetAsync(formatted, encoded, keepUntil, CancellationToken.None).ConfigureAwait(false))
+                {
+                    StartRepair();
+                }
             }
             catch (CacheSerializationException ex)
             {
@@ -477,7 +480,14 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         _memory?.Set(key, CreateMemoryEntry(value, isNotFound: false, tagArray, lifetime));
         if (_distributed is not null)
         {
-            await _distributed.SetAsync(formatted, encoded!, keepUntil, CancellationToken.None).ConfigureAwait(false);
+            if (await _distributed.SetAsync(formatted, encoded!, keepUntil, CancellationToken.None).ConfigureAwait(false))
+            {
+                StartRepair();
+            }
+            else
+            {
+                RememberRepair(key, formatted); // L2 (or a replica that takes over) may still hold the old value
+            }
         }
 
         await PublishAsync(new CacheInvalidation(Name, CacheInvalidationKind.Key, SerializeKey(key), null)).ConfigureAwait(false);
@@ -498,9 +508,9 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
             // The database may or may not hold the value: keep no cached copy either way.
             InvalidateInFlight(key);
             _memory?.Remove(key);
-            if (_distributed is not null)
+            if (_distributed is not null && !await _distributed.RemoveAsync(formatted, CancellationToken.None).ConfigureAwait(false))
             {
-                await _distributed.RemoveAsync(formatted, CancellationToken.None).ConfigureAwait(false);
+                RememberRepair(key, formatted);
             }
 
             await PublishAsync(new CacheInvalidation(Name, CacheInvalidationKind.Key, SerializeKey(key), null)).ConfigureAwait(false);
@@ -515,7 +525,14 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         _memory?.Remove(key);
         if (_distributed is not null)
         {
-            await _distributed.RemoveAsync(formatted, cancellationToken).ConfigureAwait(false);
+            if (await _distributed.RemoveAsync(formatted, cancellationToken).ConfigureAwait(false))
+            {
+                StartRepair();
+            }
+            else
+            {
+                RememberRepair(key, formatted);
+            }
         }
 
         await PublishAsync(new CacheInvalidation(Name, CacheInvalidationKind.Key, SerializeKey(key), null)).ConfigureAwait(false);
@@ -532,8 +549,14 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         _memory?.RemoveByTag(tag);
         if (_distributed is not null)
         {
-            var keepFor = _options.Expiration.Duration + _options.Expiration.JitterMaxDuration + (_options.FailSafe.Enabled ? _options.FailSafe.MaxStaleDuration : TimeSpan.Zero);
-            await _distributed.InvalidateTagAsync(tag, (long)keepFor.TotalMilliseconds, cancellationToken).ConfigureAwait(false);
+            if (await _distributed.InvalidateTagAsync(tag, (long)TagKeepFor().TotalMilliseconds, cancellationToken).ConfigureAwait(false))
+            {
+                StartRepair();
+            }
+            else
+            {
+                RememberTagRepair(tag);
+            }
         }
 
         await PublishAsync(new CacheInvalidation(Name, CacheInvalidationKind.Tag, default, tag)).ConfigureAwait(false);
@@ -679,6 +702,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
 
         _memory.Clear();
         CachingLog.Resynchronized(_logger, Name);
+        StartRepair(); // the connection is back: delete what failed writes left in L2
     }
 
     private async ValueTask PublishAsync(CacheInvalidation invalidation)

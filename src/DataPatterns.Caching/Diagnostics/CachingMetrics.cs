@@ -22,6 +22,7 @@ internal sealed class CachingMetrics : IDisposable
         StampedesMerged = Meter.CreateCounter<long>("datapatterns.cache.stampede.merged", "{request}", "Misses that joined a load already running for the same key.");
         StaleServed = Meter.CreateCounter<long>("datapatterns.cache.failsafe.served", "{value}", "Expired values served because the loader failed.");
         LevelErrors = Meter.CreateCounter<long>("datapatterns.cache.level.errors", "{error}", "Failed or timed-out calls to the distributed level, backplane or lock (tags: cache, level).");
+        Repairs = Meter.CreateCounter<long>("datapatterns.cache.level.repairs", "{entry}", "Distributed-level entries and tags deleted or re-invalidated once the level answered again after a failed write.");
         Evictions = Meter.CreateCounter<long>("datapatterns.cache.evictions", "{entry}", "Memory entries evicted by the size limit.");
         WriteBackQueueDepth = Meter.CreateObservableGauge(
             "datapatterns.cache.writeback.queue.depth",
@@ -49,6 +50,8 @@ internal sealed class CachingMetrics : IDisposable
     public Counter<long> LevelErrors { get; }
 
     public Counter<long> Evictions { get; }
+
+    public Counter<long> Repairs { get; }
 
     public ObservableGauge<long> WriteBackQueueDepth { get; }
 

@@ -141,23 +141,30 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         return default;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<TValue?> GetOrLoadSlowAsync(TKey key, CancellationToken cancellationToken)
+    /// <summary>A memory miss: joins the load running for the key or runs one (no async frame of its own).</summary>
+    private ValueTask<TValue?> GetOrLoadSlowAsync(TKey key, CancellationToken cancellationToken)
     {
-        var formatted = ValidateKey(key);
+        string formatted;
+        try
+        {
+            formatted = ValidateKey(key);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<TValue?>(ex);
+        }
+
         if (_memory is not null)
         {
             _metrics.Misses.Add(1, _cacheTag, _l1Tag);
         }
 
-        LoadOperation operation;
         while (true)
         {
             if (_inFlight.TryGetValue(key, out var running))
             {
                 _metrics.StampedesMerged.Add(1, _cacheTag);
-                operation = running;
-                break;
+                return new ValueTask<TValue?>(running.Task.WaitAsync(cancellationToken));
             }
 
             var created = new LoadOperation();
@@ -166,12 +173,10 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
                 // The first reader runs the load itself (no hop through the shared completion); later ones wait for it.
                 var load = RunLoadAsync(key, formatted, created, refreshOf: null);
                 return cancellationToken.CanBeCanceled && !load.IsCompleted
-                    ? await load.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false)
-                    : await load.ConfigureAwait(false);
+                    ? new ValueTask<TValue?>(load.AsTask().WaitAsync(cancellationToken))
+                    : load;
             }
         }
-
-        return await operation.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void StartRefresh(TKey key, MemoryEntry<TValue> entry)

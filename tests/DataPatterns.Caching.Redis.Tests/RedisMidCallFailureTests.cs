@@ -89,6 +89,76 @@ public class RedisMidCallFailureTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"20 reads with Redis gone took {clock.Elapsed}: commands should fail fast");
     }
 
+    [Fact]
+    public async Task When_the_primary_dies_and_a_replica_takes_over_no_instance_keeps_serving_the_value_a_failed_write_left_behind()
+    {
+        await using var primary = await PrivateRedis.StartNewAsync();
+        await using var replica = await PrivateRedis.StartNewAsync();
+        await RedisCliAsync(replica.Port, "REPLICAOF", "127.0.0.1", primary.Port.ToString(CultureInfo.InvariantCulture));
+        await WaitForAsync(replica.Port, ["INFO", "replication"], reply => reply.Contains("master_link_status:up", StringComparison.Ordinal));
+        var endpoints = $"127.0.0.1:{primary.Port},127.0.0.1:{replica.Port},configCheckSeconds=1";
+        var application = RedisInstance.NewApplication();
+        var database = new SharedDatabase();
+        database.Rows[1] = "v1";
+        await using var a = new RedisInstance(endpoints, application, database, Bounded);
+        await using var b = new RedisInstance(endpoints, application, database, o =>
+        {
+            Bounded(o);
+            o.Memory.Enabled = false; // b reads L2 every time: it sees whatever the failover left there
+        });
+        using var errors = new MetricCollector<long>(a.Metrics.LevelErrors);
+        using var repairs = new MetricCollector<long>(a.Metrics.Repairs);
+        Assert.Equal("v1", await a.Cache.GetOrLoadAsync(1));
+        await WaitForAsync(replica.Port, ["EXISTS", application + ":items:1"], reply => reply == "1"); // replicated
+        Assert.Equal("v1", await b.Cache.GetOrLoadAsync(1));
+
+        await primary.KillAsync(); // kill -9: the replica still holds "v1"
+        var clock = Stopwatch.StartNew();
+        await a.Cache.SetAsync(1, "v2"); // write-through: the database takes it, L2 cannot
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"the write took {clock.Elapsed} with the primary gone");
+        Assert.Equal("v2", database.Rows[1]);
+        Assert.Equal("v2", await a.Cache.GetOrLoadAsync(1));
+        Assert.Contains(errors.GetMeasurementSnapshot(), m => (string?)m.Tags["level"] == "l2");
+
+        await RedisCliAsync(replica.Port, "REPLICAOF", "NO", "ONE"); // the failover
+
+        var next = 100;
+        await BackplaneTests.WaitUntilAsync(
+            async () =>
+            {
+                Assert.Equal("v2", await a.Cache.GetOrLoadAsync(1)); // a never goes back to the old value
+                database.Rows[next] = "x";
+                await a.Cache.GetOrLoadAsync(next++); // ordinary traffic: once a write reaches the new primary, the repair runs
+                return await b.Cache.GetOrLoadAsync(1) == "v2";
+            },
+            seconds: 60);
+        Assert.Equal(1, repairs.GetMeasurementSnapshot().Sum(m => m.Value));
+    }
+
+    private static async Task WaitForAsync(int port, string[] command, Func<string, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var startInfo = new ProcessStartInfo("redis-cli") { UseShellExecute = false, RedirectStandardOutput = true };
+            foreach (var argument in new[] { "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture) }.Concat(command))
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(startInfo)!;
+            var output = (await process.StandardOutput.ReadToEndAsync()).Trim();
+            await process.WaitForExitAsync();
+            if (done(output))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"redis-cli {string.Join(' ', command)} on {port} still answered: {output}");
+            await Task.Delay(50);
+        }
+    }
+
     internal static async Task RedisCliAsync(int port, params string[] command)
     {
         var startInfo = new ProcessStartInfo("redis-cli") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };

@@ -20,6 +20,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
 /// Everything the Redis package does, against Redis Cluster: every command it sends names one key (entry, tag, lock,
 /// stream), so no two keys have to share a slot, and the entries of one cache spread over all masters.
 /// </summary>
+[Collection(PrivateServers.Name)]
 public class RedisClusterTests(RedisClusterFixture fixture) : IClassFixture<RedisClusterFixture>
 {
     private string Redis => fixture.Cluster.ConnectionString;

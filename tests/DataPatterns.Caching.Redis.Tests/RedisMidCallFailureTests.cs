@@ -10,6 +10,7 @@ namespace DataPatterns.Caching.Redis.Tests;
 /// from memory or the loader with the right value, and the failure shows in datapatterns.cache.level.errors.
 /// Each test uses a private Redis of its own.
 /// </summary>
+[Collection(PrivateServers.Name)]
 public class RedisMidCallFailureTests
 {
     private static readonly TimeSpan LevelTimeout = TimeSpan.FromMilliseconds(500);

@@ -79,7 +79,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
                 name, options.WriteBack, _writerFactory, sp => sp.GetService<IWriteBackDeadLetterHandler<TKey, TValue>>(), _scopes, _metrics, _logger, _time);
             _writeBack = options.WriteBack.Durable
                 ? new DurableWriteBackQueue<TKey, TValue>(name, services.GetRequiredService<IWriteBackStore>(), options.WriteBack, flusher, _keySerializer, _valueSerializer, _time, _logger)
-                : new MemoryWriteBackQueue<TKey, TValue>(options.WriteBack, flusher);
+                : new MemoryWriteBackQueue<TKey, TValue>(options.WriteBack, flusher, _time);
             var queue = _writeBack;
             _queueGauge = _metrics.ObserveWriteBackQueue(name, () => queue.Depth);
         }

@@ -150,7 +150,7 @@ internal sealed class DurableWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey
             }
 
             var groups = byKey.Values.OrderBy(g => g.Index).ToList();
-            var writes = groups.Select(g => new KeyValuePair<TKey, TValue>(g.Key, g.Value)).ToArray();
+            var writes = groups.Select(g => new WriteBackEntry<TKey, TValue>(g.Key, g.Value, g.Records[^1].Version)).ToArray();
             var results = await _flusher.WriteAsync(writes, cancellationToken).ConfigureAwait(false);
 
             var done = new List<WriteBackRecord>(unreadable);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -26,6 +27,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
     private readonly List<TKey> _warmUpKeys;
     private readonly ConcurrentDictionary<TKey, LoadOperation> _inFlight = new();
     private readonly IDisposable? _subscription;
+    private readonly IDisposable? _queueGauge;
     private readonly string _lockPrefix;
     private readonly KeyValuePair<string, object?> _cacheTag;
     private readonly KeyValuePair<string, object?> _l1Tag = new("level", "l1");
@@ -77,7 +79,9 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
                 name, options.WriteBack, _writerFactory, sp => sp.GetService<IWriteBackDeadLetterHandler<TKey, TValue>>(), _scopes, _metrics, _logger, _time);
             _writeBack = options.WriteBack.Durable
                 ? new DurableWriteBackQueue<TKey, TValue>(name, services.GetRequiredService<IWriteBackStore>(), options.WriteBack, flusher, _keySerializer, _valueSerializer, _time, _logger)
-                : new MemoryWriteBackQueue<TKey, TValue>(name, options.WriteBack, flusher, _metrics);
+                : new MemoryWriteBackQueue<TKey, TValue>(options.WriteBack, flusher, _time);
+            var queue = _writeBack;
+            _queueGauge = _metrics.ObserveWriteBackQueue(name, () => queue.Depth);
         }
     }
 
@@ -120,11 +124,11 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
             return new CacheLookup<TValue>(true, entry.Value);
         }
 
-        if (_distributed is not null)
+        if (_distributed is not null && !AwaitsRepair(formatted))
         {
             var observed = _memory?.Peek(key);
             var remote = await _distributed.GetAsync(formatted, cancellationToken).ConfigureAwait(false);
-            if (remote is not null && remote.ExpiresAtMs > NowMs())
+            if (remote is not null && remote.ExpiresAtMs > NowMs() && !TagAwaitsRepair(remote))
             {
                 _metrics.Hits.Add(1, _cacheTag, _l2Tag);
                 _memory?.SetIfUnchanged(key, FromDistributed(remote), observed);
@@ -137,33 +141,42 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         return default;
     }
 
-    private async ValueTask<TValue?> GetOrLoadSlowAsync(TKey key, CancellationToken cancellationToken)
+    /// <summary>A memory miss: joins the load running for the key or runs one (no async frame of its own).</summary>
+    private ValueTask<TValue?> GetOrLoadSlowAsync(TKey key, CancellationToken cancellationToken)
     {
-        var formatted = ValidateKey(key);
+        string formatted;
+        try
+        {
+            formatted = ValidateKey(key);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<TValue?>(ex);
+        }
+
         if (_memory is not null)
         {
             _metrics.Misses.Add(1, _cacheTag, _l1Tag);
         }
 
-        LoadOperation operation;
         while (true)
         {
             if (_inFlight.TryGetValue(key, out var running))
             {
                 _metrics.StampedesMerged.Add(1, _cacheTag);
-                operation = running;
-                break;
+                return new ValueTask<TValue?>(running.Task.WaitAsync(cancellationToken));
             }
 
             var created = new LoadOperation();
             if (_inFlight.TryAdd(key, created))
             {
                 // The first reader runs the load itself (no hop through the shared completion); later ones wait for it.
-                return await RunLoadAsync(key, formatted, created, refreshOf: null).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var load = RunLoadAsync(key, formatted, created, refreshOf: null);
+                return cancellationToken.CanBeCanceled && !load.IsCompleted
+                    ? new ValueTask<TValue?>(load.AsTask().WaitAsync(cancellationToken))
+                    : load;
             }
         }
-
-        return await operation.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void StartRefresh(TKey key, MemoryEntry<TValue> entry)
@@ -176,12 +189,13 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         var operation = new LoadOperation();
         if (_inFlight.TryAdd(key, operation))
         {
-            _ = RunLoadAsync(key, CacheKeyFormatter.Format(key, _keySerializer), operation, refreshOf: entry);
+            _ = RunLoadAsync(key, CacheKeyFormatter.Format(key, _keySerializer), operation, refreshOf: entry).AsTask();
         }
     }
 
     /// <summary>Runs one load for every waiter of <paramref name="operation"/>; returns (or throws) what the waiters get.</summary>
-    private async Task<TValue?> RunLoadAsync(TKey key, string formatted, LoadOperation operation, MemoryEntry<TValue>? refreshOf)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<TValue?> RunLoadAsync(TKey key, string formatted, LoadOperation operation, MemoryEntry<TValue>? refreshOf)
     {
         using var activity = CachingMetrics.ActivitySource.StartActivity("cache.load");
         activity?.SetTag("cache", Name);
@@ -200,10 +214,10 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
             }
 
             DistributedEntry<TValue>? stale = null;
-            if (_distributed is not null && refreshOf is null)
+            if (_distributed is not null && refreshOf is null && !AwaitsRepair(formatted))
             {
                 var remote = await _distributed.GetAsync(formatted, CancellationToken.None).ConfigureAwait(false);
-                if (remote is not null && remote.ExpiresAtMs > NowMs())
+                if (remote is not null && remote.ExpiresAtMs > NowMs() && !TagAwaitsRepair(remote))
                 {
                     _metrics.Hits.Add(1, _cacheTag, _l2Tag);
                     if (!operation.Invalidated)
@@ -234,7 +248,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
                 return Complete(operation, default);
             }
 
-            if (_options.Loading.UseDistributedLock && _distributedLock is not null && _distributed is not null && refreshOf is null)
+            if (_options.Loading.UseDistributedLock && _distributedLock is not null && _distributed is not null && refreshOf is null && !AwaitsRepair(formatted))
             {
                 try
                 {
@@ -249,7 +263,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
 
                 // Another instance may have loaded it while this one waited for the lock.
                 var remote = await _distributed.GetAsync(formatted, CancellationToken.None).ConfigureAwait(false);
-                if (remote is not null && remote.ExpiresAtMs > NowMs())
+                if (remote is not null && remote.ExpiresAtMs > NowMs() && !TagAwaitsRepair(remote))
                 {
                     _metrics.Hits.Add(1, _cacheTag, _l2Tag);
                     if (!operation.Invalidated)
@@ -300,7 +314,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         }
         catch (Exception ex)
         {
-            operation.Completion.TrySetException(ex);
+            operation.TrySetException(ex);
             if (refreshOf is not null)
             {
                 return default; // nobody waits for a background refresh; the failure is logged and counted
@@ -328,7 +342,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
 
     private static TValue? Complete(LoadOperation operation, TValue? value)
     {
-        operation.Completion.TrySetResult(value);
+        operation.TrySetResult(value);
         return value;
     }
 
@@ -364,9 +378,9 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
                     _memory?.RemoveIfUnchanged(key, observed);
                 }
 
-                if (_distributed is not null)
+                if (_distributed is not null && !await _distributed.RemoveAsync(formatted, CancellationToken.None).ConfigureAwait(false))
                 {
-                    await _distributed.RemoveAsync(formatted, CancellationToken.None).ConfigureAwait(false);
+                    RememberRepair(key, formatted);
                 }
             }
 
@@ -387,7 +401,10 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
             {
                 var (expiresAt, keepUntil) = DistributedTimes(lifetime);
                 var encoded = DistributedEntry<TValue>.Encode(value, isNotFound, expiresAt.ToUnixTimeMilliseconds(), NowMs(), null, _valueSerializer);
-                await _distributed.SetAsync(formatted, encoded, keepUntil, CancellationToken.None).ConfigureAwait(false);
+                if (await _distributed.SetAsync(formatted, encoded, keepUntil, CancellationToken.None).ConfigureAwait(false))
+                {
+                    StartRepair();
+                }
             }
             catch (CacheSerializationException ex)
             {
@@ -468,7 +485,14 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         _memory?.Set(key, CreateMemoryEntry(value, isNotFound: false, tagArray, lifetime));
         if (_distributed is not null)
         {
-            await _distributed.SetAsync(formatted, encoded!, keepUntil, CancellationToken.None).ConfigureAwait(false);
+            if (await _distributed.SetAsync(formatted, encoded!, keepUntil, CancellationToken.None).ConfigureAwait(false))
+            {
+                StartRepair();
+            }
+            else
+            {
+                RememberRepair(key, formatted); // L2 (or a replica that takes over) may still hold the old value
+            }
         }
 
         await PublishAsync(new CacheInvalidation(Name, CacheInvalidationKind.Key, SerializeKey(key), null)).ConfigureAwait(false);
@@ -489,9 +513,9 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
             // The database may or may not hold the value: keep no cached copy either way.
             InvalidateInFlight(key);
             _memory?.Remove(key);
-            if (_distributed is not null)
+            if (_distributed is not null && !await _distributed.RemoveAsync(formatted, CancellationToken.None).ConfigureAwait(false))
             {
-                await _distributed.RemoveAsync(formatted, CancellationToken.None).ConfigureAwait(false);
+                RememberRepair(key, formatted);
             }
 
             await PublishAsync(new CacheInvalidation(Name, CacheInvalidationKind.Key, SerializeKey(key), null)).ConfigureAwait(false);
@@ -506,7 +530,14 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         _memory?.Remove(key);
         if (_distributed is not null)
         {
-            await _distributed.RemoveAsync(formatted, cancellationToken).ConfigureAwait(false);
+            if (await _distributed.RemoveAsync(formatted, cancellationToken).ConfigureAwait(false))
+            {
+                StartRepair();
+            }
+            else
+            {
+                RememberRepair(key, formatted);
+            }
         }
 
         await PublishAsync(new CacheInvalidation(Name, CacheInvalidationKind.Key, SerializeKey(key), null)).ConfigureAwait(false);
@@ -523,8 +554,14 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         _memory?.RemoveByTag(tag);
         if (_distributed is not null)
         {
-            var keepFor = _options.Expiration.Duration + _options.Expiration.JitterMaxDuration + (_options.FailSafe.Enabled ? _options.FailSafe.MaxStaleDuration : TimeSpan.Zero);
-            await _distributed.InvalidateTagAsync(tag, (long)keepFor.TotalMilliseconds, cancellationToken).ConfigureAwait(false);
+            if (await _distributed.InvalidateTagAsync(tag, (long)TagKeepFor().TotalMilliseconds, cancellationToken).ConfigureAwait(false))
+            {
+                StartRepair();
+            }
+            else
+            {
+                RememberTagRepair(tag);
+            }
         }
 
         await PublishAsync(new CacheInvalidation(Name, CacheInvalidationKind.Tag, default, tag)).ConfigureAwait(false);
@@ -670,6 +707,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
 
         _memory.Clear();
         CachingLog.Resynchronized(_logger, Name);
+        StartRepair(); // the connection is back: delete what failed writes left in L2
     }
 
     private async ValueTask PublishAsync(CacheInvalidation invalidation)
@@ -690,7 +728,12 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         }
     }
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _queueGauge?.Dispose();
+        _distributed?.Dispose();
+    }
 
     // ---------------------------------------------------------------- helpers
 
@@ -797,10 +840,69 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>
+    /// One running load. The task merged readers wait for is made only when one joins, so a load nobody joins
+    /// (the usual case, and every L2 hit) allocates no task of its own.
+    /// </summary>
     private sealed class LoadOperation
     {
-        public TaskCompletionSource<TValue?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TaskCompletionSource<TValue?>? _waiters;
+        private bool _done;
+        private TValue? _value;
+        private Exception? _error;
 
         public volatile bool Invalidated;
+
+        /// <summary>Completes with the load's result (or its failure).</summary>
+        public Task<TValue?> Task
+        {
+            get
+            {
+                lock (this)
+                {
+                    if (_done)
+                    {
+                        return _error is null ? System.Threading.Tasks.Task.FromResult(_value) : System.Threading.Tasks.Task.FromException<TValue?>(_error);
+                    }
+
+                    return (_waiters ??= new TaskCompletionSource<TValue?>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                }
+            }
+        }
+
+        public void TrySetResult(TValue? value) => Finish(value, null);
+
+        public void TrySetException(Exception error) => Finish(default, error);
+
+        private void Finish(TValue? value, Exception? error)
+        {
+            TaskCompletionSource<TValue?>? waiters;
+            lock (this)
+            {
+                if (_done)
+                {
+                    return;
+                }
+
+                _done = true;
+                _value = value;
+                _error = error;
+                waiters = _waiters;
+            }
+
+            if (waiters is null)
+            {
+                return;
+            }
+
+            if (error is null)
+            {
+                waiters.TrySetResult(value);
+            }
+            else
+            {
+                waiters.TrySetException(error);
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DataPatterns.Testing;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Npgsql;
 
 namespace DataPatterns.Caching.Redis.Tests;
@@ -93,6 +94,53 @@ public class DurableWriteBackTests
         await using var redis = await ServerConnections.ConnectRedisAsync();
         Assert.Equal(0, await redis.GetDatabase().StreamLengthAsync(application + ":items:writeback"));
         await redis.GetDatabase().KeyDeleteAsync(application + ":items:writeback");
+    }
+
+    [Fact]
+    public async Task The_queue_depth_gauge_follows_the_durable_stream()
+    {
+        var application = RedisInstance.NewApplication();
+        var database = new SharedDatabase();
+        static void Durable(CacheOptions o)
+        {
+            o.WriteStrategy = CacheWriteStrategy.WriteBack;
+            o.WriteBack.Durable = true;
+            o.WriteBack.FlushInterval = TimeSpan.FromHours(1);
+        }
+
+        await using var writer = new RedisInstance(RedisInstance.SharedRedis, application, database, Durable);
+        await using var other = new RedisInstance(RedisInstance.SharedRedis, application, database, Durable);
+        using var writerDepth = new MetricCollector<long>(writer.Metrics.WriteBackQueueDepth);
+        using var otherDepth = new MetricCollector<long>(other.Metrics.WriteBackQueueDepth);
+        try
+        {
+            for (var key = 0; key < 30; key++)
+            {
+                await writer.Cache.SetAsync(key, "v" + key.ToString(CultureInfo.InvariantCulture));
+            }
+
+            Assert.Equal(30, Observe(writerDepth));
+            Assert.Equal(0, Observe(otherDepth)); // it has not read the stream yet
+
+            await other.Cache.FlushAsync(); // reads the stream's length, flushes it all
+
+            Assert.Equal(0, Observe(otherDepth));
+            Assert.Equal(30, database.Rows.Count);
+            await writer.Cache.SetAsync(100, "late");
+            await writer.Cache.FlushAsync(); // the writer reads the stream again: what the other instance flushed is gone
+            Assert.Equal(0, Observe(writerDepth));
+        }
+        finally
+        {
+            await using var redis = await ServerConnections.ConnectRedisAsync();
+            await redis.GetDatabase().KeyDeleteAsync(application + ":items:writeback");
+        }
+
+        static long Observe(MetricCollector<long> collector)
+        {
+            collector.RecordObservableInstruments();
+            return collector.LastMeasurement!.Value;
+        }
     }
 
     private static async Task<long> CountAsync(TemporaryDatabase database)

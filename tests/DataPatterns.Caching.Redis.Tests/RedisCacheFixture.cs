@@ -38,6 +38,7 @@ public sealed class RedisInstance : IAsyncDisposable
 {
     public RedisInstance(string redis, string application, SharedDatabase database, Action<CacheOptions>? configure = null)
     {
+        Application = application;
         var services = new ServiceCollection();
         services.AddSingleton(database);
         services.AddCaching(c => c.Configure(o => o.ApplicationName = application))
@@ -53,6 +54,8 @@ public sealed class RedisInstance : IAsyncDisposable
         Provider = services.BuildServiceProvider();
         Cache = Provider.GetRequiredKeyedService<ICache<int, string>>("items");
     }
+
+    public string Application { get; }
 
     public ServiceProvider Provider { get; }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 namespace DataPatterns.Caching.Redis.Tests;
 
 /// <summary>Redis going away: these tests kill a private Redis of their own, never the shared one.</summary>
+[Collection(PrivateServers.Name)]
 public class RedisOutageTests
 {
     [Fact]

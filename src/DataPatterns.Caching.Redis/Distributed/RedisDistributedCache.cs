@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Caching.Distributed;
 using StackExchange.Redis;
 
@@ -5,9 +7,11 @@ namespace DataPatterns.Caching.Redis;
 
 /// <summary>
 /// The distributed level on Redis: one GET per read, one SET with an expiry per write (the cache keeps its own expiry
-/// times inside the value, so no hash fields or sliding bookkeeping are needed).
+/// times inside the value, so no hash fields or sliding bookkeeping are needed). Reads through
+/// <see cref="IBufferDistributedCache"/> take the value as a pooled lease and copy it into the caller's buffer, so a hit
+/// allocates no array of its own.
 /// </summary>
-internal sealed class RedisDistributedCache(RedisConnection connection, TimeProvider time) : IDistributedCache
+internal sealed class RedisDistributedCache(RedisConnection connection, TimeProvider time) : IBufferDistributedCache
 {
     public byte[]? Get(string key) => connection.GetConnected().GetDatabase().StringGet(key);
 
@@ -59,4 +63,39 @@ internal sealed class RedisDistributedCache(RedisConnection connection, TimeProv
 
         return expiry is { } e && e <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : expiry;
     }
+
+    public bool TryGet(string key, IBufferWriter<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        using var lease = connection.GetConnected().GetDatabase().StringGetLease(key);
+        if (lease is null)
+        {
+            return false;
+        }
+
+        destination.Write(lease.Span);
+        return true;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> TryGetAsync(string key, IBufferWriter<byte> destination, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var connecting = connection.GetAsync();
+        var multiplexer = connecting.IsCompletedSuccessfully ? connection.GetConnected() : await connecting.ConfigureAwait(false);
+        using var lease = await multiplexer.GetDatabase().StringGetLeaseAsync(key).ConfigureAwait(false);
+        if (lease is null)
+        {
+            return false;
+        }
+
+        destination.Write(lease.Span);
+        return true;
+    }
+
+    public void Set(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options) =>
+        Set(key, value.ToArray(), options);
+
+    public ValueTask SetAsync(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options, CancellationToken token = default) =>
+        new(SetAsync(key, value.ToArray(), options, token));
 }

@@ -89,7 +89,7 @@ internal sealed class RedisWriteBackStore : IWriteBackStore
 
         return taken.Values
             .OrderBy(e => e.Id.ToString(), StreamIdComparer.Instance)
-            .Select(e => new WriteBackRecord(e.Id.ToString(), (byte[])e[KeyField]!, (byte[])e[ValueField]!))
+            .Select(e => new WriteBackRecord(e.Id.ToString(), (byte[])e[KeyField]!, (byte[])e[ValueField]!, VersionOf(e.Id.ToString())))
             .ToList();
 
         void Add(StreamEntry[] entries)
@@ -105,6 +105,20 @@ internal sealed class RedisWriteBackStore : IWriteBackStore
                 taken.TryAdd(entry.Id.ToString(), entry);
             }
         }
+    }
+
+    /// <summary>A stream id (<c>milliseconds-sequence</c>) on the write-back version scale.</summary>
+    internal static long VersionOf(string streamId)
+    {
+        var dash = streamId.IndexOf('-', StringComparison.Ordinal);
+        if (dash <= 0
+            || !long.TryParse(streamId.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds)
+            || !long.TryParse(streamId.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+        {
+            throw new FormatException($"'{streamId}' is not a stream id of the form milliseconds-sequence.");
+        }
+
+        return WriteBackVersion.From(milliseconds, sequence);
     }
 
     public async ValueTask AcknowledgeAsync(string cacheName, IReadOnlyList<WriteBackRecord> records, CancellationToken cancellationToken)

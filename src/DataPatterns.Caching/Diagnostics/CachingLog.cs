@@ -40,4 +40,10 @@ internal static partial class CachingLog
 
     [LoggerMessage(12, LogLevel.Warning, "Cache '{CacheName}': a backplane message could not be read and was ignored.")]
     public static partial void InvalidationUnreadable(ILogger logger, string cacheName, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Warning, "Cache '{CacheName}': {Max} distributed-level repairs are owed already; a failed write is not remembered, and other instances may read its old value from L2 until it expires.")]
+    public static partial void RepairsFull(ILogger logger, string cacheName, int max);
+
+    [LoggerMessage(14, LogLevel.Warning, "Cache '{CacheName}': repairing the distributed level after failed writes failed; it is retried after the next successful write.")]
+    public static partial void RepairFailed(ILogger logger, string cacheName, Exception exception);
 }

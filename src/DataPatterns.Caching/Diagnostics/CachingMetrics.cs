@@ -10,6 +10,9 @@ internal sealed class CachingMetrics : IDisposable
 
     public static readonly ActivitySource ActivitySource = new(Name);
 
+    private readonly Lock _queueLock = new();
+    private QueueDepthSource[] _queues = [];
+
     public CachingMetrics(IMeterFactory? meterFactory = null)
     {
         Meter = meterFactory?.Create(Name) ?? new Meter(Name);
@@ -19,8 +22,13 @@ internal sealed class CachingMetrics : IDisposable
         StampedesMerged = Meter.CreateCounter<long>("datapatterns.cache.stampede.merged", "{request}", "Misses that joined a load already running for the same key.");
         StaleServed = Meter.CreateCounter<long>("datapatterns.cache.failsafe.served", "{value}", "Expired values served because the loader failed.");
         LevelErrors = Meter.CreateCounter<long>("datapatterns.cache.level.errors", "{error}", "Failed or timed-out calls to the distributed level, backplane or lock (tags: cache, level).");
+        Repairs = Meter.CreateCounter<long>("datapatterns.cache.level.repairs", "{entry}", "Distributed-level entries and tags deleted or re-invalidated once the level answered again after a failed write.");
         Evictions = Meter.CreateCounter<long>("datapatterns.cache.evictions", "{entry}", "Memory entries evicted by the size limit.");
-        WriteBackQueueDepth = Meter.CreateUpDownCounter<long>("datapatterns.cache.writeback.queue.depth", "{write}", "Writes waiting in the in-memory write-behind queue.");
+        WriteBackQueueDepth = Meter.CreateObservableGauge(
+            "datapatterns.cache.writeback.queue.depth",
+            ObserveQueueDepths,
+            "{write}",
+            "Writes waiting in a write-behind queue (tag: cache). In memory: this instance's keys not yet written; durable: the Redis stream's length as last read by this instance.");
         FlushBatchSize = Meter.CreateHistogram<int>("datapatterns.cache.writeback.flush.batch_size", "{write}", "Writes per flushed batch.");
         FlushDuration = Meter.CreateHistogram<double>("datapatterns.cache.writeback.flush.duration", "s", "Time to write one batch.");
         FlushFailures = Meter.CreateCounter<long>("datapatterns.cache.writeback.flush.failures", "{batch}", "Batches the writer failed to write.");
@@ -43,7 +51,9 @@ internal sealed class CachingMetrics : IDisposable
 
     public Counter<long> Evictions { get; }
 
-    public UpDownCounter<long> WriteBackQueueDepth { get; }
+    public Counter<long> Repairs { get; }
+
+    public ObservableGauge<long> WriteBackQueueDepth { get; }
 
     public Histogram<int> FlushBatchSize { get; }
 
@@ -53,5 +63,46 @@ internal sealed class CachingMetrics : IDisposable
 
     public Counter<long> DeadLetters { get; }
 
+    /// <summary>Reports <paramref name="depth"/> as the queue depth of <paramref name="cacheName"/> until disposed.</summary>
+    public IDisposable ObserveWriteBackQueue(string cacheName, Func<long> depth)
+    {
+        var source = new QueueDepthSource(this, new KeyValuePair<string, object?>("cache", cacheName), depth);
+        lock (_queueLock)
+        {
+            _queues = [.. _queues, source];
+        }
+
+        return source;
+    }
+
     public void Dispose() => Meter.Dispose();
+
+    private IEnumerable<Measurement<long>> ObserveQueueDepths()
+    {
+        var queues = Volatile.Read(ref _queues);
+        var measurements = new Measurement<long>[queues.Length];
+        for (var i = 0; i < queues.Length; i++)
+        {
+            measurements[i] = new Measurement<long>(queues[i].Depth(), queues[i].Tag);
+        }
+
+        return measurements;
+    }
+
+    private void Remove(QueueDepthSource source)
+    {
+        lock (_queueLock)
+        {
+            _queues = Array.FindAll(_queues, q => !ReferenceEquals(q, source));
+        }
+    }
+
+    private sealed class QueueDepthSource(CachingMetrics owner, KeyValuePair<string, object?> tag, Func<long> depth) : IDisposable
+    {
+        public KeyValuePair<string, object?> Tag { get; } = tag;
+
+        public Func<long> Depth { get; } = depth;
+
+        public void Dispose() => owner.Remove(this);
+    }
 }

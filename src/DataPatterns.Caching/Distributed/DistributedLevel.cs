@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging;
 
@@ -9,9 +9,11 @@ namespace DataPatterns.Caching;
 /// The distributed level (L2) of one cache over any <see cref="IDistributedCache"/>: every call is bounded by a timeout,
 /// and a failing level is reported (metrics, log) and then treated as a miss, never as an error for the reader.
 /// </summary>
-internal sealed class DistributedLevel<TValue>
+internal sealed class DistributedLevel<TValue> : IDisposable
 {
     private readonly IDistributedCache _cache;
+    private readonly IBufferDistributedCache? _buffered;
+    private readonly DistributedReadTimeouts? _readTimeouts;
     private readonly ICacheSerializer<TValue> _serializer;
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
@@ -24,6 +26,8 @@ internal sealed class DistributedLevel<TValue>
     public DistributedLevel(IDistributedCache cache, ICacheSerializer<TValue> serializer, TimeProvider time, TimeSpan timeout, string applicationName, string cacheName, CachingMetrics metrics, ILogger logger)
     {
         _cache = cache;
+        _buffered = cache as IBufferDistributedCache;
+        _readTimeouts = _buffered is not null && timeout != Timeout.InfiniteTimeSpan ? new DistributedReadTimeouts(time, timeout) : null;
         _serializer = serializer;
         _time = time;
         _timeout = timeout;
@@ -37,7 +41,44 @@ internal sealed class DistributedLevel<TValue>
     public string KeyOf(string formattedKey) => _prefix + formattedKey;
 
     /// <summary>Reads an entry; null on a miss, an unreadable entry, a tag-invalidated entry or a failing level.</summary>
-    public async ValueTask<DistributedEntry<TValue>?> GetAsync(string formattedKey, CancellationToken cancellationToken)
+    public ValueTask<DistributedEntry<TValue>?> GetAsync(string formattedKey, CancellationToken cancellationToken) =>
+        _buffered is not null ? GetBufferedAsync(_buffered, formattedKey, cancellationToken) : GetBytesAsync(formattedKey, cancellationToken);
+
+    /// <summary>The store reads into a pooled buffer (<see cref="IBufferDistributedCache"/>): no <c>byte[]</c> per hit.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<DistributedEntry<TValue>?> GetBufferedAsync(IBufferDistributedCache cache, string formattedKey, CancellationToken cancellationToken)
+    {
+        var buffer = DistributedReadBuffer.Rent();
+        bool found;
+        try
+        {
+            var read = cache.TryGetAsync(KeyOf(formattedKey), buffer, cancellationToken);
+            var bounded = _readTimeouts is null ? read : _readTimeouts.Bound(read);
+            found = cancellationToken.CanBeCanceled && !bounded.IsCompleted
+                ? await bounded.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false)
+                : await bounded.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The read may still be running (timed out) and write into the buffer later: it is not reused.
+            Report("get", ex);
+            return null;
+        }
+
+        DistributedEntry<TValue>? entry;
+        try
+        {
+            entry = found ? Decode(buffer.WrittenSpan) : null;
+        }
+        finally
+        {
+            DistributedReadBuffer.Return(buffer);
+        }
+
+        return entry?.Tags is { Length: > 0 } ? await CheckTagsAsync(entry, cancellationToken).ConfigureAwait(false) : entry;
+    }
+
+    private async ValueTask<DistributedEntry<TValue>?> GetBytesAsync(string formattedKey, CancellationToken cancellationToken)
     {
         byte[]? data;
         try
@@ -50,31 +91,33 @@ internal sealed class DistributedLevel<TValue>
             return null;
         }
 
-        if (data is null)
-        {
-            return null;
-        }
+        var entry = data is null ? null : Decode(data);
+        return entry?.Tags is { Length: > 0 } ? await CheckTagsAsync(entry, cancellationToken).ConfigureAwait(false) : entry;
+    }
 
-        DistributedEntry<TValue>? entry;
+    /// <summary>Decodes an entry; null (reported) when it cannot be read.</summary>
+    private DistributedEntry<TValue>? Decode(ReadOnlySpan<byte> data)
+    {
         try
         {
-            entry = DistributedEntry<TValue>.Decode(data, _serializer);
+            return DistributedEntry<TValue>.Decode(data, _serializer);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Report("deserialise", ex);
             return null;
         }
+    }
 
-        if (entry?.Tags is { Length: > 0 } tags)
+    /// <summary>The entry, or null when one of its tags was removed after it was written (or the tag state is unknown).</summary>
+    private async ValueTask<DistributedEntry<TValue>?> CheckTagsAsync(DistributedEntry<TValue> entry, CancellationToken cancellationToken)
+    {
+        foreach (var tag in entry.Tags!)
         {
-            foreach (var tag in tags)
+            var invalidatedAt = await GetTagInvalidationAsync(tag, cancellationToken).ConfigureAwait(false);
+            if (invalidatedAt is null || invalidatedAt.Value >= entry.CreatedAtMs)
             {
-                var invalidatedAt = await GetTagInvalidationAsync(tag, cancellationToken).ConfigureAwait(false);
-                if (invalidatedAt is null || invalidatedAt.Value >= entry.CreatedAtMs)
-                {
-                    return null; // removed by tag after it was written (or the tag state is unknown: treat as a miss)
-                }
+                return null;
             }
         }
 
@@ -143,6 +186,8 @@ internal sealed class DistributedLevel<TValue>
             return null;
         }
     }
+
+    public void Dispose() => _readTimeouts?.Dispose();
 
     private string TagKey(string tag) => _prefix + "tag:" + tag;
 

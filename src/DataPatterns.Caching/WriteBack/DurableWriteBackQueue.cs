@@ -23,6 +23,7 @@ internal sealed class DurableWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey
     private readonly Lock _lock = new();
     private int _appendedSinceCheck;
     private int _appendedSinceFlush;
+    private long _depth;
     private TaskCompletionSource _work = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public DurableWriteBackQueue(
@@ -56,6 +57,8 @@ internal sealed class DurableWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey
         }
     }
 
+    public long Depth => Interlocked.Read(ref _depth);
+
     public bool IsEmpty => false; // other instances' writes may be waiting; the store decides
 
     public async ValueTask EnqueueAsync(TKey key, TValue value, CancellationToken cancellationToken)
@@ -67,7 +70,7 @@ internal sealed class DurableWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey
             if (Interlocked.Increment(ref _appendedSinceCheck) >= LengthCheckEvery)
             {
                 Interlocked.Exchange(ref _appendedSinceCheck, 0);
-                while (await _store.GetLengthAsync(_cacheName, cancellationToken).ConfigureAwait(false) >= _options.Capacity)
+                while (await ReadLengthAsync(cancellationToken).ConfigureAwait(false) >= _options.Capacity)
                 {
                     SignalWork();
                     await Task.Delay(Min(_options.FlushInterval, TimeSpan.FromMilliseconds(100)), _time, cancellationToken).ConfigureAwait(false);
@@ -75,6 +78,7 @@ internal sealed class DurableWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey
             }
 
             await _store.AppendAsync(_cacheName, keyBytes, valueBytes, cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _depth);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -98,11 +102,13 @@ internal sealed class DurableWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey
     public async ValueTask<bool> FlushOnceAsync(CancellationToken cancellationToken)
     {
         ResetWork();
+        await ReadLengthAsync(cancellationToken).ConfigureAwait(false); // other instances append to the same stream
         while (true)
         {
             var records = await _store.ReadAsync(_cacheName, _options.BatchSize, cancellationToken).ConfigureAwait(false);
             if (records.Count == 0)
             {
+                await ReadLengthAsync(cancellationToken).ConfigureAwait(false);
                 return true;
             }
 
@@ -144,7 +150,7 @@ internal sealed class DurableWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey
             }
 
             var groups = byKey.Values.OrderBy(g => g.Index).ToList();
-            var writes = groups.Select(g => new KeyValuePair<TKey, TValue>(g.Key, g.Value)).ToArray();
+            var writes = groups.Select(g => new WriteBackEntry<TKey, TValue>(g.Key, g.Value, g.Records[^1].Version)).ToArray();
             var results = await _flusher.WriteAsync(writes, cancellationToken).ConfigureAwait(false);
 
             var done = new List<WriteBackRecord>(unreadable);
@@ -192,6 +198,11 @@ internal sealed class DurableWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey
             if (done.Count > 0)
             {
                 await _store.AcknowledgeAsync(_cacheName, done, cancellationToken).ConfigureAwait(false);
+                var depth = Interlocked.Add(ref _depth, -done.Count);
+                if (depth < 0)
+                {
+                    Interlocked.CompareExchange(ref _depth, 0, depth);
+                }
             }
 
             if (retried > 0)
@@ -211,6 +222,13 @@ internal sealed class DurableWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey
                 return _flusher.RetryDelay(_attempts.Values.DefaultIfEmpty(0).Max());
             }
         }
+    }
+
+    private async ValueTask<long> ReadLengthAsync(CancellationToken cancellationToken)
+    {
+        var length = await _store.GetLengthAsync(_cacheName, cancellationToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref _depth, length);
+        return length;
     }
 
     private void SignalWork()

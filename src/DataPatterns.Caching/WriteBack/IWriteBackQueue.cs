@@ -18,6 +18,9 @@ internal interface IWriteBackQueue<TKey, TValue>
     /// <summary>The back-off before the next round after a failed one.</summary>
     TimeSpan RetryDelay { get; }
 
+    /// <summary>Writes waiting to be flushed, for the queue-depth gauge (durable: as last read from the store).</summary>
+    long Depth { get; }
+
     /// <summary>True when nothing this instance can flush is queued.</summary>
     bool IsEmpty { get; }
 }

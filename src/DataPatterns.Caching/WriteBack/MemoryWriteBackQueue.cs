@@ -8,21 +8,20 @@ internal sealed class MemoryWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey,
     where TKey : notnull
 {
     private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
     private readonly Dictionary<TKey, Pending> _pending = new();
     private readonly Dictionary<TKey, Pending> _writing = new();
     private readonly WriteBackOptions _options;
     private readonly WriteBackFlusher<TKey, TValue> _flusher;
-    private readonly CachingMetrics _metrics;
-    private readonly KeyValuePair<string, object?> _cacheTag;
+    private long _depth;
     private TaskCompletionSource _space = NewSignal();
     private TaskCompletionSource _work = NewSignal();
 
-    public MemoryWriteBackQueue(string cacheName, WriteBackOptions options, WriteBackFlusher<TKey, TValue> flusher, CachingMetrics metrics)
+    public MemoryWriteBackQueue(WriteBackOptions options, WriteBackFlusher<TKey, TValue> flusher, TimeProvider time)
     {
         _options = options;
         _flusher = flusher;
-        _metrics = metrics;
-        _cacheTag = new("cache", cacheName);
+        _time = time;
     }
 
     public Task WorkAvailable
@@ -35,6 +34,8 @@ internal sealed class MemoryWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey,
             }
         }
     }
+
+    public long Depth => Interlocked.Read(ref _depth);
 
     public bool IsEmpty
     {
@@ -57,16 +58,17 @@ internal sealed class MemoryWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey,
                 if (_pending.TryGetValue(key, out var existing))
                 {
                     existing.Value = value;
+                    existing.Version = WriteBackVersion.Next(_time);
                     existing.Attempts = 0;
                     return;
                 }
 
                 if (_pending.Count + _writing.Count < _options.Capacity || _writing.ContainsKey(key))
                 {
-                    _pending.Add(key, new Pending(value));
+                    _pending.Add(key, new Pending(value, WriteBackVersion.Next(_time)));
                     if (!_writing.ContainsKey(key))
                     {
-                        _metrics.WriteBackQueueDepth.Add(1, _cacheTag);
+                        _depth++;
                     }
 
                     if (_pending.Count >= _options.BatchSize)
@@ -111,10 +113,10 @@ internal sealed class MemoryWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey,
                 return allWritten;
             }
 
-            var writes = new KeyValuePair<TKey, TValue>[batch.Count];
+            var writes = new WriteBackEntry<TKey, TValue>[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
-                writes[i] = new(batch[i].Key, batch[i].Value.Value);
+                writes[i] = new(batch[i].Key, batch[i].Value.Value, batch[i].Value.Version);
             }
 
             Exception?[] results;
@@ -202,7 +204,7 @@ internal sealed class MemoryWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey,
                 {
                     if (!newer)
                     {
-                        _metrics.WriteBackQueueDepth.Add(-1, _cacheTag);
+                        _depth--;
                     }
 
                     continue;
@@ -219,7 +221,7 @@ internal sealed class MemoryWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey,
                     result.LastFailure = failure;
                     if (pending.Attempts >= _options.MaxAttempts)
                     {
-                        _metrics.WriteBackQueueDepth.Add(-1, _cacheTag);
+                        _depth--;
                         result.DeadLetters.Add((key, pending, failure!));
                         continue;
                     }
@@ -243,9 +245,11 @@ internal sealed class MemoryWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey,
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private sealed class Pending(TValue value)
+    private sealed class Pending(TValue value, long version)
     {
         public TValue Value { get; set; } = value;
+
+        public long Version { get; set; } = version;
 
         public int Attempts { get; set; }
     }

@@ -43,7 +43,7 @@ internal sealed class WriteBackFlusher<TKey, TValue>
     }
 
     /// <summary>Writes <paramref name="batch"/>; returns, per entry, null when written or the failure.</summary>
-    public async ValueTask<Exception?[]> WriteAsync(IReadOnlyList<KeyValuePair<TKey, TValue>> batch, CancellationToken cancellationToken)
+    public async ValueTask<Exception?[]> WriteAsync(IReadOnlyList<WriteBackEntry<TKey, TValue>> batch, CancellationToken cancellationToken)
     {
         var results = new Exception?[batch.Count];
         if (batch.Count == 0)
@@ -61,7 +61,7 @@ internal sealed class WriteBackFlusher<TKey, TValue>
             var writer = _writerFactory(scope.ServiceProvider);
             try
             {
-                await writer.WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+                await WriteBatchAsync(writer, batch, cancellationToken).ConfigureAwait(false);
                 _metrics.FlushBatchSize.Record(batch.Count, _cacheTag);
                 _metrics.FlushDuration.Record(_time.GetElapsedTime(started).TotalSeconds, _cacheTag);
                 return results;
@@ -82,7 +82,7 @@ internal sealed class WriteBackFlusher<TKey, TValue>
             {
                 try
                 {
-                    await writer.WriteBatchAsync([batch[i]], cancellationToken).ConfigureAwait(false);
+                    await WriteBatchAsync(writer, [batch[i]], cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -93,6 +93,11 @@ internal sealed class WriteBackFlusher<TKey, TValue>
             return results;
         }
     }
+
+    private static ValueTask WriteBatchAsync(ICacheWriter<TKey, TValue> writer, IReadOnlyList<WriteBackEntry<TKey, TValue>> batch, CancellationToken cancellationToken) =>
+        writer is IVersionedCacheWriter<TKey, TValue> versioned
+            ? versioned.WriteVersionedBatchAsync(batch, cancellationToken)
+            : writer.WriteBatchAsync([.. batch.Select(entry => new KeyValuePair<TKey, TValue>(entry.Key, entry.Value))], cancellationToken);
 
     public async ValueTask DeadLetterAsync(TKey key, TValue value, int attempts, Exception failure, CancellationToken cancellationToken)
     {

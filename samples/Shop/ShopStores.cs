@@ -19,8 +19,11 @@ public interface ICartStore
     /// <summary>Reads one cart, or null.</summary>
     ValueTask<Cart?> FindAsync(long customerId, CancellationToken cancellationToken);
 
-    /// <summary>Writes a batch of carts in one transaction.</summary>
-    ValueTask SaveAsync(IReadOnlyList<Cart> carts, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes a batch of carts in one transaction, each with its write-back version: a cart already stored with a higher
+    /// version is kept (a write taken over from a dead instance may arrive after a newer one).
+    /// </summary>
+    ValueTask SaveAsync(IReadOnlyList<(Cart Cart, long Version)> carts, CancellationToken cancellationToken);
 }
 
 /// <summary>Places orders: a payment in the payments database and an order in the customer's order shard, atomically.</summary>

@@ -45,8 +45,12 @@ public sealed class EmbeddedDatabase(string name, TimeProvider time) : ITransact
         }
     }
 
-    /// <summary>Writes a row outside any transaction (catalogue and carts, which need no 2PC).</summary>
+    /// <summary>Writes a row outside any transaction (the catalogue, which needs no 2PC).</summary>
     public void Put(string table, string key, object row) => _rows[(table, key)] = row;
+
+    /// <summary>Writes a row unless the stored one has a higher version (write-back flushes, which may arrive out of order).</summary>
+    public void PutIfNewer<T>(string table, string key, T row, long version) where T : class =>
+        _rows.AddOrUpdate((table, key), new Versioned<T>(row, version), (_, stored) => ((Versioned<T>)stored).Version < version ? new Versioned<T>(row, version) : stored);
 
     /// <inheritdoc />
     public ValueTask ValidateAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
@@ -209,6 +213,12 @@ public sealed class EmbeddedBranch : ITransactionParticipant
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>A row with the version it was written at.</summary>
+/// <typeparam name="T">The row type.</typeparam>
+/// <param name="Row">The row.</param>
+/// <param name="Version">Its write-back version.</param>
+public sealed record Versioned<T>(T Row, long Version);
 
 /// <summary>An outbox event of the embedded mode.</summary>
 /// <param name="StreamId">The stream (the customer).</param>

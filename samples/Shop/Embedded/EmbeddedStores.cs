@@ -58,15 +58,15 @@ public sealed class EmbeddedCartStore(EmbeddedDatabases databases) : ICartStore
 {
     /// <inheritdoc />
     public ValueTask<Cart?> FindAsync(long customerId, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(databases.Payments.Find<Cart>("carts", EmbeddedDatabases.Key(customerId)));
+        ValueTask.FromResult(databases.Payments.Find<Versioned<Cart>>("carts", EmbeddedDatabases.Key(customerId))?.Row);
 
     /// <inheritdoc />
-    public ValueTask SaveAsync(IReadOnlyList<Cart> carts, CancellationToken cancellationToken)
+    public ValueTask SaveAsync(IReadOnlyList<(Cart Cart, long Version)> carts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(carts);
-        foreach (var cart in carts)
+        foreach (var (cart, version) in carts)
         {
-            databases.Payments.Put("carts", EmbeddedDatabases.Key(cart.CustomerId), cart);
+            databases.Payments.PutIfNewer("carts", EmbeddedDatabases.Key(cart.CustomerId), cart, version);
         }
 
         return ValueTask.CompletedTask;

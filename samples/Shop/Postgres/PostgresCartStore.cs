@@ -20,18 +20,20 @@ public sealed class PostgresCartStore(RoutingSession database) : ICartStore
     }
 
     /// <inheritdoc />
-    public async ValueTask SaveAsync(IReadOnlyList<Cart> carts, CancellationToken cancellationToken)
+    public async ValueTask SaveAsync(IReadOnlyList<(Cart Cart, long Version)> carts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(carts);
         await using var connection = (NpgsqlConnection)await database.OpenWriteConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             """
-            INSERT INTO carts (customer_id, lines, updated_at)
-            SELECT c, l::jsonb, now() FROM unnest($1::bigint[], $2::text[]) AS u(c, l)
-            ON CONFLICT (customer_id) DO UPDATE SET lines = excluded.lines, updated_at = excluded.updated_at
+            INSERT INTO carts (customer_id, lines, version, updated_at)
+            SELECT c, l::jsonb, v, now() FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS u(c, l, v)
+            ON CONFLICT (customer_id) DO UPDATE SET lines = excluded.lines, version = excluded.version, updated_at = excluded.updated_at
+            WHERE carts.version < excluded.version
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = carts.Select(c => c.CustomerId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = carts.Select(c => JsonSerializer.Serialize(c.Lines, JsonSerializerOptions.Web)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = carts.Select(c => c.Cart.CustomerId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = carts.Select(c => JsonSerializer.Serialize(c.Cart.Lines, JsonSerializerOptions.Web)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = carts.Select(c => c.Version).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -10,6 +10,7 @@ public static class ShopSchema
     private const string PrimaryTables = """
         CREATE TABLE IF NOT EXISTS products (id int PRIMARY KEY, name text NOT NULL, price numeric(12,2) NOT NULL);
         CREATE TABLE IF NOT EXISTS carts (customer_id bigint PRIMARY KEY, lines jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
+        ALTER TABLE carts ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0;
         CREATE TABLE IF NOT EXISTS payments (order_id uuid PRIMARY KEY, customer_id bigint NOT NULL, amount numeric(12,2) NOT NULL, paid_at timestamptz NOT NULL DEFAULT now());
         INSERT INTO products (id, name, price)
         SELECT i, 'Product ' || i, round((5 + (i * 37 % 200))::numeric, 2) FROM generate_series(1, 100) AS i

@@ -193,7 +193,14 @@ pg "$DATAPATTERNS_PG_PRIMARY" "SELECT customer_id || chr(9) || (lines->0->>'prod
   | sort >"$out/db-carts" || fail "could not read the carts"
 bad_carts="$(sort "$out/carts.tsv" | join -t $'\t' -a1 -e 0 -o 0,1.2,1.3,2.2 - "$out/db-carts" | awk -F'\t' '$2 > 0 && ($4 < $2 || $4 > $3)' | tee "$out/bad-carts" | wc -l)"
 echo "cluster-test: carts: $(wc -l <"$out/carts.tsv") customers written, $bad_carts not at their last acknowledged version"
-[ "$bad_carts" -eq 0 ] || { head "$out/bad-carts" >&2; fail "$bad_carts carts lost an acknowledged write (customer, acknowledged, attempted, in database)"; }
+if [ "$bad_carts" -ne 0 ]; then
+  head "$out/bad-carts" >&2
+  # Who acknowledged which version of those carts, and when (seconds from the kill): the trail of the lost write.
+  head -n 5 "$out/bad-carts" | cut -f1 | while read -r customer; do
+    awk -F'\t' -v c="$customer" -v k="$kill_at" '$1 == c { printf "cluster-test:   customer %s: version %s acknowledged by %s at %+.3f s\n", $1, $2, $3, $4 - k }' "$out/cart-acks.tsv" >&2
+  done
+  fail "$bad_carts carts lost an acknowledged write (customer, acknowledged, attempted, in database)"
+fi
 # The dead instance's own write-back data: the carts a acknowledged in its last 2 s (most still queued when it died)
 # must be in the database at least at the version a acknowledged.
 if awk -F'\t' '$3 != "-" { found = 1 } END { exit !found }' "$out/cart-acks.tsv"; then

@@ -3,7 +3,8 @@
 # instances on loopback, and nginx (Debian's package, installed when missing) as the L7 load balancer in front.
 #
 #   eng/cluster.sh up            start everything (servers only if they are not running); prints the URL
-#   eng/cluster.sh down          stop what `up` started, by pid file (the servers only if `up` started them)
+#   eng/cluster.sh down [--keep] stop what `up` started, by pid file (the servers only if `up` started them); deletes
+#                                the directory (logs included) only when everything stopped and --keep was not given
 #   eng/cluster.sh kill NAME     kill -9 one Shop instance (a or b): a spot VM reclaimed without warning
 #   eng/cluster.sh start NAME    start (or restart) one instance with the same node id: its replacement
 #   eng/cluster.sh stop NAME     SIGTERM one instance and wait: it drains requests and flushes its write-back queue
@@ -11,9 +12,10 @@
 #
 # Settings (environment): DATAPATTERNS_CLUSTER_DIR (/tmp/datapatterns-cluster), DATAPATTERNS_CLUSTER_PORT (8080),
 # DATAPATTERNS_SHOP_PORT_A / _B (5081 / 5082), DATAPATTERNS_SHOP_ARGS (extra arguments for instances started now).
+# A pid file is trusted only when the process it names runs this directory's Shop.dll (or nginx with this directory's
+# configuration): a stale pid file whose pid was reused by an unrelated process never gets that process signalled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root="$PWD"
 DIR="${DATAPATTERNS_CLUSTER_DIR:-/tmp/datapatterns-cluster}"
 PORT="${DATAPATTERNS_CLUSTER_PORT:-8080}"
 declare -A SHOP_PORTS=([a]="${DATAPATTERNS_SHOP_PORT_A:-5081}" [b]="${DATAPATTERNS_SHOP_PORT_B:-5082}")
@@ -21,7 +23,21 @@ declare -A SHOP_PORTS=([a]="${DATAPATTERNS_SHOP_PORT_A:-5081}" [b]="${DATAPATTER
 log() { echo "cluster: $*" >&2; }
 die() { echo "cluster: error: $*" >&2; exit 1; }
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# owner <pid file>: what the process must be running for the pid file to be ours.
+owner() { case "$1" in */nginx.pid) echo "$DIR/nginx/nginx.conf" ;; *) echo "$DIR/shop/Shop.dll" ;; esac; }
+
+# alive <pid file>: the pid file names a live process of this cluster.
+alive() {
+  [ -f "$1" ] || return 1
+  local pid; pid="$(cat "$1" 2>/dev/null)"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  local cmdline; cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  if [[ "$cmdline" != *"$(owner "$1")"* ]]; then
+    log "pid file $1 names pid $pid, which is not ours ($cmdline): ignored"
+    return 1
+  fi
+}
 
 ensure_nginx() {
   command -v nginx >/dev/null 2>&1 && return 0
@@ -29,8 +45,18 @@ ensure_nginx() {
   log "installing nginx from Debian's packages"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
-  # policy-rc.d keeps the package from starting the system-wide nginx: only ours runs, on loopback.
-  apt-get install -y -qq nginx-light >/dev/null
+  # A policy-rc.d that exits 101 keeps the package's maintainer scripts from starting the system-wide nginx (on :80):
+  # only ours runs, on loopback. Written for the install only, and only when the machine has none of its own.
+  local policy=/usr/sbin/policy-rc.d wrote_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && wrote_policy=1
+  fi
+  local package installed=0
+  for package in nginx-light nginx; do   # nginx-light is gone from newer Debian releases: fall back to nginx
+    if apt-cache show "$package" >/dev/null 2>&1 && apt-get install -y -qq "$package" >/dev/null; then installed=1; break; fi
+  done
+  [ "$wrote_policy" = "0" ] || rm -f "$policy"
+  [ "$installed" = "1" ] || die "could not install nginx-light or nginx with apt-get"
   command -v nginx >/dev/null 2>&1 || die "apt-get installed nginx but it is not on PATH"
 }
 
@@ -59,7 +85,7 @@ start_instance() {
     >>"$DIR/shop-$name.log" 2>&1 </dev/null &
   echo $! >"$DIR/shop-$name.pid"
   for _ in $(seq 1 120); do
-    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && { log "instance $name listening on 127.0.0.1:$port (pid $(cat "$DIR/shop-$name.pid"))"; return 0; }
+    curl -fsS --max-time 5 "http://127.0.0.1:$port/health" >/dev/null 2>&1 && { log "instance $name listening on 127.0.0.1:$port (pid $(cat "$DIR/shop-$name.pid"))"; return 0; }
     alive "$DIR/shop-$name.pid" || { tail -n 30 "$DIR/shop-$name.log" >&2; die "instance $name exited while starting"; }
     sleep 0.5
   done
@@ -70,18 +96,24 @@ start_instance() {
 kill_instance() {
   local pidfile="$DIR/shop-$1.pid"
   alive "$pidfile" || die "instance $1 is not running"
-  kill -9 "$(cat "$pidfile")"
+  kill -9 "$(cat "$pidfile")" || die "kill -9 of instance $1 failed"
   log "instance $1 killed with SIGKILL (pid $(cat "$pidfile"))"
   rm -f "$pidfile"
 }
 
+# stop_instance NAME: SIGTERM and wait up to 30 s; fails (after a SIGKILL) when the instance did not stop in time.
 stop_instance() {
   local pidfile="$DIR/shop-$1.pid"
   if alive "$pidfile"; then
     local pid; pid="$(cat "$pidfile")"
     kill -TERM "$pid" 2>/dev/null || true   # graceful: drain requests, flush the write-back queue
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -9 "$pid" 2>/dev/null || true
+      rm -f "$pidfile"
+      log "instance $1 did not stop within 30 s of SIGTERM: killed"
+      return 1
+    fi
   fi
   rm -f "$pidfile"
 }
@@ -139,7 +171,7 @@ start_nginx() {
   raise_file_limit
   nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" -e "$DIR/nginx/error.log" -g 'daemon on;' || die "nginx did not start (see $DIR/nginx/error.log)"
   for _ in $(seq 1 40); do
-    curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && { log "nginx listening on 127.0.0.1:$PORT"; return 0; }
+    curl -fsS --max-time 5 "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && { log "nginx listening on 127.0.0.1:$PORT"; return 0; }
     sleep 0.25
   done
   die "nginx did not answer on port $PORT"
@@ -150,7 +182,12 @@ stop_nginx() {
     local pid; pid="$(cat "$DIR/nginx/nginx.pid")"
     kill -QUIT "$pid" 2>/dev/null || true
     for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -9 "$pid" 2>/dev/null || true
+      rm -f "$DIR/nginx/nginx.pid"
+      log "nginx did not stop within 10 s of SIGQUIT: killed"
+      return 1
+    fi
   fi
   rm -f "$DIR/nginx/nginx.pid"
 }
@@ -162,18 +199,29 @@ case "${1:-}" in
       eng/services.sh up
       touch "$DIR/started-services"
     fi
-    publish_shop
+    # Never republish under running instances: they would load a mix of old and new assemblies on their next load.
+    if alive "$DIR/shop-a.pid" || alive "$DIR/shop-b.pid"; then
+      log "instances from $DIR are running: not republishing (eng/cluster.sh down first to deploy a new build)"
+    else
+      publish_shop
+    fi
     start_instance a
     start_instance b
     start_nginx
     echo "Shop cluster at http://127.0.0.1:$PORT (instances a and b behind nginx)"
     ;;
   down)
-    stop_nginx
-    stop_instance a
-    stop_instance b
-    if [ -f "$DIR/started-services" ]; then eng/services.sh down; fi
-    rm -rf "$DIR"
+    stopped=1
+    stop_nginx || stopped=0
+    stop_instance a || stopped=0
+    stop_instance b || stopped=0
+    if [ -f "$DIR/started-services" ]; then eng/services.sh down || stopped=0; fi
+    if [ "${2:-}" = "--keep" ] || [ "$stopped" = "0" ]; then
+      [ ! -d "$DIR" ] || log "kept $DIR (logs: $DIR/shop-a.log, $DIR/shop-b.log, $DIR/nginx/error.log)"
+    else
+      rm -rf "$DIR"
+    fi
+    [ "$stopped" = "1" ] || die "not everything stopped cleanly"
     ;;
   kill) kill_instance "${2:?name: a or b}" ;;
   start) mkdir -p "$DIR"; start_instance "${2:?name: a or b}" ;;
@@ -184,5 +232,5 @@ case "${1:-}" in
     done
     if alive "$DIR/nginx/nginx.pid"; then echo "nginx: running on port $PORT"; else echo "nginx: stopped"; fi
     ;;
-  *) echo "usage: eng/cluster.sh up|down|kill NAME|start NAME|stop NAME|status" >&2; exit 2 ;;
+  *) echo "usage: eng/cluster.sh up|down [--keep]|kill NAME|start NAME|stop NAME|status" >&2; exit 2 ;;
 esac

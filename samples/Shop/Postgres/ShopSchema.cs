@@ -17,6 +17,12 @@ public static class ShopSchema
         ON CONFLICT (id) DO NOTHING;
         """;
 
+    // Checked before any DDL: even CREATE INDEX IF NOT EXISTS takes a SHARE lock on the table, which waits for the row
+    // locks that a dead instance's prepared orders hold until its replacement (this very process, perhaps) recovers them.
+    private const string PrimaryReady = "SELECT to_regclass('payments') IS NOT NULL AND to_regclass('products') IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'carts' AND column_name = 'version')";
+
+    private const string ShardReady = "SELECT to_regclass('orders_by_customer') IS NOT NULL";
+
     private const string ShardTables = """
         CREATE TABLE IF NOT EXISTS orders (order_id uuid PRIMARY KEY, customer_id bigint NOT NULL, product_id int NOT NULL,
             quantity int NOT NULL, amount numeric(12,2) NOT NULL, placed_at timestamptz NOT NULL DEFAULT now());
@@ -27,12 +33,12 @@ public static class ShopSchema
     public static async Task EnsureAsync(ShopServers servers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(servers);
-        await EnsureDatabaseAsync(servers.Primary, PrimaryTables, cancellationToken);
-        await EnsureDatabaseAsync(servers.OrdersOne, ShardTables, cancellationToken);
-        await EnsureDatabaseAsync(servers.OrdersTwo, ShardTables, cancellationToken);
+        await EnsureDatabaseAsync(servers.Primary, PrimaryReady, PrimaryTables, cancellationToken);
+        await EnsureDatabaseAsync(servers.OrdersOne, ShardReady, ShardTables, cancellationToken);
+        await EnsureDatabaseAsync(servers.OrdersTwo, ShardReady, ShardTables, cancellationToken);
     }
 
-    private static async Task EnsureDatabaseAsync(string connectionString, string tables, CancellationToken cancellationToken)
+    private static async Task EnsureDatabaseAsync(string connectionString, string ready, string tables, CancellationToken cancellationToken)
     {
         var admin = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
         await using (var connection = new NpgsqlConnection(admin.ConnectionString))
@@ -55,6 +61,14 @@ public static class ShopSchema
 
         await using var shop = new NpgsqlConnection(connectionString);
         await shop.OpenAsync(cancellationToken);
+        await using (var check = new NpgsqlCommand(ready, shop))
+        {
+            if (await check.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                return;
+            }
+        }
+
         // CREATE TABLE IF NOT EXISTS still races on the catalogue: one instance at a time.
         await using var transaction = await shop.BeginTransactionAsync(cancellationToken);
         await using (var take = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({SchemaLock})", shop, transaction))

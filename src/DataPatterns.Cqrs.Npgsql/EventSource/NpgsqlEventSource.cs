@@ -53,6 +53,12 @@ public sealed class NpgsqlEventSource : IEventSource, IAsyncDisposable
         _lagBeyond = $"SELECT e.sequence FROM {s}.events e ORDER BY e.transaction_id DESC, e.sequence DESC LIMIT 1";
     }
 
+    /// <summary>The read statement (tests check its plan).</summary>
+    internal string ReadSql => _read;
+
+    /// <summary>The lag statement (tests check its plan).</summary>
+    internal string LagSql => _lag;
+
     /// <summary>
     /// The visibility horizon: the oldest transaction id that was still running when this statement's snapshot was taken
     /// (<c>pg_snapshot_xip(pg_current_snapshot())</c>), or the snapshot's xmax when none was. Transactions known to

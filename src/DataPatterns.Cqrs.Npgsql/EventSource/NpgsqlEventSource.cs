@@ -40,7 +40,14 @@ public sealed class NpgsqlEventSource : IEventSource, IAsyncDisposable
             ORDER BY e.transaction_id, e.sequence
             LIMIT $3
             """;
-        _pending = $"SELECT EXISTS (SELECT 1 FROM {s}.events WHERE transaction_id >= ({HorizonSql}))";
+        // Not EXISTS: the planner cannot know the horizon, guesses a third of the table qualifies and so scans the whole
+        // outbox sequentially to find none. ORDER BY ... LIMIT 1 in a scalar subquery keeps it on the primary key.
+        _pending = $"""
+            SELECT (SELECT e.transaction_id FROM {s}.events e
+                    WHERE e.transaction_id >= ({HorizonSql})
+                    ORDER BY e.transaction_id
+                    LIMIT 1) IS NOT NULL
+            """;
         // Bounded: an ordered index range scan of at most LagCountLimit rows (ORDER BY + LIMIT keeps even a generic plan
         // on the primary key), never a scan of the whole outbox.
         _lag = $"""
@@ -55,6 +62,9 @@ public sealed class NpgsqlEventSource : IEventSource, IAsyncDisposable
 
     /// <summary>The read statement (tests check its plan).</summary>
     internal string ReadSql => _read;
+
+    /// <summary>The statement that says whether committed events wait behind an older transaction (tests check its plan).</summary>
+    internal string PendingSql => _pending;
 
     /// <summary>The lag statement (tests check its plan).</summary>
     internal string LagSql => _lag;

@@ -7,13 +7,25 @@ namespace DataPatterns.Cqrs.Npgsql.Tests;
 
 public sealed class FencingTests
 {
-    [Fact]
-    public async Task A_paused_leader_cannot_write_after_a_new_one_took_over()
+    /// <summary>
+    /// Both ways a batch commits: one round trip in an implicit transaction (the projection only queues commands), and an
+    /// explicit transaction (the projection flushes and reads inside the batch).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_paused_leader_cannot_write_after_a_new_one_took_over(bool explicitTransaction)
     {
         await using var database = await TemporaryDatabase.CreateAsync(TestServers.Primary, "cqrs_fencing");
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         var store = new NpgsqlProjectionStore(dataSource, new NpgsqlCqrsOptions());
-        var projection = new AccountsProjection();
+        var projection = explicitTransaction
+            ? new AccountsProjection(afterEachBatch: static async (context, ct) =>
+            {
+                await using var count = new NpgsqlCommand($"SELECT count(*) FROM {context.Table("accounts")}", context.Connection, context.Transaction);
+                await count.ExecuteScalarAsync(ct);
+            })
+            : new AccountsProjection();
         var e1 = new EventEnvelope(new EventPosition(100, 1), AccountsProjection.Deposited, "acct-1", "5", DateTimeOffset.UtcNow);
         var e2 = new EventEnvelope(new EventPosition(100, 2), AccountsProjection.Deposited, "acct-1", "7", DateTimeOffset.UtcNow);
 

@@ -18,6 +18,7 @@ public sealed class NpgsqlEventSource : IEventSource, IAsyncDisposable
     private readonly string _read;
     private readonly string _pending;
     private readonly string _lag;
+    private readonly string _lagBeyond;
 
     /// <summary>Creates the event source.</summary>
     /// <param name="dataSource">The write model's database, where the outbox is.</param>
@@ -39,9 +40,34 @@ public sealed class NpgsqlEventSource : IEventSource, IAsyncDisposable
             ORDER BY e.transaction_id, e.sequence
             LIMIT $3
             """;
-        _pending = $"SELECT EXISTS (SELECT 1 FROM {s}.events WHERE transaction_id >= ({HorizonSql}))";
-        _lag = $"SELECT count(*), min(created_at) FROM {s}.events WHERE (transaction_id, sequence) > ($1, $2)";
+        // Not EXISTS: the planner cannot know the horizon, guesses a third of the table qualifies and so scans the whole
+        // outbox sequentially to find none. ORDER BY ... LIMIT 1 in a scalar subquery keeps it on the primary key.
+        _pending = $"""
+            SELECT (SELECT e.transaction_id FROM {s}.events e
+                    WHERE e.transaction_id >= ({HorizonSql})
+                    ORDER BY e.transaction_id
+                    LIMIT 1) IS NOT NULL
+            """;
+        // Bounded: an ordered index range scan of at most LagCountLimit rows (ORDER BY + LIMIT keeps even a generic plan
+        // on the primary key), never a scan of the whole outbox.
+        _lag = $"""
+            SELECT count(*), min(w.created_at), max(w.sequence)
+            FROM (SELECT e.sequence, e.created_at FROM {s}.events e
+                  WHERE (e.transaction_id, e.sequence) > ($1, $2)
+                  ORDER BY e.transaction_id, e.sequence
+                  LIMIT $3) w
+            """;
+        _lagBeyond = $"SELECT e.sequence FROM {s}.events e ORDER BY e.transaction_id DESC, e.sequence DESC LIMIT 1";
     }
+
+    /// <summary>The read statement (tests check its plan).</summary>
+    internal string ReadSql => _read;
+
+    /// <summary>The statement that says whether committed events wait behind an older transaction (tests check its plan).</summary>
+    internal string PendingSql => _pending;
+
+    /// <summary>The lag statement (tests check its plan).</summary>
+    internal string LagSql => _lag;
 
     /// <summary>
     /// The visibility horizon: the oldest transaction id that was still running when this statement's snapshot was taken
@@ -95,17 +121,45 @@ public sealed class NpgsqlEventSource : IEventSource, IAsyncDisposable
         return new EventBatch(events, pending);
     }
 
+    /// <summary>
+    /// How many events after a checkpoint <see cref="GetLagAsync"/> counts one by one; beyond that it estimates the rest
+    /// from sequence numbers, so measuring lag stays cheap when a projection is far behind a large outbox.
+    /// </summary>
+    internal const int LagCountLimit = 100_000;
+
     /// <inheritdoc />
+    /// <remarks>
+    /// Exact up to <see cref="LagCountLimit"/> events; beyond that the count is the limit plus the distance in sequence
+    /// numbers to the newest event (rolled-back transactions leave gaps, so it may overstate), and the age is that of
+    /// the oldest of the first <see cref="LagCountLimit"/> events.
+    /// </remarks>
     public async ValueTask<EventLag> GetLagAsync(EventPosition checkpoint, CancellationToken cancellationToken)
     {
         await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
         await using var command = _dataSource.CreateCommand(_lag);
         command.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Transaction });
         command.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Sequence });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var count = reader.GetInt64(0);
-        DateTimeOffset? oldest = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
+        command.Parameters.Add(new NpgsqlParameter { Value = LagCountLimit });
+        long count;
+        DateTimeOffset? oldest;
+        long lastCounted;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            count = reader.GetInt64(0);
+            oldest = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
+            lastCounted = reader.IsDBNull(2) ? 0 : reader.GetInt64(2);
+        }
+
+        if (count >= LagCountLimit)
+        {
+            await using var beyond = _dataSource.CreateCommand(_lagBeyond);
+            if (await beyond.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long newest)
+            {
+                count += Math.Max(0, newest - lastCounted);
+            }
+        }
+
         return new EventLag(count, oldest);
     }
 

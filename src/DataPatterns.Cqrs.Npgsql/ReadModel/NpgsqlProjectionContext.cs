@@ -9,27 +9,50 @@ namespace DataPatterns.Cqrs.Npgsql;
 /// checkpoint (<see cref="Execute"/>, <see cref="Upsert"/>, <see cref="UpsertAdd"/>). Call <see cref="FlushAsync"/>
 /// before reading what the batch wrote so far.
 /// </summary>
+/// <remarks>
+/// A projection that only queues commands costs one round trip per batch: the checkpoint guard, the queued commands and
+/// the commit travel together as one implicit transaction (any failure rolls all of them back). Touching
+/// <see cref="Connection"/> or <see cref="Transaction"/>, or calling <see cref="FlushAsync"/>, opens an explicit
+/// transaction instead (no round trip of its own), and the batch then commits with a second round trip.
+/// </remarks>
 public sealed class NpgsqlProjectionContext
 {
+    /// <summary>The SQLSTATE the checkpoint guard raises when the lease token or the checkpoint is not what the batch expects.</summary>
+    internal const string FencingSqlState = "DPFNC";
+
     private readonly List<NpgsqlBatchCommand> _queued = [];
     private readonly Dictionary<string, UpsertGroup> _upserts = new(StringComparer.Ordinal);
-    private NpgsqlBatchCommand? _guard;
+    private readonly NpgsqlConnection _connection;
+    private NpgsqlTransaction? _transaction;
     private string? _guardMessage;
 
     internal NpgsqlProjectionContext(NpgsqlConnection connection, NpgsqlTransaction transaction, string projectionName, int generation)
+        : this(connection, projectionName, generation)
     {
-        Connection = connection;
-        Transaction = transaction;
+        _transaction = transaction;
+    }
+
+    /// <summary>A context whose transaction begins only if the projection needs it (see the remarks on the class).</summary>
+    internal NpgsqlProjectionContext(NpgsqlConnection connection, string projectionName, int generation)
+    {
+        _connection = connection;
         ProjectionName = projectionName;
         Generation = generation;
         Schema = SqlNames.GenerationSchema(projectionName, generation);
     }
 
-    /// <summary>The read-model database connection (inside <see cref="Transaction"/>).</summary>
-    public NpgsqlConnection Connection { get; }
+    /// <summary>The read-model database connection (inside <see cref="Transaction"/>, which begins when this is first read).</summary>
+    public NpgsqlConnection Connection
+    {
+        get
+        {
+            EnsureTransaction();
+            return _connection;
+        }
+    }
 
     /// <summary>The transaction that also writes the checkpoint; do not commit or roll it back.</summary>
-    public NpgsqlTransaction Transaction { get; }
+    public NpgsqlTransaction Transaction => EnsureTransaction();
 
     /// <summary>The projection's name; readers query its tables as <c>"name"."table"</c> (views over the live generation).</summary>
     public string ProjectionName { get; }
@@ -88,7 +111,41 @@ public sealed class NpgsqlProjectionContext
     /// <summary>Sends the queued commands now (one round trip), inside the batch's transaction.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the commands ran.</returns>
-    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(EnsureTransaction(), cancellationToken);
+
+    /// <summary>
+    /// Sends what is queued and commits: with no explicit transaction, as one batch in one implicit transaction (one
+    /// round trip); otherwise flushes, then commits the explicit transaction.
+    /// </summary>
+    internal async ValueTask CommitAsync(CancellationToken cancellationToken)
+    {
+        if (_transaction is null)
+        {
+            await SendAsync(null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await SendAsync(_transaction, cancellationToken).ConfigureAwait(false);
+        await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Rolls back and releases an explicit transaction if one was begun and not committed.</summary>
+    internal ValueTask DisposeTransactionAsync() => _transaction?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    /// <summary>
+    /// Queues the fencing/checkpoint command first. It must raise <see cref="FencingSqlState"/> when it did not move the
+    /// checkpoint, so that nothing sent with it (or later in its transaction) can commit.
+    /// </summary>
+    internal void QueueGuard(NpgsqlBatchCommand guard, string message)
+    {
+        _guardMessage = message;
+        _queued.Insert(0, guard);
+    }
+
+    private NpgsqlTransaction EnsureTransaction() => _transaction ??= _connection.BeginTransaction();
+
+    private async ValueTask SendAsync(NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         SealUpserts();
         if (_queued.Count == 0)
@@ -96,31 +153,21 @@ public sealed class NpgsqlProjectionContext
             return;
         }
 
-        await using var batch = new NpgsqlBatch(Connection, Transaction);
+        await using var batch = new NpgsqlBatch(_connection, transaction);
         foreach (var command in _queued)
         {
             batch.BatchCommands.Add(command);
         }
 
         _queued.Clear();
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        if (_guard is not null)
+        try
         {
-            var guard = _guard;
-            _guard = null;
-            if (guard.RecordsAffected != 1)
-            {
-                throw new LeadershipLostException(_guardMessage!);
-            }
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Queues the fencing/checkpoint command first; the first flush checks it changed exactly one row.</summary>
-    internal void QueueGuard(NpgsqlBatchCommand guard, string message)
-    {
-        _guard = guard;
-        _guardMessage = message;
-        _queued.Insert(0, guard);
+        catch (PostgresException ex) when (ex.SqlState == FencingSqlState && _guardMessage is not null)
+        {
+            throw new LeadershipLostException(_guardMessage, ex);
+        }
     }
 
     private void Queue(string table, int keyColumnCount, IReadOnlyList<string> columns, object?[] values, bool add)

@@ -103,16 +103,33 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
     {
         ArgumentNullException.ThrowIfNull(batch);
         var name = batch.Projection.Name;
+        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var context = new NpgsqlProjectionContext(connection, transaction, name, batch.Generation);
+        var context = new NpgsqlProjectionContext(connection, name, batch.Generation);
+        try
+        {
+            await ApplyAndCommitAsync(batch, context, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await context.DisposeTransactionAsync().ConfigureAwait(false);
+        }
+    }
 
-        // First in the round trip: move the checkpoint only if it is where we think and our lease token is current.
-        // FOR SHARE on the lease row makes a new leader's take-over wait until this transaction ends.
+    private async ValueTask ApplyAndCommitAsync(ProjectionBatch batch, NpgsqlProjectionContext context, CancellationToken cancellationToken)
+    {
+        var name = batch.Projection.Name;
+
+        // First in the round trip: move the checkpoint only if it is where we think and our lease token is current,
+        // else raise (so nothing of the batch commits). FOR SHARE on the lease row makes a new leader's take-over wait
+        // until this transaction ends.
         var guard = new NpgsqlBatchCommand($"""
-            UPDATE {_s}.checkpoints SET transaction_id = $1, sequence = $2, updated_at = now()
-            WHERE name = $3 AND generation = $4 AND transaction_id = $5 AND sequence = $6
-              AND (SELECT token FROM {_s}.leases WHERE name = $3 FOR SHARE) = $7
+            WITH moved AS (
+                UPDATE {_s}.checkpoints SET transaction_id = $1, sequence = $2, updated_at = now()
+                WHERE name = $3 AND generation = $4 AND transaction_id = $5 AND sequence = $6
+                  AND (SELECT token FROM {_s}.leases WHERE name = $3 FOR SHARE) = $7
+                RETURNING 1)
+            SELECT {_s}.fencing_failed() FROM (SELECT count(*) AS n FROM moved) m WHERE m.n <> 1
             """);
         AddParameters(guard, batch.To.Transaction, batch.To.Sequence, name, batch.Generation, batch.From.Transaction, batch.From.Sequence, batch.FencingToken);
         context.QueueGuard(guard, string.Create(CultureInfo.InvariantCulture, $"Projection '{name}' generation {batch.Generation}: the lease token {batch.FencingToken} is no longer current or the checkpoint is no longer {batch.From}; another instance has taken over, nothing was written."));
@@ -143,8 +160,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
                 letter.ParkedAt);
         }
 
-        await context.FlushAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await context.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

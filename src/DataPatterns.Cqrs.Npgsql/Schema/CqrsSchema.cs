@@ -93,6 +93,12 @@ internal sealed class CqrsSchema(NpgsqlDataSource dataSource, string schema, boo
                 attempts int NOT NULL,
                 parked_at timestamptz NOT NULL,
                 PRIMARY KEY (name, generation, transaction_id, sequence));
+            CREATE OR REPLACE FUNCTION {s}.fencing_failed() RETURNS void LANGUAGE plpgsql AS $fencing$
+            BEGIN
+                RAISE EXCEPTION USING ERRCODE = '{NpgsqlProjectionContext.FencingSqlState}',
+                    MESSAGE = 'the lease token is no longer current or the checkpoint moved: another instance has taken over; the batch is rolled back';
+            END
+            $fencing$;
             """;
     }
 }

@@ -214,7 +214,14 @@ internal sealed class ProjectionRunner : BackgroundService
             }
 
             ReportGenerations(name, generations);
-            if (now >= lagAt || !busy)
+            if (live.Read == 0 && !live.Pending)
+            {
+                // The live generation just read nothing and nothing waits behind an older transaction: it is caught up,
+                // and saying so costs no query (an idle runner woken often must not count the outbox every time).
+                ReportCaughtUp(name);
+                lagAt = now + _options.LagProbeInterval;
+            }
+            else if (now >= lagAt)
             {
                 await ProbeLagAsync(name, generations.Live.Checkpoint, stop).ConfigureAwait(false);
                 lagAt = now + _options.LagProbeInterval;
@@ -407,6 +414,12 @@ internal sealed class ProjectionRunner : BackgroundService
         {
             _monitor.Update(name, s => s with { LastError = Describe(ex) });
         }
+    }
+
+    private void ReportCaughtUp(string name)
+    {
+        var now = _time.GetUtcNow();
+        _monitor.Update(name, s => s with { EventsBehind = 0, SecondsBehind = 0, LagMeasuredAt = now });
     }
 
     private void ReportGenerations(string name, ProjectionGenerations generations) =>

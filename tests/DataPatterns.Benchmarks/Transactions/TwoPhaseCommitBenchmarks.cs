@@ -137,6 +137,14 @@ public class TwoPhaseCommitBenchmarks
         await using (var admin = new NpgsqlConnection(server))
         {
             await admin.OpenAsync();
+            await using (var exists = new NpgsqlCommand($"SELECT count(*) FROM pg_database WHERE datname = '{Database}'", admin))
+            {
+                if ((long)(await exists.ExecuteScalarAsync())! > 0)
+                {
+                    await RollBackLeftoversAsync(connectionString);
+                }
+            }
+
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", admin);
             await drop.ExecuteNonQueryAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE {Database}", admin);
@@ -149,6 +157,29 @@ public class TwoPhaseCommitBenchmarks
         await table.ExecuteNonQueryAsync();
         Created.Add(server);
         return connectionString;
+    }
+
+    /// <summary>An interrupted earlier run can leave prepared transactions, which keep the database from being dropped.</summary>
+    private static async Task RollBackLeftoversAsync(string connectionString)
+    {
+        // Unpooled: the DROP ... WITH (FORCE) that follows ends this session, and a pooled one would be reused dead.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        var gids = new List<string>();
+        await using (var list = new NpgsqlCommand("SELECT gid FROM pg_prepared_xacts WHERE database = current_database()", connection))
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                gids.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var gid in gids)
+        {
+            await using var rollback = new NpgsqlCommand($"ROLLBACK PREPARED '{gid.Replace("'", "''", StringComparison.Ordinal)}'", connection);
+            await rollback.ExecuteNonQueryAsync();
+        }
     }
 
     private static string Server(string variable, int defaultPort) =>

@@ -250,7 +250,7 @@ public class TwoPhaseCommitBenchmarks
         }
     }
 
-    /// <summary>A short run, in process: these are network- and fsync-bound, and need no separate build.</summary>
+    /// <summary>A short run, in process: these are network- and fsync-bound, and need no separate build. 20 iterations, as fsync times on a shared disk vary.</summary>
     private sealed class ShortInProcessConfig : ManualConfig
     {
         public ShortInProcessConfig() =>
@@ -259,6 +259,6 @@ public class TwoPhaseCommitBenchmarks
                 .WithStrategy(RunStrategy.Throughput)
                 .WithLaunchCount(1)
                 .WithWarmupCount(3)
-                .WithIterationCount(10));
+                .WithIterationCount(20));
     }
 }

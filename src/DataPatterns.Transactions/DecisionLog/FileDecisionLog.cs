@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
@@ -7,10 +8,7 @@ namespace DataPatterns.Transactions;
 
 /// <summary>
 /// The embedded decision log: an append-only file with a CRC-32 per record, fsync'd before a commit decision counts.
-/// Concurrent decisions are group-committed: callers serialise their records into the batch being filled and wait on
-/// that batch; a dedicated flusher thread swaps the batch out, appends it with one write and makes it durable with one
-/// <c>fdatasync</c> (<c>fsync</c> off Linux), holding no lock while it waits for the disk, so decisions arriving during a
-/// flush simply fill the next batch. "Forget" records need no durability: they ride along with the next batch.
+/// Concurrent decisions are group-committed (one writer appends every waiting record and fsyncs once for all of them).
 /// A torn last record (a crash mid-append) is detected on open and cut off; earlier records are kept. When enough
 /// transactions have finished the file is rewritten with only the open decisions. One process at a time may open a file.
 /// </summary>
@@ -20,13 +18,8 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly string _path;
     private readonly Dictionary<Guid, CommitDecision> _open = [];
-    private readonly object _gate = new();
-    private readonly Thread _flusher;
-    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Batch _filling = new();
-    private Batch? _spare = new();
-    private bool _flusherIdle;
-    private bool _closed;
+    private readonly Channel<PendingWrite> _queue;
+    private readonly Task _writer;
     private SafeFileHandle _handle;
     private long _length;
     private int _finishedSinceCompaction;
@@ -53,8 +46,8 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
         _handle = OpenExclusive(_path);
         Load();
-        _flusher = new Thread(FlushLoop) { IsBackground = true, Name = "DataPatterns decision log flusher" };
-        _flusher.Start();
+        _queue = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _writer = Task.Run(WriteLoopAsync);
     }
 
     /// <summary>The full path of the file.</summary>
@@ -73,106 +66,43 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
     public async ValueTask RecordCommitAsync(CommitDecision decision, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(decision);
-        while (true)
-        {
-            // The batch's task is taken under the lock: once flushed, a batch object is reset and reused.
-            Task durable;
-            bool queued;
-            lock (_gate)
-            {
-                ThrowIfClosed();
-                var batch = _filling;
-                durable = batch.Durable.Task;
-                queued = batch.Count < _options.QueueCapacity;
-                if (queued)
-                {
-                    // Serialised here, by the caller, so the flusher only writes bytes; a decision too large throws before writing.
-                    DecisionRecordFormat.WriteCommit(batch.Buffer, decision);
-                    batch.Decisions.Add(decision);
-                    WakeFlusher();
-                }
-            }
-
-            if (queued)
-            {
-                // Every caller of this batch waits on the same task: one write and one fsync make all of them durable.
-                await durable.ConfigureAwait(false);
-                return;
-            }
-
-            // Back-pressure: the batch is full; wait until it is on disk, then fill the next one.
-            try
-            {
-                await durable.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException)
-            {
-                // That batch failed; this decision was not in it, so try the next one.
-            }
-        }
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await EnqueueAsync(new PendingWrite(decision, decision.TransactionId, completion), cancellationToken).ConfigureAwait(false);
+        await completion.Task.ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public ValueTask ForgetAsync(Guid transactionId, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            ThrowIfClosed();
-            if (_open.Remove(transactionId))
-            {
-                _finishedSinceCompaction++;
-            }
-
-            // Written with the next batch (or at close), not fsync'd: a lost forget only makes recovery look at a finished
-            // transaction again. The flusher is woken only when forgets pile up with no decision to carry them.
-            var batch = _filling;
-            DecisionRecordFormat.WriteForget(batch.Buffer, transactionId);
-            batch.Forgets++;
-            if (batch.Forgets >= ForgetsPerWake || _finishedSinceCompaction >= _options.CompactAfterFinished)
-            {
-                WakeFlusher();
-            }
-        }
-
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask ForgetAsync(Guid transactionId, CancellationToken cancellationToken) =>
+        EnqueueAsync(new PendingWrite(null, transactionId, null), cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<CommitDecision>> ReadCommittedAsync(CancellationToken cancellationToken)
     {
-        lock (_gate)
+        lock (_open)
         {
             return ValueTask.FromResult<IReadOnlyList<CommitDecision>>(_open.Values.ToArray());
         }
     }
 
-    /// <summary>Writes what is queued, stops the flusher and closes the file.</summary>
+    /// <summary>Writes what is queued, stops the writer and closes the file.</summary>
     public async ValueTask DisposeAsync()
     {
-        lock (_gate)
+        if (_queue.Writer.TryComplete())
         {
-            if (_closed)
-            {
-                return;
-            }
-
-            _closed = true;
-            WakeFlusher();
+            await _writer.ConfigureAwait(false);
+            _handle.Dispose();
         }
-
-        await _stopped.Task.ConfigureAwait(false);
-        _handle.Dispose();
     }
 
-    private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(_closed, this);
-
-    /// <summary>Under <see cref="_gate"/>: lets the flusher run if it is waiting for work.</summary>
-    private void WakeFlusher()
+    private async ValueTask EnqueueAsync(PendingWrite write, CancellationToken cancellationToken)
     {
-        if (_flusherIdle)
+        try
         {
-            _flusherIdle = false;
-            Monitor.Pulse(_gate);
+            await _queue.Writer.WriteAsync(write, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException ex)
+        {
+            throw new ObjectDisposedException($"The decision log '{_path}' is closed; no decision can be written to it.", ex);
         }
     }
 
@@ -241,7 +171,7 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
 
     private void Apply(byte kind, Guid id, CommitDecision? decision)
     {
-        lock (_gate)
+        lock (_open)
         {
             if (kind == DecisionRecordFormat.CommitKind)
             {
@@ -254,97 +184,75 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
         }
     }
 
-    /// <summary>The flusher thread: takes the filled batch, appends it, fsyncs once if it holds decisions, wakes its callers.</summary>
-    private void FlushLoop()
+    private async Task WriteLoopAsync()
     {
-        try
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        var batch = new List<PendingWrite>();
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (TakeBatch() is { } batch)
+            batch.Clear();
+            buffer.ResetWrittenCount();
+            var durable = false;
+            while (batch.Count < 4096 && reader.TryRead(out var write))
             {
-                Flush(batch);
-                if (Volatile.Read(ref _finishedSinceCompaction) >= _options.CompactAfterFinished)
+                if (write.Decision is { } decision)
                 {
-                    TryCompact();
+                    DecisionRecordFormat.WriteCommit(buffer, decision);
+                    durable = true;
+                }
+                else
+                {
+                    DecisionRecordFormat.WriteForget(buffer, write.TransactionId);
                 }
 
-                batch.Reset();
-                lock (_gate)
-                {
-                    _spare = batch;
-                }
+                batch.Add(write);
             }
-        }
-        finally
-        {
-            _stopped.TrySetResult();
-        }
-    }
 
-    private Batch? TakeBatch()
-    {
-        lock (_gate)
-        {
-            while (true)
+            try
             {
-                var batch = _filling;
-                var hasWork = batch.Decisions.Count > 0 || (batch.Forgets > 0 && (_closed || batch.Forgets >= ForgetsPerWake))
-                    || (_finishedSinceCompaction >= _options.CompactAfterFinished && batch.Forgets > 0);
-                if (hasWork)
+                RandomAccess.Write(_handle, buffer.WrittenSpan, _length);
+                if (durable)
                 {
-                    _filling = _spare ?? new Batch();
-                    _spare = null;
-                    return batch;
+                    // Group commit: one fsync makes every decision of this batch durable.
+                    RandomAccess.FlushToDisk(_handle);
+                    Interlocked.Increment(ref _fsyncs);
                 }
 
-                if (_closed)
+                Interlocked.Add(ref _length, buffer.WrittenCount);
+                foreach (var write in batch)
                 {
-                    return null;
+                    Apply(write.Decision is null ? DecisionRecordFormat.ForgetKind : DecisionRecordFormat.CommitKind, write.TransactionId, write.Decision);
                 }
 
-                // Monitor.Wait releases the lock while it waits: callers keep filling the batch.
-                _flusherIdle = true;
-                Monitor.Wait(_gate);
-                _flusherIdle = false;
+                foreach (var write in batch)
+                {
+                    write.Completion?.TrySetResult();
+                }
             }
-        }
-    }
-
-    private void Flush(Batch batch)
-    {
-        try
-        {
-            RandomAccess.Write(_handle, batch.Buffer.WrittenSpan, _length);
-            if (batch.Decisions.Count > 0)
+            catch (Exception ex)
             {
-                // Group commit: one fsync makes every decision of this batch durable.
-                FileSync.FlushData(_handle);
-                Interlocked.Increment(ref _fsyncs);
+                // The next batch overwrites whatever part of this one reached the file.
+                var failure = new IOException($"Writing to the decision log '{_path}' failed: {ex.Message}", ex);
+                foreach (var write in batch)
+                {
+                    write.Completion?.TrySetException(failure);
+                }
+
+                continue;
             }
 
-            Interlocked.Add(ref _length, batch.Buffer.WrittenCount);
-        }
-        catch (Exception ex)
-        {
-            // The next batch overwrites whatever part of this one reached the file.
-            batch.Durable.TrySetException(new IOException($"Writing to the decision log '{_path}' failed: {ex.Message}", ex));
-            return;
-        }
-
-        lock (_gate)
-        {
-            foreach (var decision in batch.Decisions)
+            if (_finishedSinceCompaction >= _options.CompactAfterFinished)
             {
-                _open[decision.TransactionId] = decision;
+                TryCompact();
             }
         }
-
-        batch.Durable.TrySetResult();
     }
 
     private void TryCompact()
     {
         CommitDecision[] open;
-        lock (_gate)
+        lock (_open)
         {
             open = _open.Values.ToArray();
             _finishedSinceCompaction = 0;
@@ -382,31 +290,5 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
         }
     }
 
-    /// <summary>Forget records that wake an otherwise idle flusher (so they do not pile up in memory).</summary>
-    private const int ForgetsPerWake = 256;
-
-    /// <summary>The records of one group commit and the task its callers wait on.</summary>
-    private sealed class Batch
-    {
-        public ArrayBufferWriter<byte> Buffer { get; } = new(4096);
-
-        public List<CommitDecision> Decisions { get; } = [];
-
-        public int Forgets { get; set; }
-
-        public int Count => Decisions.Count + Forgets;
-
-        public TaskCompletionSource Durable { get; private set; } = NewCompletion();
-
-        public void Reset()
-        {
-            Buffer.ResetWrittenCount();
-            Decisions.Clear();
-            Forgets = 0;
-            Durable = NewCompletion();
-        }
-
-        // Continuations run on the thread pool, never on the flusher thread.
-        private static TaskCompletionSource NewCompletion() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    private readonly record struct PendingWrite(CommitDecision? Decision, Guid TransactionId, TaskCompletionSource? Completion);
 }

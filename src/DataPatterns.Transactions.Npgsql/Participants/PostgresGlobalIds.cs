@@ -8,11 +8,14 @@ internal static class PostgresGlobalIds
     /// <summary>PostgreSQL's error when a prepared transaction with the given id does not exist.</summary>
     public const string UndefinedObject = "42704";
 
+    private static readonly System.Buffers.SearchValues<char> Allowed =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_-.");
+
     public static string Quote(string globalId)
     {
         ArgumentNullException.ThrowIfNull(globalId);
         if (globalId.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(globalId) >= GlobalTransactionId.MaxLength
-            || !globalId.All(c => char.IsAsciiLetterOrDigit(c) || c is ':' or '_' or '-' or '.'))
+            || globalId.AsSpan().ContainsAnyExcept(Allowed))
         {
             throw new ArgumentException($"'{globalId}' is not a valid global id: PostgreSQL needs fewer than {GlobalTransactionId.MaxLength} bytes, and this package only uses A-Z a-z 0-9 : _ - .", nameof(globalId));
         }

@@ -66,6 +66,29 @@ public sealed class DistributedTransaction : IAsyncDisposable
 
     internal long StartedTimestamp { get; }
 
+    /// <summary>Phase 2 still running after <see cref="CommitAsync"/> returned; its result lists heuristic outcomes.</summary>
+    internal Task<string[]>? PhaseTwo { get; set; }
+
+    /// <summary>
+    /// Waits until every participant has acknowledged phase 2 (COMMIT PREPARED), so that the transaction's writes are
+    /// visible to every other session. Returns at once when <see cref="CommitAsync"/> already waited for that (the default,
+    /// <see cref="TwoPhaseCommitOptions.WaitForPhaseTwo"/>) and nothing is being retried. Call it only after a commit.
+    /// </summary>
+    /// <exception cref="TransactionHeuristicException">The decision was commit but a participant had rolled back.</exception>
+    public async Task WhenCompletedAsync(CancellationToken cancellationToken = default)
+    {
+        if (PhaseTwo is not { } phaseTwo)
+        {
+            return;
+        }
+
+        var heuristic = await phaseTwo.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (heuristic.Length > 0)
+        {
+            throw new TransactionHeuristicException(Id, heuristic);
+        }
+    }
+
     /// <summary>
     /// Adds a participant and returns the global id its branch will be prepared under.
     /// </summary>
@@ -99,7 +122,10 @@ public sealed class DistributedTransaction : IAsyncDisposable
     /// <summary>
     /// Commits on every participant or on none: parallel prepare, a durable decision, then phase 2. Returns once the
     /// decision is durable and every reachable participant committed; unreachable ones are committed in the background
-    /// (see <see cref="PendingGlobalIds"/>). Cancellation and the timeout apply to phase 1 only.
+    /// (see <see cref="PendingGlobalIds"/>). With <see cref="TwoPhaseCommitOptions.WaitForPhaseTwo"/> off it returns as
+    /// soon as the decision is durable and COMMIT PREPARED has been sent: the transaction is committed, but other sessions
+    /// may see its writes a moment later (<see cref="WhenCompletedAsync"/> waits for that). Cancellation and the timeout
+    /// apply to phase 1 only.
     /// </summary>
     /// <exception cref="TwoPhaseCommitAbortedException">A participant voted no, failed or timed out; everything rolled back.</exception>
     /// <exception cref="TransactionHeuristicException">The decision was commit but a participant had rolled back.</exception>

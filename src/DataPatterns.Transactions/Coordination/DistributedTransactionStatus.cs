@@ -12,7 +12,10 @@ public enum DistributedTransactionStatus
     /// <summary>Committed: every participant acknowledged.</summary>
     Committed,
 
-    /// <summary>Committed durably, but some participants have not acknowledged phase 2 yet; retried in the background and by recovery.</summary>
+    /// <summary>
+    /// Committed durably, but some participants have not acknowledged phase 2 yet: it is still running (when
+    /// <see cref="TwoPhaseCommitOptions.WaitForPhaseTwo"/> is off) or retried in the background, and finished by recovery.
+    /// </summary>
     CommittedPendingPhaseTwo,
 
     /// <summary>Rolled back everywhere (or left for recovery to roll back, with no decision record).</summary>

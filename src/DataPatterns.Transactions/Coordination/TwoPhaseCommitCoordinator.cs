@@ -249,8 +249,16 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
                 }
             }
 
-            var failed = branches.Where(b => b.Failure is not null || b.Vote == PrepareVote.No).ToList();
-            if (failed.Count > 0)
+            List<EnlistedBranch>? failed = null;
+            foreach (var branch in branches)
+            {
+                if (branch.Failure is not null || branch.Vote == PrepareVote.No)
+                {
+                    (failed ??= []).Add(branch);
+                }
+            }
+
+            if (failed is not null)
             {
                 prepareActivity?.SetStatus(ActivityStatusCode.Error, "a participant did not prepare");
                 await RollbackBranchesAsync(branches).ConfigureAwait(false);
@@ -267,12 +275,19 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
 
         await ObserveAsync(TransactionProtocolStep.AllPrepared, transaction).ConfigureAwait(false);
 
-        foreach (var readOnly in branches.Where(b => b.Vote == PrepareVote.ReadOnly))
+        var writers = new List<EnlistedBranch>(branches.Count);
+        foreach (var branch in branches)
         {
-            await readOnly.ReleaseAsync().ConfigureAwait(false);
+            if (branch.Vote == PrepareVote.Prepared)
+            {
+                writers.Add(branch);
+            }
+            else
+            {
+                await branch.ReleaseAsync().ConfigureAwait(false);
+            }
         }
 
-        var writers = branches.Where(b => b.Vote == PrepareVote.Prepared).ToList();
         if (writers.Count == 0)
         {
             transaction.SetStatus(DistributedTransactionStatus.Committed);
@@ -284,10 +299,15 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         // The decision: durable before any participant hears "commit". From here on the transaction is committed.
         using (var decisionActivity = TransactionsTelemetry.ActivitySource.StartActivity("2pc decision"))
         {
-            var decision = new CommitDecision(transaction.Id, _time.GetUtcNow(), writers.Select(b => new CommitBranch(b.ResourceName, b.GlobalId)).ToArray());
+            var decided = new CommitBranch[writers.Count];
+            for (var i = 0; i < decided.Length; i++)
+            {
+                decided[i] = new CommitBranch(writers[i].ResourceName, writers[i].GlobalId);
+            }
+
             try
             {
-                await _log.RecordCommitAsync(decision, CancellationToken.None).ConfigureAwait(false);
+                await _log.RecordCommitAsync(new CommitDecision(transaction.Id, _time.GetUtcNow(), decided), CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -299,9 +319,38 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         }
 
         await ObserveAsync(TransactionProtocolStep.DecisionLogged, transaction).ConfigureAwait(false);
+        _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("mode", "two_phase"));
 
-        // Phase 2: every writer commits at once; failures are retried in the background.
-        var heuristic = new ConcurrentBag<string>();
+        if (!_options.WaitForPhaseTwo)
+        {
+            // Committed: the caller goes on while COMMIT PREPARED, already sent to every writer, completes. Until it has,
+            // another session may not see this transaction's writes yet (transaction.WhenCompletedAsync waits for that).
+            transaction.SetStatus(DistributedTransactionStatus.CommittedPendingPhaseTwo);
+            var background = CompletePhaseTwoAsync(transaction, writers);
+            transaction.PhaseTwo = background;
+            if (!background.IsCompleted)
+            {
+                Track(transaction.Id, background);
+            }
+
+            return;
+        }
+
+        var heuristic = await CompletePhaseTwoAsync(transaction, writers).ConfigureAwait(false);
+        if (heuristic.Length > 0)
+        {
+            throw new TransactionHeuristicException(transaction.Id, heuristic);
+        }
+    }
+
+    /// <summary>
+    /// Phase 2: every writer commits at once on its own connection; a writer that fails is retried in the background.
+    /// Returns the global ids of branches found rolled back although the decision was commit (heuristic outcomes).
+    /// </summary>
+    private async Task<string[]> CompletePhaseTwoAsync(DistributedTransaction transaction, List<EnlistedBranch> writers)
+    {
+        List<string>? heuristic = null;
+        var pending = 0;
         using (TransactionsTelemetry.ActivitySource.StartActivity("2pc commit prepared"))
         {
             var committed = 0;
@@ -324,6 +373,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
                 catch (Exception ex)
                 {
                     branch.PhaseTwoPending = true;
+                    Interlocked.Increment(ref pending);
                     TransactionsLog.PhaseTwoDeferred(_logger, transaction.Id, branch.ResourceName, branch.GlobalId, ex);
                     return;
                 }
@@ -331,7 +381,11 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
                 if (completion == BranchCompletion.NotFound)
                 {
                     // Nobody else resolves this node's branches while the transaction is in flight: someone rolled it back.
-                    heuristic.Add(branch.GlobalId);
+                    lock (writers)
+                    {
+                        (heuristic ??= []).Add(branch.GlobalId);
+                    }
+
                     _telemetry.HeuristicOutcomes.Add(1, new KeyValuePair<string, object?>("resource", branch.ResourceName));
                     TransactionsLog.Heuristic(_logger, transaction.Id, branch.GlobalId, branch.ResourceName);
                 }
@@ -344,14 +398,30 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
             }
         }
 
-        _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("mode", "two_phase"));
-        var pending = writers.Where(b => b.PhaseTwoPending).ToList();
-        if (pending.Count > 0)
+        if (pending > 0)
         {
             transaction.SetStatus(DistributedTransactionStatus.CommittedPendingPhaseTwo);
-            var retry = RetryPhaseTwoAsync(transaction, pending);
-            _phaseTwoRetries[transaction.Id] = retry;
-            _ = retry.ContinueWith(_ => _phaseTwoRetries.TryRemove(transaction.Id, out var _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            var left = new List<EnlistedBranch>(pending);
+            foreach (var branch in writers)
+            {
+                if (branch.PhaseTwoPending)
+                {
+                    left.Add(branch);
+                }
+            }
+
+            var retry = RetryPhaseTwoAsync(transaction, left);
+            if (_options.WaitForPhaseTwo)
+            {
+                // The caller returns now (committed, pending); the retries go on without it.
+                transaction.PhaseTwo = retry.ContinueWith(static _ => Array.Empty<string>(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                Track(transaction.Id, retry);
+            }
+            else
+            {
+                // Already in the background: this task, which the caller can wait on, ends when the retries do.
+                await retry.ConfigureAwait(false);
+            }
         }
         else
         {
@@ -360,10 +430,19 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
             Finish(transaction);
         }
 
-        if (!heuristic.IsEmpty)
-        {
-            throw new TransactionHeuristicException(transaction.Id, heuristic.ToArray());
-        }
+        return heuristic is null ? [] : [.. heuristic];
+    }
+
+    /// <summary>Keeps a background phase-2 task until it ends, for <see cref="WhenPhaseTwoCompleteAsync"/> and disposal.</summary>
+    private void Track(Guid transactionId, Task task)
+    {
+        _phaseTwoRetries[transactionId] = task;
+        _ = task.ContinueWith(
+            (_, state) => ((ConcurrentDictionary<Guid, Task>)state!).TryRemove(new KeyValuePair<Guid, Task>(transactionId, task)),
+            _phaseTwoRetries,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     private async Task RetryPhaseTwoAsync(DistributedTransaction transaction, List<EnlistedBranch> pending)

@@ -94,6 +94,44 @@ public sealed class FileDecisionLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Forgetting_needs_no_fsync_and_is_written_by_close()
+    {
+        var decisions = Enumerable.Range(0, 10).Select(_ => Decision()).ToArray();
+        var log = new FileDecisionLog(LogPath);
+        foreach (var decision in decisions)
+        {
+            await log.RecordCommitAsync(decision, CancellationToken.None);
+        }
+
+        var fsyncs = log.FsyncCount;
+        foreach (var decision in decisions.Skip(1))
+        {
+            await log.ForgetAsync(decision.TransactionId, CancellationToken.None);
+        }
+
+        await log.DisposeAsync(); // writes what is queued
+
+        Assert.Equal(fsyncs, log.FsyncCount);
+        await using var reopened = new FileDecisionLog(LogPath);
+        Assert.Equal([decisions[0].TransactionId], (await reopened.ReadCommittedAsync(CancellationToken.None)).Select(d => d.TransactionId));
+    }
+
+    [Fact]
+    public async Task Many_concurrent_decisions_beyond_the_queue_capacity_all_become_durable()
+    {
+        var options = new FileDecisionLogOptions { Path = LogPath, QueueCapacity = 4 };
+        var decisions = Enumerable.Range(0, 100).Select(_ => Decision()).ToArray();
+        await using (var log = new FileDecisionLog(options))
+        {
+            await Task.WhenAll(decisions.Select(d => Task.Run(() => log.RecordCommitAsync(d, CancellationToken.None).AsTask())));
+            Assert.Equal(100, (await log.ReadCommittedAsync(CancellationToken.None)).Count);
+        }
+
+        await using var reopened = new FileDecisionLog(LogPath);
+        Assert.Equal(decisions.Select(d => d.TransactionId).Order(), (await reopened.ReadCommittedAsync(CancellationToken.None)).Select(d => d.TransactionId).Order());
+    }
+
+    [Fact]
     public async Task Finished_transactions_are_compacted_away()
     {
         var options = new FileDecisionLogOptions { Path = LogPath, CompactAfterFinished = 50 };

@@ -25,6 +25,9 @@ internal sealed class FakeBranch : ITransactionParticipant, IAsyncDisposable
 
     public int FailCommitTimes { get; set; }
 
+    /// <summary>When set, COMMIT PREPARED waits for this task first (a slow participant in phase 2).</summary>
+    public Task? HoldCommitUntil { get; set; }
+
     public bool RolledBack { get; private set; }
 
     public bool Disposed { get; private set; }
@@ -68,15 +71,20 @@ internal sealed class FakeBranch : ITransactionParticipant, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<BranchCompletion> CommitPreparedAsync(string globalId, CancellationToken cancellationToken)
+    public async ValueTask<BranchCompletion> CommitPreparedAsync(string globalId, CancellationToken cancellationToken)
     {
+        if (HoldCommitUntil is { } hold)
+        {
+            await hold;
+        }
+
         if (FailCommitTimes > 0)
         {
             FailCommitTimes--;
             throw new IOException($"{ResourceName}: connection lost during COMMIT PREPARED");
         }
 
-        return _database.CommitPreparedAsync(globalId, cancellationToken);
+        return await _database.CommitPreparedAsync(globalId, cancellationToken);
     }
 
     public async ValueTask RollbackAsync(string globalId, CancellationToken cancellationToken)

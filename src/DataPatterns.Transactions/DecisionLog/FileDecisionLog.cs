@@ -72,8 +72,13 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask ForgetAsync(Guid transactionId, CancellationToken cancellationToken) =>
-        EnqueueAsync(new PendingWrite(null, transactionId, null), cancellationToken);
+    public ValueTask ForgetAsync(Guid transactionId, CancellationToken cancellationToken)
+    {
+        // Gone from the open set at once, so a read right after a recovery pass does not list it; the record itself rides
+        // with a later write (a forget lost in a crash only brings the decision back to be forgotten again).
+        Apply(DecisionRecordFormat.ForgetKind, transactionId, null);
+        return EnqueueAsync(new PendingWrite(null, transactionId, null), cancellationToken);
+    }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<CommitDecision>> ReadCommittedAsync(CancellationToken cancellationToken)

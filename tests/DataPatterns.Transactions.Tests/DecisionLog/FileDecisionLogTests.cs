@@ -117,6 +117,26 @@ public sealed class FileDecisionLogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_forgotten_decision_is_no_longer_listed_as_soon_as_forget_returns()
+    {
+        var decisions = Enumerable.Range(0, 50).Select(_ => Decision()).ToArray();
+        await using var log = new FileDecisionLog(LogPath);
+        foreach (var decision in decisions)
+        {
+            await log.RecordCommitAsync(decision, CancellationToken.None);
+        }
+
+        // What a recovery pass does before anyone reads the log again: no wait for the forget record's write.
+        foreach (var decision in decisions.Take(49))
+        {
+            await log.ForgetAsync(decision.TransactionId, CancellationToken.None);
+            Assert.DoesNotContain(decision.TransactionId, (await log.ReadCommittedAsync(CancellationToken.None)).Select(d => d.TransactionId));
+        }
+
+        Assert.Equal([decisions[^1].TransactionId], (await log.ReadCommittedAsync(CancellationToken.None)).Select(d => d.TransactionId));
+    }
+
+    [Fact]
     public async Task Many_concurrent_decisions_beyond_the_queue_capacity_all_become_durable()
     {
         var options = new FileDecisionLogOptions { Path = LogPath, QueueCapacity = 4 };

@@ -228,7 +228,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
                     return Complete(operation, remote.Value);
                 }
 
-                stale = remote;
+                stale = remote is not null && TagAwaitsRepair(remote) ? null : remote; // removed by tag: not even fail-safe
                 _metrics.Misses.Add(1, _cacheTag, _l2Tag);
             }
 
@@ -274,7 +274,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
                     return Complete(operation, remote.Value);
                 }
 
-                stale ??= remote;
+                stale ??= remote is not null && TagAwaitsRepair(remote) ? null : remote;
             }
 
             TValue? value;

@@ -80,6 +80,50 @@ public class DistributedRepairTests
         await WaitUntilAsync(async () => !(await other.Cache.TryGetAsync(1)).Found);
     }
 
+    [Fact]
+    public async Task A_value_removed_by_a_tag_that_missed_L2_is_not_served_by_fail_safe_either()
+    {
+        await using var fixture = new CacheFixture(
+            o =>
+            {
+                o.Memory.Enabled = false;
+                o.Expiration.Duration = TimeSpan.FromSeconds(10);
+                o.FailSafe.Enabled = true;
+                o.FailSafe.MaxStaleDuration = TimeSpan.FromMinutes(5);
+            },
+            withDistributed: true);
+        await fixture.Cache.SetAsync(1, "tagged", ["group"]);
+        fixture.Time.Advance(TimeSpan.FromMilliseconds(5));
+
+        fixture.Distributed.Down = true;
+        await fixture.Cache.RemoveByTagAsync("group"); // L2 did not hear of it: the tag awaits repair
+        fixture.Distributed.Down = false;
+
+        // Expired in L2 but inside the fail-safe window, and the loader fails: the removed value must not come back.
+        fixture.Time.Advance(TimeSpan.FromSeconds(20));
+        fixture.Database.LoaderDown = true;
+        await Assert.ThrowsAsync<CacheLoadException>(() => fixture.Cache.GetOrLoadAsync(1).AsTask());
+    }
+
+    [Fact]
+    public async Task Repeated_failures_on_one_key_are_repaired_once_and_leave_nothing_owed()
+    {
+        await using var fixture = new CacheFixture(WriteThroughWithoutMemory, withDistributed: true);
+        using var repairs = new MetricCollector<long>(fixture.Provider.GetRequiredService<CachingMetrics>().Repairs);
+        await fixture.Cache.SetAsync(1, "v1");
+        fixture.Distributed.Down = true;
+        await fixture.Cache.SetAsync(1, "v2");
+        await fixture.Cache.SetAsync(1, "v3");   // the same key fails twice
+        fixture.Distributed.Down = false;
+
+        await fixture.Cache.SetAsync(2, "other"); // L2 answers again: the repair runs
+        await WaitUntilAsync(() => repairs.GetMeasurementSnapshot().Sum(m => m.Value) == 1);
+        Assert.Equal("v3", await fixture.Cache.GetOrLoadAsync(1));
+        await using var other = new CacheFixture(WriteThroughWithoutMemory, withDistributed: true, services: s => s.AddSingleton<Microsoft.Extensions.Caching.Distributed.IDistributedCache>(fixture.Distributed));
+        other.Database.Rows[1] = "v3";
+        Assert.Equal("v3", await other.Cache.GetOrLoadAsync(1)); // L2's "v1" was deleted, not served
+    }
+
     private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

@@ -48,8 +48,16 @@ internal sealed partial class Cache<TKey, TValue>
             return;
         }
 
-        _repairKeys[formatted] = (key, Interlocked.Increment(ref _repairVersion));
-        Interlocked.Increment(ref _repairsPending);
+        // Counted once per key: a second failure on the same key only bumps its version.
+        var version = Interlocked.Increment(ref _repairVersion);
+        if (_repairKeys.TryAdd(formatted, (key, version)))
+        {
+            Interlocked.Increment(ref _repairsPending);
+        }
+        else
+        {
+            _repairKeys[formatted] = (key, version);
+        }
     }
 
     private void RememberTagRepair(string tag)
@@ -60,8 +68,15 @@ internal sealed partial class Cache<TKey, TValue>
             return;
         }
 
-        _repairTags[tag] = Interlocked.Increment(ref _repairVersion);
-        Interlocked.Increment(ref _repairsPending);
+        var version = Interlocked.Increment(ref _repairVersion);
+        if (_repairTags.TryAdd(tag, version))
+        {
+            Interlocked.Increment(ref _repairsPending);
+        }
+        else
+        {
+            _repairTags[tag] = version;
+        }
     }
 
     /// <summary>Starts a repair round in the background when one is owed and none runs.</summary>
@@ -78,12 +93,14 @@ internal sealed partial class Cache<TKey, TValue>
     private async Task RepairAsync()
     {
         var repaired = 0;
+        var levelFailed = false;
         try
         {
             foreach (var (formatted, (key, version)) in _repairKeys)
             {
                 if (!await _distributed!.RemoveAsync(formatted, CancellationToken.None).ConfigureAwait(false))
                 {
+                    levelFailed = true;
                     return; // still failing (reported): the next successful write tries again
                 }
 
@@ -100,6 +117,7 @@ internal sealed partial class Cache<TKey, TValue>
             {
                 if (!await _distributed!.InvalidateTagAsync(tag, (long)TagKeepFor().TotalMilliseconds, CancellationToken.None).ConfigureAwait(false))
                 {
+                    levelFailed = true;
                     return;
                 }
 
@@ -114,6 +132,7 @@ internal sealed partial class Cache<TKey, TValue>
         }
         catch (Exception ex)
         {
+            levelFailed = true;
             CachingLog.RepairFailed(_logger, Name, ex);
         }
         finally
@@ -124,6 +143,13 @@ internal sealed partial class Cache<TKey, TValue>
             }
 
             Volatile.Write(ref _repairing, 0);
+        }
+
+        // A repair remembered while this round ran (after it had passed that key) would otherwise wait for the next
+        // successful write, and other instances would go on reading the old value from L2 meanwhile.
+        if (!levelFailed)
+        {
+            StartRepair();
         }
     }
 

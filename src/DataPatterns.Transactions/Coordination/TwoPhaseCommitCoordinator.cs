@@ -326,7 +326,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
             // Committed: the caller goes on while COMMIT PREPARED, already sent to every writer, completes. Until it has,
             // another session may not see this transaction's writes yet (transaction.WhenCompletedAsync waits for that).
             transaction.SetStatus(DistributedTransactionStatus.CommittedPendingPhaseTwo);
-            var background = CompletePhaseTwoAsync(transaction, writers);
+            var background = CompleteInBackgroundAsync(transaction, writers);
             transaction.PhaseTwo = background;
             if (!background.IsCompleted)
             {
@@ -340,6 +340,24 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         if (heuristic.Length > 0)
         {
             throw new TransactionHeuristicException(transaction.Id, heuristic);
+        }
+    }
+
+    /// <summary>
+    /// Phase 2 when the caller does not wait for it: a failure nobody awaits is logged, and the transaction is let go so
+    /// that recovery (which skips transactions in flight) commits whatever is still prepared, from the logged decision.
+    /// </summary>
+    private async Task<string[]> CompleteInBackgroundAsync(DistributedTransaction transaction, List<EnlistedBranch> writers)
+    {
+        try
+        {
+            return await CompletePhaseTwoAsync(transaction, writers).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            TransactionsLog.BackgroundPhaseTwoFailed(_logger, transaction.Id, ex);
+            Finish(transaction);
+            throw;
         }
     }
 
@@ -390,7 +408,16 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
                     TransactionsLog.Heuristic(_logger, transaction.Id, branch.GlobalId, branch.ResourceName);
                 }
 
-                await branch.ReleaseAsync().ConfigureAwait(false);
+                try
+                {
+                    await branch.ReleaseAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    // The branch is committed; only its connection's clean-up failed. Phase 2 must go on for the others.
+                    TransactionsLog.ReleaseFailed(_logger, transaction.Id, branch.ResourceName, branch.GlobalId, ex);
+                }
+
                 if (Interlocked.Increment(ref committed) == 1)
                 {
                     await ObserveAsync(TransactionProtocolStep.FirstCommitted, transaction).ConfigureAwait(false);

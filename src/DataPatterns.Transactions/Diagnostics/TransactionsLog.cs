@@ -34,4 +34,10 @@ internal static partial class TransactionsLog
 
     [LoggerMessage(10, LogLevel.Warning, "The decision log ignored a torn or corrupt record at byte {Offset} of {Path} (a crash during an append); {Records} earlier records kept")]
     public static partial void TornRecord(ILogger logger, long offset, string path, int records);
+
+    [LoggerMessage(11, LogLevel.Warning, "Branch {GlobalId} on '{Resource}' of transaction {TransactionId} committed, but releasing its connection failed")]
+    public static partial void ReleaseFailed(ILogger logger, Guid transactionId, string resource, string globalId, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Error, "Phase 2 of transaction {TransactionId} failed in the background; its decision stays in the log and recovery commits what is left")]
+    public static partial void BackgroundPhaseTwoFailed(ILogger logger, Guid transactionId, Exception exception);
 }

@@ -37,6 +37,28 @@ public sealed class BackgroundPhaseTwoTests
         Assert.Equal(0, coordinator.InFlightCount);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_branch_whose_clean_up_fails_after_its_commit_neither_stops_phase_two_nor_stays_in_flight(bool waitForPhaseTwo)
+    {
+        var bank = new Bank();
+        var options = bank.Options();
+        options.WaitForPhaseTwo = waitForPhaseTwo;
+        await using var coordinator = new TwoPhaseCommitCoordinator(options, bank.Log, [bank.Payments, bank.Orders], bank.Time);
+        await using var transaction = coordinator.Begin();
+        bank.Payments.Begin(transaction, "alice", -10).ThrowOnDispose = true;
+        bank.Orders.Begin(transaction, "order-1", 10);
+
+        await transaction.CommitAsync();
+        await transaction.WhenCompletedAsync();
+
+        Assert.Equal(DistributedTransactionStatus.Committed, transaction.Status);
+        Assert.Equal((-10L, 10L), (bank.Payments["alice"], bank.Orders["order-1"]));
+        Assert.Empty(bank.Log.Open);
+        Assert.Equal(0, coordinator.InFlightCount);
+    }
+
     [Fact]
     public async Task A_failed_background_commit_is_retried_until_the_participant_acknowledges()
     {

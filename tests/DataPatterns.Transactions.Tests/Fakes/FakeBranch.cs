@@ -32,6 +32,9 @@ internal sealed class FakeBranch : ITransactionParticipant, IAsyncDisposable
 
     public bool Disposed { get; private set; }
 
+    /// <summary>Makes <see cref="DisposeAsync"/> throw (a connection whose clean-up fails after its commit).</summary>
+    public bool ThrowOnDispose { get; set; }
+
     public bool ReadOnly => _changes.Count == 0;
 
     public async ValueTask<PrepareVote> PrepareAsync(string globalId, CancellationToken cancellationToken)
@@ -96,6 +99,11 @@ internal sealed class FakeBranch : ITransactionParticipant, IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         Disposed = true;
+        if (ThrowOnDispose)
+        {
+            throw new InvalidOperationException("the connection broke while it was being returned");
+        }
+
         return ValueTask.CompletedTask;
     }
 }

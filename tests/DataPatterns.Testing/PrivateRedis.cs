@@ -34,9 +34,20 @@ public sealed class PrivateRedis : IAsyncDisposable
         var services = Environment.GetEnvironmentVariable("DATAPATTERNS_SERVICES_DIR") is { Length: > 0 } dir ? dir : "/tmp/datapatterns-services";
         var directory = Path.Combine(services, "private", $"redis-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
-        var redis = new PrivateRedis(directory, FreePort.Next());
-        await redis.StartAsync(cancellationToken);
-        return redis;
+        // A free port can be taken (by any connection's local end) before redis-server binds it: then it exits, and a
+        // new port is tried.
+        for (var attempt = 1; ; attempt++)
+        {
+            var redis = new PrivateRedis(directory, FreePort.Next());
+            try
+            {
+                await redis.StartAsync(cancellationToken);
+                return redis;
+            }
+            catch (ServerUnavailableException) when (attempt < 3 && redis._process is { HasExited: true })
+            {
+            }
+        }
     }
 
     /// <summary>Starts the server (again) on the same port and waits until it answers.</summary>
@@ -59,18 +70,27 @@ public sealed class PrivateRedis : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
+        // Every test project runs at once, some starting servers of their own: on two cores a start can take seconds.
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        try
         {
-            try
+            while (true)
             {
-                await using var connection = await ServerConnections.ConnectRedisAsync(Server);
-                return;
+                try
+                {
+                    await using var connection = await ServerConnections.ConnectRedisAsync(Server);
+                    return;
+                }
+                catch (ServerUnavailableException) when (DateTime.UtcNow < deadline && !_process.HasExited)
+                {
+                    await Task.Delay(50, cancellationToken);
+                }
             }
-            catch (ServerUnavailableException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                await Task.Delay(50, cancellationToken);
-            }
+        }
+        catch
+        {
+            await KillAsync(); // a server that never answered is not left running
+            throw;
         }
     }
 

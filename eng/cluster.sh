@@ -102,21 +102,25 @@ kill_instance() {
 }
 
 # stop_instance NAME: SIGTERM and wait up to 30 s; fails (after a SIGKILL) when the instance did not stop in time.
-stop_instance() {
-  local pidfile="$DIR/shop-$1.pid"
+# stop_gracefully PIDFILE SIGNAL SECONDS WHAT: signal, wait, SIGKILL past the time (returns 1 then); removes the pid file.
+stop_gracefully() {
+  local pidfile="$1" signal="$2" seconds="$3" what="$4"
   if alive "$pidfile"; then
     local pid; pid="$(cat "$pidfile")"
-    kill -TERM "$pid" 2>/dev/null || true   # graceful: drain requests, flush the write-back queue
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill "-$signal" "$pid" 2>/dev/null || true
+    for _ in $(seq 1 $((seconds * 4))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     if kill -0 "$pid" 2>/dev/null; then
       kill -9 "$pid" 2>/dev/null || true
       rm -f "$pidfile"
-      log "instance $1 did not stop within 30 s of SIGTERM: killed"
+      log "$what did not stop within $seconds s of SIG$signal: killed"
       return 1
     fi
   fi
   rm -f "$pidfile"
 }
+
+# SIGTERM: the instance drains its requests and flushes its write-back queue.
+stop_instance() { stop_gracefully "$DIR/shop-$1.pid" TERM 30 "instance $1"; }
 
 write_nginx_conf() {
   mkdir -p "$DIR/nginx/tmp"
@@ -177,20 +181,7 @@ start_nginx() {
   die "nginx did not answer on port $PORT"
 }
 
-stop_nginx() {
-  if alive "$DIR/nginx/nginx.pid"; then
-    local pid; pid="$(cat "$DIR/nginx/nginx.pid")"
-    kill -QUIT "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -9 "$pid" 2>/dev/null || true
-      rm -f "$DIR/nginx/nginx.pid"
-      log "nginx did not stop within 10 s of SIGQUIT: killed"
-      return 1
-    fi
-  fi
-  rm -f "$DIR/nginx/nginx.pid"
-}
+stop_nginx() { stop_gracefully "$DIR/nginx/nginx.pid" QUIT 10 nginx; }
 
 case "${1:-}" in
   up)

@@ -13,7 +13,7 @@ public sealed class PostgresCartStore(RoutingSession database) : ICartStore
     {
         // The primary: the cart's last flush may be younger than any replica's replay.
         await using var connection = await database.OpenWriteConnectionAsync(cancellationToken);
-        await using var command = PostgresCatalogStore.Command(connection, "SELECT lines::text FROM carts WHERE customer_id = $1", customerId);
+        await using var command = ShopSql.Command(connection, "SELECT lines::text FROM carts WHERE customer_id = $1", customerId);
         return await command.ExecuteScalarAsync(cancellationToken) is string lines
             ? new Cart(customerId, JsonSerializer.Deserialize<List<CartLine>>(lines, JsonSerializerOptions.Web) ?? [])
             : null;

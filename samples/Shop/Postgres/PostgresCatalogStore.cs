@@ -10,7 +10,7 @@ public sealed class PostgresCatalogStore(RoutingSession database) : ICatalogStor
     public async ValueTask<Product?> FindAsync(int id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenReadConnectionAsync(cancellationToken);
-        await using var command = Command(connection, "SELECT id, name, price FROM products WHERE id = $1", id);
+        await using var command = ShopSql.Command(connection, "SELECT id, name, price FROM products WHERE id = $1", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? new Product(reader.GetInt32(0), reader.GetString(1), reader.GetDecimal(2)) : null;
     }
@@ -19,7 +19,7 @@ public sealed class PostgresCatalogStore(RoutingSession database) : ICatalogStor
     public async ValueTask<IReadOnlyList<Product>> ListAsync(int afterId, int count, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenReadConnectionAsync(cancellationToken);
-        await using var command = Command(connection, "SELECT id, name, price FROM products WHERE id > $1 ORDER BY id LIMIT $2", afterId, count);
+        await using var command = ShopSql.Command(connection, "SELECT id, name, price FROM products WHERE id > $1 ORDER BY id LIMIT $2", afterId, count);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var products = new List<Product>();
         while (await reader.ReadAsync(cancellationToken))
@@ -35,23 +35,9 @@ public sealed class PostgresCatalogStore(RoutingSession database) : ICatalogStor
     {
         ArgumentNullException.ThrowIfNull(product);
         await using var connection = await database.OpenWriteConnectionAsync(cancellationToken);
-        await using var command = Command(connection,
+        await using var command = ShopSql.Command(connection,
             "INSERT INTO products (id, name, price) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET name = excluded.name, price = excluded.price",
             product.Id, product.Name, product.Price);
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    internal static DbCommand Command(DbConnection connection, string sql, params object[] values)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var value in values)
-        {
-            var parameter = command.CreateParameter();
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
     }
 }

@@ -50,7 +50,7 @@ public sealed class PostgresOrderHistoryReader(RoutingSession database) : IOrder
     public async ValueTask<IReadOnlyList<OrderSummary>> ForCustomerAsync(long customerId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenReadConnectionAsync(cancellationToken);
-        await using var command = PostgresCatalogStore.Command(connection,
+        await using var command = ShopSql.Command(connection,
             string.Create(CultureInfo.InvariantCulture, $"SELECT order_id, product_id, quantity, amount, placed_at FROM {PostgresOrderHistoryProjection.ProjectionName}.orders WHERE customer_id = $1 ORDER BY placed_at DESC LIMIT 100"),
             customerId);
         try

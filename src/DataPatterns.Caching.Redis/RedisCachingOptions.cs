@@ -1,3 +1,4 @@
+using DataPatterns.Caching;
 using StackExchange.Redis;
 
 namespace DataPatterns.Caching.Redis;
@@ -26,4 +27,13 @@ public sealed class RedisCachingOptions
 
     /// <summary>How often a waiting instance retries the cross-process stampede lock. Default 20 milliseconds.</summary>
     public TimeSpan LockRetryDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// The longest any command of the multiplexer the package creates (from <see cref="Configuration"/>) may wait for
+    /// Redis: StackExchange.Redis's <c>asyncTimeout</c>, checked every tenth of it (its heartbeat), so a command fails
+    /// within 1.1 × this. Default 1 second, the caches' default <see cref="DistributedLevelOptions.Timeout"/>: reads then
+    /// need no timeout of the cache's own. An <c>asyncTimeout</c> in <see cref="Configuration"/> wins over this. Not used
+    /// with <see cref="ConnectionMultiplexerFactory"/>: the application's multiplexer keeps its own settings.
+    /// </summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(1);
 }

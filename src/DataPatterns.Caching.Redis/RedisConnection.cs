@@ -16,9 +16,39 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
     {
         var value = options.Value;
         _owned = value.ConnectionMultiplexerFactory is null;
+        ConfigurationOptions? configuration = null;
+        if (_owned)
+        {
+            configuration = Configure(value.Configuration!, value.CommandTimeout);
+            ReadBound = TimeSpan.FromMilliseconds(configuration.AsyncTimeout) + configuration.HeartbeatInterval;
+        }
+
         _multiplexer = new Lazy<Task<IConnectionMultiplexer>>(() => RememberAsync(value.ConnectionMultiplexerFactory is { } factory
             ? factory(services)
-            : ConnectAsync(value.Configuration!)));
+            : ConnectAsync(configuration!)));
+    }
+
+    /// <summary>
+    /// How long a command can wait before the multiplexer fails it: its async timeout plus one heartbeat (when timeouts
+    /// are checked). Unknown (infinite) for the application's own multiplexer.
+    /// </summary>
+    public TimeSpan ReadBound { get; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>The package's own multiplexer settings: never hang on connect, fail fast while disconnected, bounded commands.</summary>
+    internal static ConfigurationOptions Configure(string configuration, TimeSpan commandTimeout)
+    {
+        var options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = false;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        if (!configuration.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            options.AsyncTimeout = (int)Math.Ceiling(commandTimeout.TotalMilliseconds);
+        }
+
+        // Timeouts are only noticed on a heartbeat (once a second by default): a tenth of the timeout keeps a command from
+        // outliving it by more than 10 %, at the cost of a cheap sweep of the pending commands ten times per timeout.
+        options.HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Clamp(options.AsyncTimeout / 10, 50, 1000));
+        return options;
     }
 
     public Task<IConnectionMultiplexer> GetAsync() => _multiplexer.Value;
@@ -54,11 +84,6 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         return multiplexer;
     }
 
-    private static async Task<IConnectionMultiplexer> ConnectAsync(string configuration)
-    {
-        var options = ConfigurationOptions.Parse(configuration);
-        options.AbortOnConnectFail = false;
-        options.BacklogPolicy = BacklogPolicy.FailFast;
-        return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
-    }
+    private static async Task<IConnectionMultiplexer> ConnectAsync(ConfigurationOptions options) =>
+        await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
 }

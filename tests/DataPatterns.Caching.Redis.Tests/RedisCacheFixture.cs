@@ -36,13 +36,16 @@ public sealed class SharedDatabase : ICacheLoader<int, string>, ICacheWriter<int
 /// <summary>One application instance: a service provider with the cache "items" on Redis.</summary>
 public sealed class RedisInstance : IAsyncDisposable
 {
-    public RedisInstance(string redis, string application, SharedDatabase database, Action<CacheOptions>? configure = null)
+    /// <summary>Short client timeouts, so tests of a dead server end soon; a test of the package's defaults passes its own.</summary>
+    public const string ShortTimeouts = ",connectTimeout=2000,asyncTimeout=2000,syncTimeout=2000,connectRetry=1";
+
+    public RedisInstance(string redis, string application, SharedDatabase database, Action<CacheOptions>? configure = null, string redisOptions = ShortTimeouts)
     {
         Application = application;
         var services = new ServiceCollection();
         services.AddSingleton(database);
         services.AddCaching(c => c.Configure(o => o.ApplicationName = application))
-            .UseRedis(o => o.Configuration = redis + ",connectTimeout=2000,asyncTimeout=2000,syncTimeout=2000,connectRetry=1")
+            .UseRedis(o => o.Configuration = redis + redisOptions)
             .AddCache<int, string>("items", o =>
             {
                 o.WriteStrategy = CacheWriteStrategy.WriteThrough;

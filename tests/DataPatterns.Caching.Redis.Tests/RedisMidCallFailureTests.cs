@@ -41,13 +41,48 @@ public class RedisMidCallFailureTests
         // One bounded GET (<= 1.1 x timeout) and one bounded SET of the loaded value: well before the pause ends.
         Assert.True(loadTook < TimeSpan.FromSeconds(2.5), $"the load took {loadTook} with a {LevelTimeout} level timeout");
         Assert.True(loadTook >= LevelTimeout * 0.9, $"the load took {loadTook}: the GET should have been waited for up to the timeout");
-        Assert.Contains(errors.GetMeasurementSnapshot(), m => (string?)m.Tags["level"] == "l2");
+        Assert.Contains(errors.GetMeasurementSnapshot(), m => (string?)m.Tags["level"] == "l2" && (string?)m.Tags["error.type"] == typeof(TimeoutException).FullName);
         Assert.Equal(2, database.Loads); // keys 1 and 2, once each
 
         await RedisCliAsync(redis.Port, "CLIENT", "UNPAUSE"); // the abandoned commands run now
         await using var fresh = new RedisInstance(redis.ConnectionString, instance.Application, database, Bounded);
         Assert.Equal("v1", await fresh.Cache.GetOrLoadAsync(1));
         Assert.Equal("v2", await fresh.Cache.GetOrLoadAsync(2));
+    }
+
+    [Fact]
+    public async Task With_the_package_defaults_a_paused_Redis_is_bounded_by_the_clients_own_timeout_within_the_level_timeout()
+    {
+        await using var redis = await PrivateRedis.StartNewAsync();
+        var database = new SharedDatabase();
+        database.Rows[1] = "v1";
+        await using var instance = new RedisInstance(
+            redis.ConnectionString,
+            RedisInstance.NewApplication(),
+            database,
+            o =>
+            {
+                o.Distributed.Timeout = new DistributedLevelOptions().Timeout; // the defaults: 1 s here, CommandTimeout 1 s in Redis
+                o.Memory.Enabled = false;
+            },
+            redisOptions: ",connectRetry=1");
+        using var errors = new MetricCollector<long>(instance.Metrics.LevelErrors);
+        Assert.Equal("v1", await instance.Cache.GetOrLoadAsync(1)); // connected, and the value in Redis
+        database.Rows[1] = "v1-changed";
+
+        await RedisCliAsync(redis.Port, "CLIENT", "PAUSE", "8000", "ALL");
+        var clock = Stopwatch.StartNew();
+        Assert.Equal("v1-changed", await instance.Cache.GetOrLoadAsync(1)); // the GET times out, the loader answers
+        var took = clock.Elapsed;
+
+        // The GET was failed by StackExchange.Redis (asyncTimeout 1 s, checked every 100 ms), not by a timer of the cache's,
+        // and no later than the cache's own timeout would have failed it; then one bounded SET of the loaded value.
+        var timeouts = errors.GetMeasurementSnapshot().Where(m => (string?)m.Tags["level"] == "l2").ToList();
+        Assert.NotEmpty(timeouts);
+        Assert.Equal(typeof(StackExchange.Redis.RedisTimeoutException).FullName, (string?)timeouts[0].Tags["error.type"]);
+        Assert.True(took >= TimeSpan.FromSeconds(0.9), $"the load took {took}: the GET should have been waited for up to the timeout");
+        Assert.True(took < TimeSpan.FromSeconds(3.5), $"the load took {took}: a GET and a SET, each bounded by 1.1 s");
+        await RedisCliAsync(redis.Port, "CLIENT", "UNPAUSE");
     }
 
     [Fact]

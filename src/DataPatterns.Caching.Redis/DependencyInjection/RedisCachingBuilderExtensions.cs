@@ -50,6 +50,11 @@ public static class RedisCachingBuilderExtensions
                 failures.Add($"Redis caching: WriteBackClaimIdleTime must be positive (it is {options.WriteBackClaimIdleTime}); it should exceed the longest flush.");
             }
 
+            if (options.CommandTimeout < TimeSpan.FromMilliseconds(10) || options.CommandTimeout > TimeSpan.FromMinutes(10))
+            {
+                failures.Add($"Redis caching: CommandTimeout must be between 10 ms and 10 minutes (it is {options.CommandTimeout}).");
+            }
+
             if (options.LockRetryDelay <= TimeSpan.Zero)
             {
                 failures.Add($"Redis caching: LockRetryDelay must be positive (it is {options.LockRetryDelay}).");

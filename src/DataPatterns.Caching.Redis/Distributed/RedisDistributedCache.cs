@@ -11,8 +11,11 @@ namespace DataPatterns.Caching.Redis;
 /// <see cref="IBufferDistributedCache"/> take the value as a pooled lease and copy it into the caller's buffer, so a hit
 /// allocates no array of its own.
 /// </summary>
-internal sealed class RedisDistributedCache(RedisConnection connection, TimeProvider time) : IBufferDistributedCache
+internal sealed class RedisDistributedCache(RedisConnection connection, TimeProvider time) : IBufferDistributedCache, IBoundedDistributedCache
 {
+    /// <inheritdoc />
+    public TimeSpan ReadBound => connection.ReadBound;
+
     public byte[]? Get(string key) => connection.GetConnected().GetDatabase().StringGet(key);
 
     public async Task<byte[]?> GetAsync(string key, CancellationToken token = default)

@@ -32,6 +32,7 @@ public class TwoPhaseCommitBenchmarks
     private NpgsqlDataSource _single = null!;
     private NpgsqlDataSource _paymentsEnlisting = null!;
     private NpgsqlDataSource _ordersEnlisting = null!;
+    private NpgsqlDataSource _orders = null!;
     private Coordinator _waiting = null!;
     private Coordinator _background = null!;
 
@@ -51,6 +52,7 @@ public class TwoPhaseCommitBenchmarks
         _single = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(payments) { Enlist = false });
         _paymentsEnlisting = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(payments) { Enlist = true });
         _ordersEnlisting = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(orders) { Enlist = true });
+        _orders = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(orders) { Enlist = false });
         _waiting = await Coordinator.StartAsync(payments, orders, Path.Combine(_logDirectory, "waiting"), waitForPhaseTwo: true);
         _background = await Coordinator.StartAsync(payments, orders, Path.Combine(_logDirectory, "background"), waitForPhaseTwo: false);
     }
@@ -63,6 +65,7 @@ public class TwoPhaseCommitBenchmarks
         await _single.DisposeAsync();
         await _paymentsEnlisting.DisposeAsync();
         await _ordersEnlisting.DisposeAsync();
+        await _orders.DisposeAsync();
         Directory.Delete(_logDirectory, recursive: true);
     }
 
@@ -71,6 +74,12 @@ public class TwoPhaseCommitBenchmarks
 
     [Benchmark(Description = "Npgsql + TransactionScope, two servers (no durable decision)")]
     public Task TransactionScopeTwoServers() => RunClientsAsync(TransactionScopeOnceAsync);
+
+    [Benchmark(Description = "two servers, two local commits in parallel (NOT atomic: the floor for any two-server commit)")]
+    public Task TwoLocalCommitsTwoServers() => RunClientsAsync(TwoLocalCommitsOnceAsync);
+
+    [Benchmark(Description = "bare parallel PREPARE + COMMIT PREPARED, two servers (no log, no recovery)")]
+    public Task BareTwoPhaseTwoServers() => RunClientsAsync(BareTwoPhaseOnceAsync);
 
     [Benchmark(Description = "TwoPhaseCommitCoordinator, two servers, fsync'd log, waits for phase 2")]
     public Task CoordinatorTwoServers() => RunClientsAsync(_waiting.OnceAsync);
@@ -117,6 +126,43 @@ public class TwoPhaseCommitBenchmarks
         }
 
         scope.Complete();
+    }
+
+    /// <summary>
+    /// What no atomic protocol can beat: the same two inserts, each server committing on its own with no prepare and no
+    /// decision. A crash between the two commits leaves one side written, which is what 2PC exists to prevent.
+    /// </summary>
+    private async Task TwoLocalCommitsOnceAsync()
+    {
+        await using var payments = await _single.OpenConnectionAsync();
+        await using var orders = await _orders.OpenConnectionAsync();
+        await using var paymentsTransaction = await payments.BeginTransactionAsync();
+        await using var ordersTransaction = await orders.BeginTransactionAsync();
+        await InsertAsync(payments);
+        await InsertAsync(orders);
+        await Task.WhenAll(paymentsTransaction.CommitAsync(), ordersTransaction.CommitAsync());
+    }
+
+    /// <summary>The protocol's floor on these servers, as the issue measured it: no decision record, nothing to recover with.</summary>
+    private async Task BareTwoPhaseOnceAsync()
+    {
+        var gid = Guid.NewGuid().ToString("N");
+        await using var payments = await _single.OpenConnectionAsync();
+        await using var orders = await _orders.OpenConnectionAsync();
+        // Like the coordinator's branches: the local transactions end with PREPARE, so they are not disposed (no ROLLBACK).
+        await payments.BeginTransactionAsync();
+        await orders.BeginTransactionAsync();
+        await InsertAsync(payments);
+        await InsertAsync(orders);
+        await Task.WhenAll(ExecuteAsync(payments, $"PREPARE TRANSACTION 'p{gid}'"), ExecuteAsync(orders, $"PREPARE TRANSACTION 'o{gid}'"));
+
+        await Task.WhenAll(ExecuteAsync(payments, $"COMMIT PREPARED 'p{gid}'"), ExecuteAsync(orders, $"COMMIT PREPARED 'o{gid}'"));
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task InsertAsync(NpgsqlConnection connection)

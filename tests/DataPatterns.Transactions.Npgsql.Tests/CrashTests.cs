@@ -35,10 +35,15 @@ public abstract class CrashTests : IAsyncLifetime
         // With parallel phase 2 both branches may have committed before the kill at "FirstCommitted"; the decision is still open then.
         Assert.True(step == "FirstCommitted" || await _bank.PreparedLeftAsync() > 0, "the killed process left prepared transactions behind");
 
+        // Last-resource commit keeps its decisions in payments' database, so a fresh process finds them there.
+        var lastResource = mode == "lastresource";
         await using var payments = NpgsqlTransactionResource.Create("payments", _bank.Payments);
         await using var orders = NpgsqlTransactionResource.Create("orders", _bank.Orders);
-        await using var log = new FileDecisionLog(logPath);
-        await using var coordinator = new TwoPhaseCommitCoordinator(_bank.Options(), log, [payments, orders]);
+        IDecisionLog log = lastResource ? NpgsqlDecisionLog.Create(_bank.Payments) : new FileDecisionLog(logPath);
+        await using var logLifetime = (IAsyncDisposable)log;
+        var options = _bank.Options();
+        options.LastResourceCommit = lastResource;
+        await using var coordinator = new TwoPhaseCommitCoordinator(options, log, [payments, orders]);
         var result = await coordinator.RecoverAsync(CancellationToken.None);
 
         var debited = balanceBefore - await _bank.BalanceAsync();
@@ -70,4 +75,20 @@ public sealed class TransactionScopeCrashTests : CrashTests
     [InlineData("DecisionLogged", true)]
     public Task A_transaction_scope_killed_mid_commit_is_recovered_to_both_or_neither(string step, bool committed) =>
         CrashAndRecoverAsync("scope", step, committed);
+}
+
+/// <summary>
+/// Last-resource commit (payments commits with the decision row, orders is prepared), killed at each step: before the
+/// decision payments' open transaction dies with the process and recovery fences and rolls orders back; after it,
+/// recovery finds the row in payments and commits orders.
+/// </summary>
+public sealed class LastResourceCrashTests : CrashTests
+{
+    [Theory]
+    [InlineData("FirstPrepared", false)]
+    [InlineData("AllPrepared", false)]
+    [InlineData("DecisionLogged", true)]
+    [InlineData("FirstCommitted", true)]
+    public Task A_last_resource_commit_killed_at_any_step_ends_with_both_or_neither_after_recovery(string step, bool committed) =>
+        CrashAndRecoverAsync("lastresource", step, committed);
 }

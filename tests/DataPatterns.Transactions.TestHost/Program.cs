@@ -1,7 +1,8 @@
-// Usage: <mode: coordinator|scope> <pause step: FirstPrepared|AllPrepared|DecisionLogged|FirstCommitted|None>
+// Usage: <mode: coordinator|scope|lastresource> <pause step: FirstPrepared|AllPrepared|DecisionLogged|FirstCommitted|None>
 //        <payments connection string> <orders connection string> <prefix> <node> <decision log path> <order id>
 // Moves 10 from account 1 in payments to a new order row in orders. Prints "STEP <name>" at each protocol step and,
 // at the pause step, waits forever so the test can kill -9 it there. Prints "DONE" when the transfer committed.
+// "lastresource" keeps the decisions in payments' database and commits payments with the decision (no log file).
 using System.Transactions;
 using DataPatterns.Transactions;
 using DataPatterns.Transactions.Npgsql;
@@ -11,8 +12,10 @@ var mode = args[0];
 var pause = args[1];
 await using var payments = NpgsqlTransactionResource.Create("payments", args[2]);
 await using var orders = NpgsqlTransactionResource.Create("orders", args[3]);
-var options = new TwoPhaseCommitOptions { Prefix = args[4], NodeId = args[5], TransactionTimeout = TimeSpan.FromSeconds(30) };
-await using var log = new FileDecisionLog(args[6]);
+var lastResource = mode == "lastresource";
+var options = new TwoPhaseCommitOptions { Prefix = args[4], NodeId = args[5], TransactionTimeout = TimeSpan.FromSeconds(30), LastResourceCommit = lastResource };
+IDecisionLog log = lastResource ? NpgsqlDecisionLog.Create(args[2]) : new FileDecisionLog(args[6]);
+await using var logLifetime = (IAsyncDisposable)log;
 await using var coordinator = new TwoPhaseCommitCoordinator(options, log, [payments, orders]);
 var orderId = args[7];
 coordinator.StepObserver = async (step, _) =>

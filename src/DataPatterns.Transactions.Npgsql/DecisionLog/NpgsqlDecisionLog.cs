@@ -4,15 +4,22 @@ using NpgsqlTypes;
 namespace DataPatterns.Transactions.Npgsql;
 
 /// <summary>
-/// A decision log in a PostgreSQL table (one row per open commit decision; synchronous_commit makes the insert durable).
-/// Several coordinator nodes may share one table: recovery only reads the rows of its own branches.
+/// A decision log in a PostgreSQL table: one row per open commit decision (synchronous_commit makes the insert
+/// durable), and abort rows that fence a late last-resource commit out. Several coordinator nodes may share one table:
+/// recovery only reads the rows of its own branches. When the table is in the database of one of the transaction's
+/// resources, that resource can commit with the decision inside its own commit
+/// (<see cref="TwoPhaseCommitOptions.LastResourceCommit"/>).
 /// </summary>
-public sealed class NpgsqlDecisionLog : IDecisionLog, IAsyncDisposable
+public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly string _table;
     private readonly SemaphoreSlim _createGate = new(1, 1);
+    private readonly Lock _forgetGate = new();
+    private ForgetBatch _forgets = new();
+    private Task _forgetRunner = Task.CompletedTask;
+    private bool _forgetRunning;
     private volatile bool _created;
 
     /// <summary>Uses <paramref name="dataSource"/> and the table <paramref name="tableName"/> (created when missing).</summary>
@@ -33,7 +40,12 @@ public sealed class NpgsqlDecisionLog : IDecisionLog, IAsyncDisposable
         _dataSource = dataSource;
         _table = tableName;
         _ownsDataSource = ownsDataSource;
+        var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        Location = DatabaseLocation.Of(settings);
     }
+
+    /// <summary>The server and database the table is in.</summary>
+    internal DatabaseLocation Location { get; }
 
     /// <summary>Creates a log with a data source of its own from <paramref name="connectionString"/>.</summary>
     public static NpgsqlDecisionLog Create(string connectionString, string tableName = "datapatterns_2pc_decisions")
@@ -49,24 +61,58 @@ public sealed class NpgsqlDecisionLog : IDecisionLog, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(decision);
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(
-            $"INSERT INTO {_table} (transaction_id, decided_at, resources, global_ids) VALUES ($1, $2, $3, $4) ON CONFLICT (transaction_id) DO NOTHING",
-            connection);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = decision.TransactionId });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = decision.DecidedAt.ToUniversalTime() });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = decision.Branches.Select(b => b.ResourceName).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = decision.Branches.Select(b => b.GlobalId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(CreateRecordCommand(decision, replayable: true));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT aborted FROM {_table} WHERE transaction_id = $1") { Parameters = { new NpgsqlParameter<Guid> { TypedValue = decision.TransactionId } } });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && reader.GetBoolean(0))
+        {
+            throw new InvalidOperationException($"Transaction {decision.TransactionId:N} was already recorded as aborted (by recovery, which presumed it dead); it cannot commit now.");
+        }
     }
 
-    /// <inheritdoc />
-    public async ValueTask ForgetAsync(Guid transactionId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The insert of a commit decision. <paramref name="replayable"/>: a repeated insert changes nothing (the caller then
+    /// checks for an abort row); otherwise any existing row, an abort's fence above all, makes it fail.
+    /// </summary>
+    internal NpgsqlBatchCommand CreateRecordCommand(CommitDecision decision, bool replayable) => new(
+        $"INSERT INTO {_table} (transaction_id, decided_at, resources, global_ids) VALUES ($1, $2, $3, $4)" + (replayable ? " ON CONFLICT (transaction_id) DO NOTHING" : string.Empty))
     {
-        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand($"DELETE FROM {_table} WHERE transaction_id = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = transactionId });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        Parameters =
+        {
+            new NpgsqlParameter<Guid> { TypedValue = decision.TransactionId },
+            new NpgsqlParameter<DateTimeOffset> { TypedValue = decision.DecidedAt.ToUniversalTime() },
+            new NpgsqlParameter<string[]> { TypedValue = decision.Branches.Select(b => b.ResourceName).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+            new NpgsqlParameter<string[]> { TypedValue = decision.Branches.Select(b => b.GlobalId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+        },
+    };
+
+    /// <summary>
+    /// Deletes the decision. Deletes that arrive while one is running are grouped into the next (one round trip for all
+    /// of them, committed without waiting for a flush: a delete lost in a crash only leaves a row that recovery finds
+    /// finished and forgets again).
+    /// </summary>
+    public ValueTask ForgetAsync(Guid transactionId, CancellationToken cancellationToken)
+    {
+        ForgetBatch batch;
+        var start = false;
+        lock (_forgetGate)
+        {
+            batch = _forgets;
+            batch.Ids.Add(transactionId);
+            if (!_forgetRunning)
+            {
+                _forgetRunning = true;
+                start = true;
+            }
+        }
+
+        if (start)
+        {
+            _forgetRunner = Task.Run(DeleteForgottenAsync, CancellationToken.None);
+        }
+
+        return new ValueTask(batch.Deleted.Task.WaitAsync(cancellationToken));
     }
 
     /// <inheritdoc />
@@ -74,7 +120,7 @@ public sealed class NpgsqlDecisionLog : IDecisionLog, IAsyncDisposable
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand($"SELECT transaction_id, decided_at, resources, global_ids FROM {_table}", connection);
+        await using var command = new NpgsqlCommand($"SELECT transaction_id, decided_at, resources, global_ids FROM {_table} WHERE NOT aborted", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var decisions = new List<CommitDecision>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -91,8 +137,49 @@ public sealed class NpgsqlDecisionLog : IDecisionLog, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The abort row's insert waits on the primary key for a commit decision that another session is still writing, then
+    /// either finds it committed (false) or takes the key itself, after which that decision's insert can only fail.
+    /// </remarks>
+    public async ValueTask<bool> TryRecordAbortAsync(Guid transactionId, CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            $"INSERT INTO {_table} (transaction_id, decided_at, resources, global_ids, aborted) VALUES ($1, now(), '{{}}', '{{}}', true) ON CONFLICT (transaction_id) DO NOTHING")
+        {
+            Parameters = { new NpgsqlParameter<Guid> { TypedValue = transactionId } },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT aborted FROM {_table} WHERE transaction_id = $1")
+        {
+            Parameters = { new NpgsqlParameter<Guid> { TypedValue = transactionId } },
+        });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // Only possible if the row was deleted between the two statements: a commit decision forgotten that fast.
+            return false;
+        }
+
+        return reader.GetBoolean(0);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask PurgeAbortsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand($"DELETE FROM {_table} WHERE aborted AND decided_at < $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = olderThan.ToUniversalTime() });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await _forgetRunner.ConfigureAwait(false);
+
         _createGate.Dispose();
         if (_ownsDataSource)
         {
@@ -100,7 +187,8 @@ public sealed class NpgsqlDecisionLog : IDecisionLog, IAsyncDisposable
         }
     }
 
-    private async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
+    /// <summary>Creates the table (or adds the abort column to one made by an earlier version) on first use.</summary>
+    internal async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         if (_created)
         {
@@ -117,13 +205,14 @@ public sealed class NpgsqlDecisionLog : IDecisionLog, IAsyncDisposable
 
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand(
-                $"CREATE TABLE IF NOT EXISTS {_table} (transaction_id uuid PRIMARY KEY, decided_at timestamptz NOT NULL, resources text[] NOT NULL, global_ids text[] NOT NULL)",
+                $"CREATE TABLE IF NOT EXISTS {_table} (transaction_id uuid PRIMARY KEY, decided_at timestamptz NOT NULL, resources text[] NOT NULL, global_ids text[] NOT NULL, aborted boolean NOT NULL DEFAULT false); " +
+                $"ALTER TABLE {_table} ADD COLUMN IF NOT EXISTS aborted boolean NOT NULL DEFAULT false",
                 connection);
             try
             {
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateColumn)
             {
                 // Another process created it at the same moment.
             }
@@ -135,4 +224,60 @@ public sealed class NpgsqlDecisionLog : IDecisionLog, IAsyncDisposable
             _createGate.Release();
         }
     }
+
+    /// <summary>Deletes the queued decisions, a batch at a time, until none is queued.</summary>
+    private async Task DeleteForgottenAsync()
+    {
+        while (true)
+        {
+            ForgetBatch batch;
+            lock (_forgetGate)
+            {
+                if (_forgets.Ids.Count == 0)
+                {
+                    _forgetRunning = false;
+                    return;
+                }
+
+                batch = _forgets;
+                _forgets = new ForgetBatch();
+            }
+
+            try
+            {
+                await EnsureCreatedAsync(CancellationToken.None).ConfigureAwait(false);
+                await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+                await using var delete = new NpgsqlBatch(connection);
+                delete.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+                delete.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+                delete.BatchCommands.Add(new NpgsqlBatchCommand($"DELETE FROM {_table} WHERE transaction_id = ANY($1)")
+                {
+                    Parameters = { new NpgsqlParameter<Guid[]> { TypedValue = [.. batch.Ids] } },
+                });
+                delete.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                await delete.ExecuteNonQueryAsync().ConfigureAwait(false);
+                batch.Deleted.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                batch.Deleted.TrySetException(ex);
+            }
+        }
+    }
+
+    private sealed class ForgetBatch
+    {
+        public List<Guid> Ids { get; } = [];
+
+        public TaskCompletionSource Deleted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>A PostgreSQL server and database, to tell whether a decision log and a resource share a database.</summary>
+internal readonly record struct DatabaseLocation(string Host, int Port, string Database)
+{
+    public static DatabaseLocation Of(NpgsqlConnectionStringBuilder settings) => new(
+        (settings.Host ?? string.Empty).ToUpperInvariant(),
+        settings.Port,
+        settings.Database ?? settings.Username ?? string.Empty);
 }

@@ -6,8 +6,10 @@ namespace DataPatterns.Transactions.Npgsql;
 /// One PostgreSQL connection with an open transaction, enlisted in a <see cref="DistributedTransaction"/>. Run the work on
 /// <see cref="Connection"/> (and <see cref="Transaction"/>); the coordinator prepares it with <c>PREPARE TRANSACTION</c>,
 /// completes it with <c>COMMIT PREPARED</c> or <c>ROLLBACK PREPARED</c>, and disposes it when its branch is finished.
+/// With last-resource commit, the branch whose database holds the <see cref="NpgsqlDecisionLog"/> is not prepared: it
+/// commits with the decision row inside its own transaction.
 /// </summary>
-public sealed class NpgsqlTransactionBranch : ITransactionParticipant, IAsyncDisposable
+public sealed class NpgsqlTransactionBranch : ILastResourceParticipant, IAsyncDisposable
 {
     private readonly NpgsqlTransactionResource _resource;
     private NpgsqlTransaction? _transaction;
@@ -74,6 +76,31 @@ public sealed class NpgsqlTransactionBranch : ITransactionParticipant, IAsyncDis
     {
         var transaction = _transaction ?? throw new TransactionStateException($"The branch on '{ResourceName}' is not active; it cannot commit in one phase.");
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public bool CanRecordDecisionIn(IFencingDecisionLog decisionLog) =>
+        decisionLog is NpgsqlDecisionLog log && log.Location == _resource.Location;
+
+    /// <inheritdoc />
+    public async ValueTask CommitWithDecisionAsync(IFencingDecisionLog decisionLog, CommitDecision decision, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        if (decisionLog is not NpgsqlDecisionLog log || log.Location != _resource.Location)
+        {
+            throw new ArgumentException($"The branch on '{ResourceName}' can only record a decision in a PostgreSQL decision log in its own database.", nameof(decisionLog));
+        }
+
+        _ = _transaction ?? throw new TransactionStateException($"The branch on '{ResourceName}' is not active; it cannot commit with the decision.");
+        await log.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+
+        // One round trip: the decision row and this branch's work commit together, or (on any error, such as recovery's
+        // abort row already holding the key) neither does.
+        await using var batch = new NpgsqlBatch(Connection);
+        batch.BatchCommands.Add(log.CreateRecordCommand(decision, replayable: false));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        _transaction = null;
     }
 
     /// <inheritdoc />

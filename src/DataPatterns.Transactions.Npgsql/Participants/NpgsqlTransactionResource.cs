@@ -32,6 +32,7 @@ public sealed class NpgsqlTransactionResource : ITransactionResource, IAsyncDisp
         Name = name;
         DataSource = dataSource;
         MaxPoolSize = settings.MaxPoolSize;
+        Location = DatabaseLocation.Of(settings);
         _ownsDataSource = ownsDataSource;
     }
 
@@ -46,6 +47,9 @@ public sealed class NpgsqlTransactionResource : ITransactionResource, IAsyncDisp
     /// votes read-only and skips phase 2. Default true.
     /// </summary>
     public bool DetectReadOnly { get; init; } = true;
+
+    /// <summary>The server and database, to find out whether a decision log shares it (last-resource commit).</summary>
+    internal DatabaseLocation Location { get; }
 
     private int MaxPoolSize { get; }
 

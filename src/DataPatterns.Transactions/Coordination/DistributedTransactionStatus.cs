@@ -20,4 +20,10 @@ public enum DistributedTransactionStatus
 
     /// <summary>Rolled back everywhere (or left for recovery to roll back, with no decision record).</summary>
     Aborted,
+
+    /// <summary>
+    /// Not known yet: a last-resource commit lost its answer and its database could not be asked. The decision row
+    /// there, or its absence, decides; recovery resolves the prepared branches accordingly.
+    /// </summary>
+    InDoubt,
 }

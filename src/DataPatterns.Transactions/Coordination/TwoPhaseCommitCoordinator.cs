@@ -217,6 +217,9 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
 
     private async ValueTask CommitTwoPhaseAsync(DistributedTransaction transaction, List<EnlistedBranch> branches, CancellationToken cancellationToken)
     {
+        // With last-resource commit one branch is not prepared: its own commit will carry the decision.
+        var lastResource = FindLastResource(branches);
+
         // Phase 1: every participant prepares at once.
         using (var timeout = CreateTimeout(transaction, cancellationToken, out var token))
         using (var prepareActivity = TransactionsTelemetry.ActivitySource.StartActivity("2pc prepare"))
@@ -225,7 +228,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
             var tasks = new Task[branches.Count];
             for (var i = 0; i < branches.Count; i++)
             {
-                tasks[i] = PrepareBranchAsync(branches[i]);
+                tasks[i] = branches[i] == lastResource ? Task.CompletedTask : PrepareBranchAsync(branches[i]);
             }
 
             await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -278,6 +281,11 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         var writers = new List<EnlistedBranch>(branches.Count);
         foreach (var branch in branches)
         {
+            if (branch == lastResource)
+            {
+                continue;
+            }
+
             if (branch.Vote == PrepareVote.Prepared)
             {
                 writers.Add(branch);
@@ -286,6 +294,13 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
             {
                 await branch.ReleaseAsync().ConfigureAwait(false);
             }
+        }
+
+        if (writers.Count == 0 && lastResource is not null)
+        {
+            // Everyone else only read: the last resource alone commits, and no decision is needed.
+            await CommitOnePhaseAsync(transaction, lastResource, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
         if (writers.Count == 0)
@@ -305,21 +320,19 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
                 decided[i] = new CommitBranch(writers[i].ResourceName, writers[i].GlobalId);
             }
 
-            try
+            var decision = new CommitDecision(transaction.Id, _time.GetUtcNow(), decided);
+            if (lastResource is not null)
             {
-                await _log.RecordCommitAsync(new CommitDecision(transaction.Id, _time.GetUtcNow(), decided), CancellationToken.None).ConfigureAwait(false);
+                await CommitLastResourceAsync(transaction, branches, lastResource, decision, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex)
+            else
             {
-                decisionActivity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-                await TryForgetAsync(transaction.Id).ConfigureAwait(false);
-                await RollbackBranchesAsync(branches).ConfigureAwait(false);
-                throw Abort(transaction, [], $"the commit decision could not be written to the decision log: {ex.Message}", ex);
+                await RecordDecisionAsync(transaction, branches, decision, decisionActivity).ConfigureAwait(false);
             }
         }
 
         await ObserveAsync(TransactionProtocolStep.DecisionLogged, transaction).ConfigureAwait(false);
-        _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("mode", "two_phase"));
+        _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("mode", lastResource is null ? "two_phase" : "last_resource"));
 
         if (!_options.WaitForPhaseTwo)
         {
@@ -340,6 +353,112 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         if (heuristic.Length > 0)
         {
             throw new TransactionHeuristicException(transaction.Id, heuristic);
+        }
+    }
+
+    private async ValueTask RecordDecisionAsync(DistributedTransaction transaction, List<EnlistedBranch> branches, CommitDecision decision, Activity? decisionActivity)
+    {
+        try
+        {
+            await _log.RecordCommitAsync(decision, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            decisionActivity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            await TryForgetAsync(transaction.Id).ConfigureAwait(false);
+            await RollbackBranchesAsync(branches).ConfigureAwait(false);
+            throw Abort(transaction, [], $"the commit decision could not be written to the decision log: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The branch whose local commit can carry the decision: last-resource commit on, and it shares the log's database.</summary>
+    private EnlistedBranch? FindLastResource(List<EnlistedBranch> branches)
+    {
+        if (!_options.LastResourceCommit || _log is not IFencingDecisionLog log)
+        {
+            return null;
+        }
+
+        foreach (var branch in branches)
+        {
+            if (branch.Participant is ILastResourceParticipant participant && participant.CanRecordDecisionIn(log))
+            {
+                return branch;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The decision as the last resource's own commit: its work and the decision row commit together, or neither does.
+    /// When the commit fails or its answer is lost, an abort row settles it: it collides with a decision row that is
+    /// committed or still being written (waiting for the latter), so afterwards the outcome is known for good.
+    /// </summary>
+    private async ValueTask CommitLastResourceAsync(
+        DistributedTransaction transaction,
+        List<EnlistedBranch> branches,
+        EnlistedBranch last,
+        CommitDecision decision,
+        CancellationToken cancellationToken)
+    {
+        var log = (IFencingDecisionLog)_log;
+        Exception? failure = null;
+        using (var timeout = CreateTimeout(transaction, cancellationToken, out var token))
+        {
+            try
+            {
+                await ((ILastResourceParticipant)last.Participant).CommitWithDecisionAsync(log, decision, token).AsTask().WaitAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+        }
+
+        if (failure is not null)
+        {
+            TransactionsLog.LastResourceCommitUncertain(_logger, transaction.Id, last.ResourceName, failure);
+            bool aborted;
+            try
+            {
+                aborted = await log.TryRecordAbortAsync(transaction.Id, CancellationToken.None).AsTask()
+                    .WaitAsync(_options.TransactionTimeout, _time, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception fenceFailure)
+            {
+                // Neither outcome can be told: the prepared branches stay for recovery, which fences in the same way.
+                TransactionsLog.LastResourceInDoubt(_logger, transaction.Id, last.ResourceName, fenceFailure);
+                foreach (var branch in branches)
+                {
+                    await ReleaseQuietlyAsync(transaction, branch).ConfigureAwait(false);
+                }
+
+                transaction.SetStatus(DistributedTransactionStatus.InDoubt);
+                Finish(transaction);
+                throw new TransactionInDoubtException(transaction.Id, last.ResourceName, failure);
+            }
+
+            if (aborted)
+            {
+                await RollbackBranchesAsync(branches).ConfigureAwait(false);
+                throw Abort(transaction, [last.ResourceName], $"'{last.ResourceName}' did not commit its work with the decision: {failure.Message}", failure);
+            }
+        }
+
+        // Committed: the last resource is done; only the prepared writers have a phase 2.
+        await ReleaseQuietlyAsync(transaction, last).ConfigureAwait(false);
+    }
+
+    private async ValueTask ReleaseQuietlyAsync(DistributedTransaction transaction, EnlistedBranch branch)
+    {
+        try
+        {
+            await branch.ReleaseAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            TransactionsLog.ReleaseFailed(_logger, transaction.Id, branch.ResourceName, branch.GlobalId, ex);
         }
     }
 

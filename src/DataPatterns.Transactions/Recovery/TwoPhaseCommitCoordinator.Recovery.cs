@@ -7,8 +7,10 @@ public sealed partial class TwoPhaseCommitCoordinator
     /// <summary>
     /// One recovery pass: asks every resource for prepared branches of this coordinator's prefix and node and resolves
     /// each against the decision log: a commit record → COMMIT PREPARED; no record and older than
-    /// <see cref="TwoPhaseCommitOptions.RecoveryGracePeriod"/> → ROLLBACK PREPARED (presumed abort). Transactions still in
-    /// flight in this process are left alone. Decision records whose branches are all finished are forgotten.
+    /// <see cref="TwoPhaseCommitOptions.RecoveryGracePeriod"/> → ROLLBACK PREPARED (presumed abort), after recording the
+    /// abort first when the log can fence (<see cref="IFencingDecisionLog"/>), so that a last-resource commit still on its
+    /// way cannot land afterwards. Transactions still in flight in this process are left alone. Decision records whose
+    /// branches are all finished are forgotten.
     /// </summary>
     public async ValueTask<RecoveryResult> RecoverAsync(CancellationToken cancellationToken)
     {
@@ -70,6 +72,16 @@ public sealed partial class TwoPhaseCommitCoordinator
                         _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("action", "commit"));
                         TransactionsLog.Recovered(_logger, "committed", branch.GlobalId, resource.Name);
                     }
+                    else if (age >= _options.RecoveryGracePeriod && !await FenceAsync(transactionId, cancellationToken).ConfigureAwait(false))
+                    {
+                        // A last-resource commit landed after the decisions were read: the fence found its row.
+                        await resource.CommitPreparedAsync(branch.GlobalId, cancellationToken).ConfigureAwait(false);
+                        committed++;
+                        inDoubt--;
+                        unfinished.Add(transactionId); // its decision row is forgotten by the next pass
+                        _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("action", "commit"));
+                        TransactionsLog.Recovered(_logger, "committed", branch.GlobalId, resource.Name);
+                    }
                     else if (age >= _options.RecoveryGracePeriod)
                     {
                         await resource.RollbackPreparedAsync(branch.GlobalId, cancellationToken).ConfigureAwait(false);
@@ -107,6 +119,12 @@ public sealed partial class TwoPhaseCommitCoordinator
             _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("action", "forget"));
         }
 
+        if (_log is IFencingDecisionLog fencing)
+        {
+            // Abort rows only matter while a commit could still be on its way; the grace period bounds that, twice over.
+            await fencing.PurgeAbortsAsync(now - (2 * _options.RecoveryGracePeriod) - _options.TransactionTimeout, cancellationToken).ConfigureAwait(false);
+        }
+
         _telemetry.ReportInDoubt(inDoubt, oldest);
         if (committed + rolledBack + forgotten > 0 || waiting > 0)
         {
@@ -117,4 +135,11 @@ public sealed partial class TwoPhaseCommitCoordinator
         activity?.SetTag("datapatterns.recovery.rolled_back", rolledBack);
         return new RecoveryResult(committed, rolledBack, waiting, forgotten, unreachable);
     }
+
+    /// <summary>
+    /// Before presuming an abort, a fencing log records it, so that a last-resource commit still on its way cannot land
+    /// afterwards. Returns true when the transaction is aborted (always, with a log that cannot fence).
+    /// </summary>
+    private async ValueTask<bool> FenceAsync(Guid transactionId, CancellationToken cancellationToken) =>
+        _log is not IFencingDecisionLog fencing || await fencing.TryRecordAbortAsync(transactionId, cancellationToken).ConfigureAwait(false);
 }

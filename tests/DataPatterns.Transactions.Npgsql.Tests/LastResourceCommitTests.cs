@@ -1,0 +1,237 @@
+using Npgsql;
+
+namespace DataPatterns.Transactions.Npgsql.Tests;
+
+/// <summary>
+/// Last-resource commit with the decision log in payments' database: payments is never prepared, its commit carries the
+/// decision row; orders is prepared and completed from that row. Faults before, at and after that commit.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in IAsyncLifetime.DisposeAsync.")]
+public sealed class LastResourceCommitTests : IAsyncLifetime
+{
+    private BankDatabases _bank = null!;
+    private NpgsqlTransactionResource _payments = null!;
+    private NpgsqlTransactionResource _orders = null!;
+    private NpgsqlDecisionLog _log = null!;
+    private TwoPhaseCommitCoordinator _coordinator = null!;
+
+    public async Task InitializeAsync()
+    {
+        _bank = await BankDatabases.CreateAsync("txlast");
+        _payments = NpgsqlTransactionResource.Create("payments", _bank.Payments);
+        _orders = NpgsqlTransactionResource.Create("orders", _bank.Orders);
+        _log = NpgsqlDecisionLog.Create(_bank.Payments);
+        _coordinator = new TwoPhaseCommitCoordinator(Options(), _log, [_payments, _orders]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _coordinator.DisposeAsync();
+        await _log.DisposeAsync();
+        await _payments.DisposeAsync();
+        await _orders.DisposeAsync();
+        await _bank.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Payments_commits_with_the_decision_without_being_prepared_and_orders_follows()
+    {
+        long paymentsPrepared = -1, ordersPrepared = -1, decisionRows = -1;
+        _coordinator.StepObserver = async (step, _) =>
+        {
+            if (step == TransactionProtocolStep.AllPrepared)
+            {
+                paymentsPrepared = await PreparedOnAsync(_bank.Payments);
+                ordersPrepared = await PreparedOnAsync(_bank.Orders);
+            }
+            else if (step == TransactionProtocolStep.DecisionLogged)
+            {
+                decisionRows = (await _log.ReadCommittedAsync(CancellationToken.None)).Count;
+            }
+        };
+        await using var transaction = _coordinator.Begin();
+        var debit = await transaction.EnlistNpgsqlAsync("payments");
+        var credit = await transaction.EnlistNpgsqlAsync("orders");
+        await BankDatabases.TransferAsync(debit, credit, "lrc-1", 10);
+
+        await transaction.CommitAsync();
+
+        Assert.Equal((0L, 1L, 1L), (paymentsPrepared, ordersPrepared, decisionRows));
+        Assert.Equal(DistributedTransactionStatus.Committed, transaction.Status);
+        Assert.Equal(990, await _bank.BalanceAsync());
+        Assert.Equal(10, await _bank.OrderAmountAsync("lrc-1"));
+        Assert.Equal(0, await _bank.PreparedLeftAsync());
+        Assert.Empty(await _log.ReadCommittedAsync(CancellationToken.None)); // forgotten once orders acknowledged
+    }
+
+    [Fact]
+    public async Task Orders_failing_to_prepare_rolls_payments_back_and_names_orders()
+    {
+        await BankDatabases.ExecuteAsync(_bank.Orders, "CREATE TABLE IF NOT EXISTS unique_later (v int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
+        var transaction = _coordinator.Begin();
+        var debit = await transaction.EnlistNpgsqlAsync("payments");
+        var credit = await transaction.EnlistNpgsqlAsync("orders");
+        await BankDatabases.TransferAsync(debit, credit, "lrc-2", 10);
+        await using (var command = new NpgsqlCommand("INSERT INTO unique_later VALUES (2), (2)", credit.Connection))
+        {
+            await command.ExecuteNonQueryAsync(); // fails at PREPARE TRANSACTION
+        }
+
+        var error = await Assert.ThrowsAsync<TwoPhaseCommitAbortedException>(() => transaction.CommitAsync().AsTask());
+
+        Assert.Equal(["orders"], error.FailedParticipants);
+        Assert.Equal(1000, await _bank.BalanceAsync());
+        Assert.Equal(0, await _bank.OrderAmountAsync("lrc-2"));
+        Assert.Equal(0, await _bank.PreparedLeftAsync());
+        Assert.Empty(await _log.ReadCommittedAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Payments_failing_its_commit_rolls_the_prepared_orders_back_and_names_payments()
+    {
+        await BankDatabases.ExecuteAsync(_bank.Payments, "CREATE TABLE IF NOT EXISTS unique_later (v int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
+        var transaction = _coordinator.Begin();
+        var debit = await transaction.EnlistNpgsqlAsync("payments");
+        var credit = await transaction.EnlistNpgsqlAsync("orders");
+        await BankDatabases.TransferAsync(debit, credit, "lrc-3", 10);
+        await using (var command = new NpgsqlCommand("INSERT INTO unique_later VALUES (3), (3)", debit.Connection))
+        {
+            await command.ExecuteNonQueryAsync(); // fails at payments' COMMIT, after orders has prepared
+        }
+
+        var error = await Assert.ThrowsAsync<TwoPhaseCommitAbortedException>(() => transaction.CommitAsync().AsTask());
+
+        Assert.Equal(["payments"], error.FailedParticipants);
+        Assert.IsType<PostgresException>(error.InnerException);
+        Assert.Equal(DistributedTransactionStatus.Aborted, transaction.Status);
+        Assert.Equal(1000, await _bank.BalanceAsync());
+        Assert.Equal(0, await _bank.OrderAmountAsync("lrc-3"));
+        Assert.Equal(0, await _bank.PreparedLeftAsync());
+        Assert.Empty(await _log.ReadCommittedAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_commit_arriving_after_recovery_fenced_the_transaction_fails_and_nothing_is_half_done()
+    {
+        // Recovery (here: its fence, called at the worst moment) has presumed the transaction dead just before the
+        // last resource's commit: the commit must not land, or orders would be rolled back beside a committed payments.
+        _coordinator.StepObserver = async (step, id) =>
+        {
+            if (step == TransactionProtocolStep.AllPrepared)
+            {
+                Assert.True(await _log.TryRecordAbortAsync(id, CancellationToken.None));
+            }
+        };
+        var transaction = _coordinator.Begin();
+        var debit = await transaction.EnlistNpgsqlAsync("payments");
+        var credit = await transaction.EnlistNpgsqlAsync("orders");
+        await BankDatabases.TransferAsync(debit, credit, "lrc-4", 10);
+
+        var error = await Assert.ThrowsAsync<TwoPhaseCommitAbortedException>(() => transaction.CommitAsync().AsTask());
+
+        Assert.Equal(["payments"], error.FailedParticipants);
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, Assert.IsType<PostgresException>(error.InnerException).SqlState);
+        Assert.Equal(1000, await _bank.BalanceAsync());
+        Assert.Equal(0, await _bank.OrderAmountAsync("lrc-4"));
+        Assert.Equal(0, await _bank.PreparedLeftAsync());
+    }
+
+    [Fact]
+    public async Task The_fence_waits_for_a_decision_being_written_and_then_reports_what_happened_to_it()
+    {
+        await _log.ReadCommittedAsync(CancellationToken.None); // the table exists
+        foreach (var commit in new[] { true, false })
+        {
+            var id = Guid.NewGuid();
+            await using var writer = new NpgsqlConnection(_bank.Payments);
+            await writer.OpenAsync();
+            await using var open = await writer.BeginTransactionAsync();
+            await using (var batch = new NpgsqlBatch(writer, open))
+            {
+                batch.BatchCommands.Add(_log.CreateRecordCommand(new CommitDecision(id, DateTimeOffset.UtcNow, [new CommitBranch("orders", "x")]), replayable: false));
+                await batch.ExecuteNonQueryAsync();
+            }
+
+            var fence = _log.TryRecordAbortAsync(id, CancellationToken.None).AsTask();
+            await Task.Delay(300);
+            Assert.False(fence.IsCompleted, "the fence must wait for the decision's transaction to end");
+
+            if (commit)
+            {
+                await open.CommitAsync();
+            }
+            else
+            {
+                await open.RollbackAsync();
+            }
+
+            var aborted = await fence.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(!commit, aborted);
+            Assert.Equal(commit, (await _log.ReadCommittedAsync(CancellationToken.None)).Any(d => d.TransactionId == id));
+        }
+    }
+
+    [Fact]
+    public async Task Recovery_fences_before_it_presumes_an_abort_and_purges_old_fences()
+    {
+        var crashed = new TwoPhaseCommitCoordinator(Options(), _log, [_payments, _orders]);
+        var transaction = crashed.Begin();
+        var debit = await transaction.EnlistNpgsqlAsync("payments");
+        var credit = await transaction.EnlistNpgsqlAsync("orders");
+        await BankDatabases.TransferAsync(debit, credit, "lrc-5", 10);
+        var reached = new TaskCompletionSource();
+        crashed.StepObserver = (step, _) =>
+        {
+            if (step != TransactionProtocolStep.AllPrepared)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            reached.TrySetResult();
+            return new ValueTask(new TaskCompletionSource().Task); // the "process" stops before payments' commit
+        };
+        _ = transaction.CommitAsync().AsTask();
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await debit.DisposeAsync(); // its connection dies with the process: payments' open transaction rolls back
+
+        await using var fresh = new TwoPhaseCommitCoordinator(Options(), _log, [_payments, _orders]);
+        var result = await fresh.RecoverAsync(CancellationToken.None);
+
+        Assert.Equal(1, result.RolledBack);
+        Assert.Equal(0, await _bank.PreparedLeftAsync());
+        Assert.Equal(1000, await _bank.BalanceAsync());
+        Assert.Equal(0, await _bank.OrderAmountAsync("lrc-5"));
+        Assert.True(await _log.TryRecordAbortAsync(transaction.Id, CancellationToken.None)); // aborted for good
+        Assert.Equal(1L, await FenceRowsAsync(transaction.Id));
+
+        await _log.PurgeAbortsAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+        Assert.Equal(0L, await FenceRowsAsync(transaction.Id));
+    }
+
+    [Fact]
+    public async Task Only_a_participant_in_the_logs_database_can_carry_the_decision()
+    {
+        await using var transaction = _coordinator.Begin();
+        var debit = await transaction.EnlistNpgsqlAsync("payments");
+        var credit = await transaction.EnlistNpgsqlAsync("orders");
+
+        Assert.True(debit.CanRecordDecisionIn(_log));
+        Assert.False(credit.CanRecordDecisionIn(_log));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            credit.CommitWithDecisionAsync(_log, new CommitDecision(transaction.Id, DateTimeOffset.UtcNow, []), CancellationToken.None).AsTask());
+        Assert.Contains("in its own database", error.Message, StringComparison.Ordinal);
+    }
+
+    private TwoPhaseCommitOptions Options()
+    {
+        var options = _bank.Options();
+        options.LastResourceCommit = true;
+        return options;
+    }
+
+    private async Task<long> PreparedOnAsync(string connectionString) =>
+        (long)(await BankDatabases.ScalarAsync(connectionString, $"SELECT count(*) FROM pg_prepared_xacts WHERE starts_with(gid, '{_bank.GlobalIdPrefix}')"))!;
+
+    private async Task<long> FenceRowsAsync(Guid id) =>
+        (long)(await BankDatabases.ScalarAsync(_bank.Payments, $"SELECT count(*) FROM datapatterns_2pc_decisions WHERE aborted AND transaction_id = '{id}'"))!;
+}

@@ -140,6 +140,12 @@ internal sealed class PendingDistributedRead : IValueTaskSource<bool>, IThreadPo
 
     public bool GetResult(short token)
     {
+        // A stale token (the same ValueTask awaited twice) must fail without releasing a reference it does not hold.
+        if (token != _core.Version)
+        {
+            throw new InvalidOperationException("A bounded distributed read was awaited more than once.");
+        }
+
         try
         {
             return _core.GetResult(token);

@@ -19,7 +19,9 @@ namespace DataPatterns.Benchmarks.Transactions;
 /// ("orders") with Npgsql + TransactionScope (volatile 2PC, nothing durable, no recovery), and across the same two with
 /// this coordinator set up as an application would (AddTwoPhaseCommit().UseNpgsql(...), its recovery hosted service
 /// started, its fsync'd file decision log), once waiting for phase 2 (the default) and once with phase 2 in the
-/// background. An operation is <see cref="Clients"/> transactions run at once, so throughput is Clients / Mean.
+/// background; and with last-resource commit (the PostgreSQL decision log in payments' database, whose own commit
+/// carries the decision, so payments is never prepared), both ways. Two floors beside them: a bare parallel 2PC with no
+/// log, and two plain local commits, which is not atomic at all. An operation is <see cref="Clients"/> transactions run at once, so throughput is Clients / Mean.
 /// Servers: DATAPATTERNS_PG_PRIMARY and DATAPATTERNS_PG_NODE2 (eng/services.sh up).
 /// </summary>
 [MemoryDiagnoser]
@@ -35,6 +37,8 @@ public class TwoPhaseCommitBenchmarks
     private NpgsqlDataSource _orders = null!;
     private Coordinator _waiting = null!;
     private Coordinator _background = null!;
+    private Coordinator _lastResourceWaiting = null!;
+    private Coordinator _lastResourceBackground = null!;
 
     /// <summary>Concurrent clients, each committing one transaction per operation.</summary>
     [Params(1, 16)]
@@ -55,6 +59,8 @@ public class TwoPhaseCommitBenchmarks
         _orders = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(orders) { Enlist = false });
         _waiting = await Coordinator.StartAsync(payments, orders, Path.Combine(_logDirectory, "waiting"), waitForPhaseTwo: true);
         _background = await Coordinator.StartAsync(payments, orders, Path.Combine(_logDirectory, "background"), waitForPhaseTwo: false);
+        _lastResourceWaiting = await Coordinator.StartAsync(payments, orders, logDirectory: null, waitForPhaseTwo: true);
+        _lastResourceBackground = await Coordinator.StartAsync(payments, orders, logDirectory: null, waitForPhaseTwo: false);
     }
 
     [GlobalCleanup]
@@ -62,6 +68,8 @@ public class TwoPhaseCommitBenchmarks
     {
         await _waiting.DisposeAsync();
         await _background.DisposeAsync();
+        await _lastResourceWaiting.DisposeAsync();
+        await _lastResourceBackground.DisposeAsync();
         await _single.DisposeAsync();
         await _paymentsEnlisting.DisposeAsync();
         await _ordersEnlisting.DisposeAsync();
@@ -86,6 +94,12 @@ public class TwoPhaseCommitBenchmarks
 
     [Benchmark(Description = "TwoPhaseCommitCoordinator, two servers, fsync'd log, phase 2 in background")]
     public Task CoordinatorTwoServersPhaseTwoInBackground() => RunClientsAsync(_background.OnceAsync);
+
+    [Benchmark(Description = "TwoPhaseCommitCoordinator, last-resource commit (decision row in payments), waits for phase 2")]
+    public Task CoordinatorLastResource() => RunClientsAsync(_lastResourceWaiting.OnceAsync);
+
+    [Benchmark(Description = "TwoPhaseCommitCoordinator, last-resource commit (decision row in payments), phase 2 in background")]
+    public Task CoordinatorLastResourcePhaseTwoInBackground() => RunClientsAsync(_lastResourceBackground.OnceAsync);
 
     private async Task RunClientsAsync(Func<Task> once)
     {
@@ -251,19 +265,26 @@ public class TwoPhaseCommitBenchmarks
             _orders = (NpgsqlTransactionResource)_coordinator.GetResource("orders");
         }
 
-        public static async Task<Coordinator> StartAsync(string payments, string orders, string logDirectory, bool waitForPhaseTwo)
+        /// <summary>With <paramref name="logDirectory"/> null: the PostgreSQL decision log in payments' database, and last-resource commit.</summary>
+        public static async Task<Coordinator> StartAsync(string payments, string orders, string? logDirectory, bool waitForPhaseTwo)
         {
             var services = new ServiceCollection();
             services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
-            services.AddTwoPhaseCommit(options =>
+            var builder = services.AddTwoPhaseCommit(options =>
                 {
                     options.Prefix = "bench";
                     options.NodeId = Guid.NewGuid().ToString("N")[..12];
-                    options.DecisionLogPath = Path.Combine(logDirectory, "decisions.log");
+                    options.DecisionLogPath = Path.Combine(logDirectory ?? Path.GetTempPath(), "decisions.log");
                     options.WaitForPhaseTwo = waitForPhaseTwo;
+                    options.LastResourceCommit = logDirectory is null;
                 })
                 .UseNpgsql("payments", payments)
                 .UseNpgsql("orders", orders);
+            if (logDirectory is null)
+            {
+                builder.UseNpgsqlDecisionLog(payments);
+            }
+
             var provider = services.BuildServiceProvider();
             var hosted = provider.GetServices<IHostedService>().ToList();
             foreach (var service in hosted)

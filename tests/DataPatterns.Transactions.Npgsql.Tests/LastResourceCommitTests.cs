@@ -65,6 +65,30 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Finished_decisions_are_deleted_from_the_table_by_the_next_commit_or_within_a_second()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            await using var transaction = _coordinator.Begin();
+            var debit = await transaction.EnlistNpgsqlAsync("payments");
+            var credit = await transaction.EnlistNpgsqlAsync("orders");
+            await BankDatabases.TransferAsync(debit, credit, $"lrc-del-{i}", 1);
+            await transaction.CommitAsync();
+        }
+
+        Assert.Empty(await _log.ReadCommittedAsync(CancellationToken.None)); // forgotten at once, as seen from here
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        long rows;
+        while ((rows = await DecisionRowsAsync()) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(0, rows); // and gone from the table: ridden along with later commits, the rest by the grouped delete
+        Assert.Equal(980, await _bank.BalanceAsync());
+    }
+
+    [Fact]
     public async Task Orders_failing_to_prepare_rolls_payments_back_and_names_orders()
     {
         await BankDatabases.ExecuteAsync(_bank.Orders, "CREATE TABLE IF NOT EXISTS unique_later (v int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
@@ -231,6 +255,9 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
 
     private async Task<long> PreparedOnAsync(string connectionString) =>
         (long)(await BankDatabases.ScalarAsync(connectionString, $"SELECT count(*) FROM pg_prepared_xacts WHERE starts_with(gid, '{_bank.GlobalIdPrefix}')"))!;
+
+    private async Task<long> DecisionRowsAsync() =>
+        (long)(await BankDatabases.ScalarAsync(_bank.Payments, "SELECT count(*) FROM datapatterns_2pc_decisions WHERE NOT aborted"))!;
 
     private async Task<long> FenceRowsAsync(Guid id) =>
         (long)(await BankDatabases.ScalarAsync(_bank.Payments, $"SELECT count(*) FROM datapatterns_2pc_decisions WHERE aborted AND transaction_id = '{id}'"))!;

@@ -16,10 +16,13 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
     private readonly bool _ownsDataSource;
     private readonly string _table;
     private readonly SemaphoreSlim _createGate = new(1, 1);
+    private const int MaxDeletesPerStatement = 1000;
+    private static readonly TimeSpan ForgetFlushDelay = TimeSpan.FromMilliseconds(500);
     private readonly Lock _forgetGate = new();
-    private ForgetBatch _forgets = new();
-    private Task _forgetRunner = Task.CompletedTask;
-    private bool _forgetRunning;
+    private readonly HashSet<Guid> _forgotten = [];
+    private readonly CancellationTokenSource _disposing = new();
+    private Task _forgetFlusher = Task.CompletedTask;
+    private bool _flushScheduled;
     private volatile bool _created;
 
     /// <summary>Uses <paramref name="dataSource"/> and the table <paramref name="tableName"/> (created when missing).</summary>
@@ -62,6 +65,11 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection);
+        if (TakeForgottenDelete() is { } delete)
+        {
+            batch.BatchCommands.Add(delete); // finished decisions ride along: no round trip of their own
+        }
+
         batch.BatchCommands.Add(CreateRecordCommand(decision, replayable: true));
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT aborted FROM {_table} WHERE transaction_id = $1") { Parameters = { new NpgsqlParameter<Guid> { TypedValue = decision.TransactionId } } });
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -88,31 +96,54 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
     };
 
     /// <summary>
-    /// Deletes the decision. Deletes that arrive while one is running are grouped into the next (one round trip for all
-    /// of them, committed without waiting for a flush: a delete lost in a crash only leaves a row that recovery finds
-    /// finished and forgets again).
+    /// Marks the decision finished; it is no longer read from here on. The row is deleted later without a round trip of
+    /// its own: inside the next decision's insert or last-resource commit, or by a grouped delete at most half a second
+    /// later, committed without waiting for a flush. A delete lost in a crash only leaves a row that recovery finds
+    /// finished and forgets again.
     /// </summary>
     public ValueTask ForgetAsync(Guid transactionId, CancellationToken cancellationToken)
     {
-        ForgetBatch batch;
-        var start = false;
+        var schedule = false;
         lock (_forgetGate)
         {
-            batch = _forgets;
-            batch.Ids.Add(transactionId);
-            if (!_forgetRunning)
+            _forgotten.Add(transactionId);
+            if (!_flushScheduled)
             {
-                _forgetRunning = true;
-                start = true;
+                _flushScheduled = true;
+                schedule = true;
             }
         }
 
-        if (start)
+        if (schedule)
         {
-            _forgetRunner = Task.Run(DeleteForgottenAsync, CancellationToken.None);
+            _forgetFlusher = FlushForgottenLaterAsync();
         }
 
-        return new ValueTask(batch.Deleted.Task.WaitAsync(cancellationToken));
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A delete of forgotten decisions (up to a thousand) for the caller's batch, or null when none waits.</summary>
+    internal NpgsqlBatchCommand? TakeForgottenDelete()
+    {
+        Guid[] ids;
+        lock (_forgetGate)
+        {
+            if (_forgotten.Count == 0)
+            {
+                return null;
+            }
+
+            ids = _forgotten.Count <= MaxDeletesPerStatement ? [.. _forgotten] : [.. _forgotten.Take(MaxDeletesPerStatement)];
+            foreach (var id in ids)
+            {
+                _forgotten.Remove(id);
+            }
+        }
+
+        return new NpgsqlBatchCommand($"DELETE FROM {_table} WHERE transaction_id = ANY($1)")
+        {
+            Parameters = { new NpgsqlParameter<Guid[]> { TypedValue = ids } },
+        };
     }
 
     /// <inheritdoc />
@@ -125,6 +156,11 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
         var decisions = new List<CommitDecision>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (IsForgotten(reader.GetGuid(0)))
+            {
+                continue; // its row is about to be deleted
+            }
+
             var resources = reader.GetFieldValue<string[]>(2);
             var globalIds = reader.GetFieldValue<string[]>(3);
             decisions.Add(new CommitDecision(
@@ -178,7 +214,9 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await _forgetRunner.ConfigureAwait(false);
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        await _forgetFlusher.ConfigureAwait(false);
+        _disposing.Dispose();
 
         _createGate.Dispose();
         if (_ownsDataSource)
@@ -225,51 +263,50 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
         }
     }
 
-    /// <summary>Deletes the queued decisions, a batch at a time, until none is queued.</summary>
-    private async Task DeleteForgottenAsync()
+    private bool IsForgotten(Guid transactionId)
     {
-        while (true)
+        lock (_forgetGate)
         {
-            ForgetBatch batch;
-            lock (_forgetGate)
-            {
-                if (_forgets.Ids.Count == 0)
-                {
-                    _forgetRunning = false;
-                    return;
-                }
+            return _forgotten.Contains(transactionId);
+        }
+    }
 
-                batch = _forgets;
-                _forgets = new ForgetBatch();
-            }
+    /// <summary>Deletes what no decision write has taken along within <see cref="ForgetFlushDelay"/> (at once when disposing).</summary>
+    private async Task FlushForgottenLaterAsync()
+    {
+        try
+        {
+            await Task.Delay(ForgetFlushDelay, _disposing.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // Disposing (or disposed): delete now.
+        }
 
+        lock (_forgetGate)
+        {
+            _flushScheduled = false;
+        }
+
+        while (TakeForgottenDelete() is { } delete)
+        {
             try
             {
                 await EnsureCreatedAsync(CancellationToken.None).ConfigureAwait(false);
                 await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
-                await using var delete = new NpgsqlBatch(connection);
-                delete.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-                delete.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
-                delete.BatchCommands.Add(new NpgsqlBatchCommand($"DELETE FROM {_table} WHERE transaction_id = ANY($1)")
-                {
-                    Parameters = { new NpgsqlParameter<Guid[]> { TypedValue = [.. batch.Ids] } },
-                });
-                delete.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-                await delete.ExecuteNonQueryAsync().ConfigureAwait(false);
-                batch.Deleted.TrySetResult();
+                await using var batch = new NpgsqlBatch(connection);
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+                batch.BatchCommands.Add(delete);
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
             }
-            catch (Exception ex)
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or ObjectDisposedException)
             {
-                batch.Deleted.TrySetException(ex);
+                // Housekeeping only: the rows stay, and a recovery pass forgets them again.
+                return;
             }
         }
-    }
-
-    private sealed class ForgetBatch
-    {
-        public List<Guid> Ids { get; } = [];
-
-        public TaskCompletionSource Deleted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
 

@@ -97,6 +97,11 @@ public sealed class NpgsqlTransactionBranch : ILastResourceParticipant, IAsyncDi
         // One round trip: the decision row and this branch's work commit together, or (on any error, such as recovery's
         // abort row already holding the key) neither does.
         await using var batch = new NpgsqlBatch(Connection);
+        if (log.TakeForgottenDelete() is { } delete)
+        {
+            batch.BatchCommands.Add(delete); // finished decisions ride along in this commit
+        }
+
         batch.BatchCommands.Add(log.CreateRecordCommand(decision, replayable: false));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -64,17 +64,20 @@ internal sealed class FaultInjectingParticipant(NpgsqlTransactionBranch inner, I
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 
-    private async Task TerminateBackendAsync()
+    private Task TerminateBackendAsync() => TerminateBackendAsync(adminConnectionString, inner.Connection.ProcessID);
+
+    /// <summary>Kills the server session <paramref name="processId"/> and waits until it is gone.</summary>
+    public static async Task TerminateBackendAsync(string adminConnectionString, int processId)
     {
         await using var connection = new NpgsqlConnection(adminConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT pg_terminate_backend($1)", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = inner.Connection.ProcessID });
+        command.Parameters.Add(new NpgsqlParameter { Value = processId });
         await command.ExecuteNonQueryAsync();
         for (var i = 0; i < 100; i++)
         {
             await using var check = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", connection);
-            check.Parameters.Add(new NpgsqlParameter { Value = inner.Connection.ProcessID });
+            check.Parameters.Add(new NpgsqlParameter { Value = processId });
             if ((long)(await check.ExecuteScalarAsync())! == 0)
             {
                 return;

@@ -35,6 +35,7 @@ public static class PostgresShop
                 o.TransactionTimeout = TimeSpan.FromSeconds(5);        // an order is two inserts: longer means a server is in trouble
                 o.RecoveryInterval = TimeSpan.FromSeconds(5);
                 o.RecoveryGracePeriod = TimeSpan.FromSeconds(10);
+                o.LastResourceCommit = true;                           // the decision log is in payments' database: payments commits with the decision
             })
             .UseNpgsql(ShopShards.Payments, servers.Primary)
             .UseNpgsql(ShopShards.OrdersOne, servers.OrdersOne)

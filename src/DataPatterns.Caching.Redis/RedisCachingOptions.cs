@@ -32,8 +32,10 @@ public sealed class RedisCachingOptions
     /// The longest any command of the multiplexer the package creates (from <see cref="Configuration"/>) may wait for
     /// Redis: StackExchange.Redis's <c>asyncTimeout</c>, checked every tenth of it (its heartbeat), so a command fails
     /// within 1.1 × this. Default 1 second, the caches' default <see cref="DistributedLevelOptions.Timeout"/>: reads then
-    /// need no timeout of the cache's own. An <c>asyncTimeout</c> in <see cref="Configuration"/> wins over this. Not used
-    /// with <see cref="ConnectionMultiplexerFactory"/>: the application's multiplexer keeps its own settings.
+    /// need no timeout of the cache's own. It bounds every command: durable write-back appends, the stampede lock and
+    /// backplane publishes too (a command that timed out may still have run on the server). An <c>asyncTimeout</c> or
+    /// <c>syncTimeout</c> in <see cref="Configuration"/> wins over this. Not used with
+    /// <see cref="ConnectionMultiplexerFactory"/>: the application's multiplexer keeps its own settings.
     /// </summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -8,6 +8,7 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
 {
     private readonly Lazy<Task<IConnectionMultiplexer>> _multiplexer;
     private readonly bool _owned;
+    private readonly TimeSpan _commandBound = Timeout.InfiniteTimeSpan;
 
     // Set once the connect task has finished, so synchronous callers and disposal never read a task's result.
     private volatile IConnectionMultiplexer? _connected;
@@ -20,7 +21,7 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         if (_owned)
         {
             configuration = Configure(value.Configuration!, value.CommandTimeout);
-            ReadBound = TimeSpan.FromMilliseconds(configuration.AsyncTimeout) + configuration.HeartbeatInterval;
+            _commandBound = TimeSpan.FromMilliseconds(configuration.AsyncTimeout) + configuration.HeartbeatInterval;
         }
 
         _multiplexer = new Lazy<Task<IConnectionMultiplexer>>(() => RememberAsync(value.ConnectionMultiplexerFactory is { } factory
@@ -30,9 +31,13 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// How long a command can wait before the multiplexer fails it: its async timeout plus one heartbeat (when timeouts
-    /// are checked). Unknown (infinite) for the application's own multiplexer.
+    /// are checked). Infinite for the application's own multiplexer (unknown), and until the first connect has finished:
+    /// a read that waits for the connection is bounded by the connect timeout, not by this.
     /// </summary>
-    public TimeSpan ReadBound { get; } = Timeout.InfiniteTimeSpan;
+    public TimeSpan ReadBound => _connected is not null ? _commandBound : Timeout.InfiniteTimeSpan;
+
+    /// <summary>The bound of every command of the package's own multiplexer once connected (infinite for the application's).</summary>
+    internal TimeSpan CommandBound => _commandBound;
 
     /// <summary>The package's own multiplexer settings: never hang on connect, fail fast while disconnected, bounded commands.</summary>
     internal static ConfigurationOptions Configure(string configuration, TimeSpan commandTimeout)
@@ -40,7 +45,8 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         var options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = false;
         options.BacklogPolicy = BacklogPolicy.FailFast;
-        if (!configuration.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase))
+        if (!configuration.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase)
+            && !configuration.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase))
         {
             options.AsyncTimeout = (int)Math.Ceiling(commandTimeout.TotalMilliseconds);
         }

@@ -17,7 +17,9 @@ public class RedisConnectionSettingsTests
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.HeartbeatInterval);
         Assert.False(options.AbortOnConnectFail);
         Assert.Same(BacklogPolicy.FailFast, options.BacklogPolicy);
-        Assert.Equal(TimeSpan.FromMilliseconds(1100), StoreOf(o => o.Configuration = "127.0.0.1:6379").ReadBound);
+        var (store, connection) = StoreOf(o => o.Configuration = "127.0.0.1:6379");
+        Assert.Equal(TimeSpan.FromMilliseconds(1100), connection.CommandBound);
+        Assert.Equal(Timeout.InfiniteTimeSpan, store.ReadBound); // not connected yet: a read may wait for the connect
     }
 
     [Fact]
@@ -30,6 +32,14 @@ public class RedisConnectionSettingsTests
     }
 
     [Fact]
+    public void A_sync_timeout_in_the_configuration_string_keeps_the_clients_own_async_default()
+    {
+        var options = RedisConnection.Configure("127.0.0.1:6379,syncTimeout=3000", TimeSpan.FromSeconds(1));
+
+        Assert.Equal(3000, options.AsyncTimeout); // StackExchange.Redis: asyncTimeout follows syncTimeout
+    }
+
+    [Fact]
     public void A_long_timeout_keeps_the_clients_default_heartbeat_and_a_short_one_a_floor_of_50_ms()
     {
         Assert.Equal(TimeSpan.FromSeconds(1), RedisConnection.Configure("h:1", TimeSpan.FromSeconds(30)).HeartbeatInterval);
@@ -39,9 +49,10 @@ public class RedisConnectionSettingsTests
     [Fact]
     public void The_applications_own_multiplexer_reports_no_bound_so_the_cache_keeps_its_own_timeout()
     {
-        var store = StoreOf(o => o.ConnectionMultiplexerFactory = _ => throw new InvalidOperationException("not connected in this test"));
+        var (store, connection) = StoreOf(o => o.ConnectionMultiplexerFactory = _ => throw new InvalidOperationException("not connected in this test"));
 
         Assert.Equal(Timeout.InfiniteTimeSpan, store.ReadBound);
+        Assert.Equal(Timeout.InfiniteTimeSpan, connection.CommandBound);
     }
 
     [Theory]
@@ -62,11 +73,11 @@ public class RedisConnectionSettingsTests
         Assert.Contains("CommandTimeout must be between 10 ms and 10 minutes", error.Message, StringComparison.Ordinal);
     }
 
-    private static IBoundedDistributedCache StoreOf(Action<RedisCachingOptions> configure)
+    private static (IBoundedDistributedCache Store, RedisConnection Connection) StoreOf(Action<RedisCachingOptions> configure)
     {
         var services = new ServiceCollection();
         services.AddCaching().UseRedis(configure);
-        using var provider = services.BuildServiceProvider(); // ReadBound is settled at construction; nothing connects here
-        return (IBoundedDistributedCache)provider.GetRequiredKeyedService<IDistributedCache>(CachingServiceKeys.DistributedCache);
+        using var provider = services.BuildServiceProvider(); // the bounds are settled at construction; nothing connects here
+        return ((IBoundedDistributedCache)provider.GetRequiredKeyedService<IDistributedCache>(CachingServiceKeys.DistributedCache), provider.GetRequiredService<RedisConnection>());
     }
 }

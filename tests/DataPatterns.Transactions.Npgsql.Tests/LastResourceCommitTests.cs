@@ -228,8 +228,40 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
         Assert.True(await _log.TryRecordAbortAsync(transaction.Id, CancellationToken.None)); // aborted for good
         Assert.Equal(1L, await FenceRowsAsync(transaction.Id));
 
-        await _log.PurgeAbortsAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+        await _log.PurgeAbortsAsync(TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.Equal(1L, await FenceRowsAsync(transaction.Id)); // a fresh fence is kept
+        await BankDatabases.ExecuteAsync(_bank.Payments, $"UPDATE datapatterns_2pc_decisions SET decided_at = now() - interval '2 minutes' WHERE transaction_id = '{transaction.Id}'");
+        await _log.PurgeAbortsAsync(TimeSpan.FromMinutes(1), CancellationToken.None);
         Assert.Equal(0L, await FenceRowsAsync(transaction.Id));
+    }
+
+    [Fact]
+    public async Task The_decision_lands_in_the_logs_own_table_whatever_the_resources_search_path()
+    {
+        // A table of the same name in a schema the resource's session sees first must not catch the decision: the
+        // fence and recovery read the log's table, and would presume an abort beside a committed payments.
+        await _log.ReadCommittedAsync(CancellationToken.None);
+        await BankDatabases.ExecuteAsync(_bank.Payments, "CREATE SCHEMA IF NOT EXISTS decoy; CREATE TABLE IF NOT EXISTS decoy.datapatterns_2pc_decisions (LIKE public.datapatterns_2pc_decisions INCLUDING ALL)");
+        await using var payments = NpgsqlTransactionResource.Create("payments", _bank.Payments + ";Search Path=decoy,public");
+        await using var coordinator = new TwoPhaseCommitCoordinator(Options(), _log, [payments, _orders]);
+        var decisionsSeen = -1;
+        coordinator.StepObserver = async (step, _) =>
+        {
+            if (step == TransactionProtocolStep.DecisionLogged)
+            {
+                decisionsSeen = (await _log.ReadCommittedAsync(CancellationToken.None)).Count;
+            }
+        };
+        await using var transaction = coordinator.Begin();
+        var debit = await transaction.EnlistNpgsqlAsync("payments");
+        var credit = await transaction.EnlistNpgsqlAsync("orders");
+        await BankDatabases.TransferAsync(debit, credit, "lrc-path", 10);
+
+        await transaction.CommitAsync();
+
+        Assert.Equal(1, decisionsSeen);
+        Assert.Equal(0L, (long)(await BankDatabases.ScalarAsync(_bank.Payments, "SELECT count(*) FROM decoy.datapatterns_2pc_decisions"))!);
+        Assert.Equal(10, await _bank.OrderAmountAsync("lrc-path"));
     }
 
     [Fact]

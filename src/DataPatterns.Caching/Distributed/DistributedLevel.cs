@@ -14,6 +14,7 @@ internal sealed class DistributedLevel<TValue> : IDisposable
     private readonly IDistributedCache _cache;
     private readonly IBufferDistributedCache? _buffered;
     private readonly DistributedReadTimeouts? _readTimeouts;
+    private readonly IBoundedDistributedCache? _bounded;
     private readonly ICacheSerializer<TValue> _serializer;
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
@@ -27,9 +28,8 @@ internal sealed class DistributedLevel<TValue> : IDisposable
     {
         _cache = cache;
         _buffered = cache as IBufferDistributedCache;
-        _readTimeouts = _buffered is not null && timeout != Timeout.InfiniteTimeSpan && !StoreBoundsReads(cache, timeout)
-            ? new DistributedReadTimeouts(time, timeout)
-            : null;
+        _bounded = cache as IBoundedDistributedCache;
+        _readTimeouts = _buffered is not null && timeout != Timeout.InfiniteTimeSpan ? new DistributedReadTimeouts(time, timeout) : null;
         _serializer = serializer;
         _time = time;
         _timeout = timeout;
@@ -46,11 +46,12 @@ internal sealed class DistributedLevel<TValue> : IDisposable
     /// Whether the store fails its reads itself no later than the cache would (the timeout plus the tenth its own sweep
     /// may take): then a read needs no bookkeeping here, which is measurable against a round trip of tens of microseconds.
     /// </summary>
-    private static bool StoreBoundsReads(IDistributedCache cache, TimeSpan timeout) =>
-        cache is IBoundedDistributedCache { ReadBound: var bound }
+    /// <remarks>Asked per read: a store may bound its reads only once it is connected.</remarks>
+    private bool StoreBoundsReads() =>
+        _bounded is { ReadBound: var bound }
         && bound != Timeout.InfiniteTimeSpan
         && bound > TimeSpan.Zero
-        && bound <= timeout + (timeout / 10);
+        && bound <= _timeout + (_timeout / 10);
 
     /// <summary>Reads an entry; null on a miss, an unreadable entry, a tag-invalidated entry or a failing level.</summary>
     public ValueTask<DistributedEntry<TValue>?> GetAsync(string formattedKey, CancellationToken cancellationToken) =>
@@ -65,7 +66,7 @@ internal sealed class DistributedLevel<TValue> : IDisposable
         try
         {
             var read = cache.TryGetAsync(KeyOf(formattedKey), buffer, cancellationToken);
-            var bounded = _readTimeouts is null ? read : _readTimeouts.Bound(read);
+            var bounded = _readTimeouts is null || StoreBoundsReads() ? read : _readTimeouts.Bound(read);
             found = cancellationToken.CanBeCanceled && !bounded.IsCompleted
                 ? await bounded.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false)
                 : await bounded.ConfigureAwait(false);

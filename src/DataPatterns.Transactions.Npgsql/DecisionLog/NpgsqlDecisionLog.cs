@@ -15,14 +15,20 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly string _table;
+
+    // The table as schema.name, resolved once it exists: a last-resource commit writes it from the resource's own
+    // session, whose search_path may differ from this log's, and must land in the very table the fence reads.
+    private volatile string? _qualifiedTable;
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private const int MaxDeletesPerStatement = 1000;
     private static readonly TimeSpan ForgetFlushDelay = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan FenceLockTimeout = TimeSpan.FromSeconds(10);
     private readonly Lock _forgetGate = new();
     private readonly HashSet<Guid> _forgotten = [];
     private readonly CancellationTokenSource _disposing = new();
     private Task _forgetFlusher = Task.CompletedTask;
     private bool _flushScheduled;
+    private int _disposed;
     private volatile bool _created;
 
     /// <summary>Uses <paramref name="dataSource"/> and the table <paramref name="tableName"/> (created when missing).</summary>
@@ -46,6 +52,9 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
         var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
         Location = DatabaseLocation.Of(settings);
     }
+
+    /// <summary>The table as every statement after <see cref="EnsureCreatedAsync"/> names it.</summary>
+    private string Table => _qualifiedTable ?? _table;
 
     /// <summary>The server and database the table is in.</summary>
     internal DatabaseLocation Location { get; }
@@ -71,7 +80,7 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
         }
 
         batch.BatchCommands.Add(CreateRecordCommand(decision, replayable: true));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT aborted FROM {_table} WHERE transaction_id = $1") { Parameters = { new NpgsqlParameter<Guid> { TypedValue = decision.TransactionId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT aborted FROM {Table} WHERE transaction_id = $1") { Parameters = { new NpgsqlParameter<Guid> { TypedValue = decision.TransactionId } } });
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && reader.GetBoolean(0))
         {
@@ -84,7 +93,7 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
     /// checks for an abort row); otherwise any existing row, an abort's fence above all, makes it fail.
     /// </summary>
     internal NpgsqlBatchCommand CreateRecordCommand(CommitDecision decision, bool replayable) => new(
-        $"INSERT INTO {_table} (transaction_id, decided_at, resources, global_ids) VALUES ($1, $2, $3, $4)" + (replayable ? " ON CONFLICT (transaction_id) DO NOTHING" : string.Empty))
+        $"INSERT INTO {Table} (transaction_id, decided_at, resources, global_ids) VALUES ($1, $2, $3, $4)" + (replayable ? " ON CONFLICT (transaction_id) DO NOTHING" : string.Empty))
     {
         Parameters =
         {
@@ -103,20 +112,14 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
     /// </summary>
     public ValueTask ForgetAsync(Guid transactionId, CancellationToken cancellationToken)
     {
-        var schedule = false;
         lock (_forgetGate)
         {
             _forgotten.Add(transactionId);
-            if (!_flushScheduled)
+            if (!_flushScheduled && _disposed == 0)
             {
                 _flushScheduled = true;
-                schedule = true;
+                _forgetFlusher = FlushForgottenLaterAsync(); // returns at its first wait: cheap under the lock
             }
-        }
-
-        if (schedule)
-        {
-            _forgetFlusher = FlushForgottenLaterAsync();
         }
 
         return ValueTask.CompletedTask;
@@ -140,7 +143,7 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
             }
         }
 
-        return new NpgsqlBatchCommand($"DELETE FROM {_table} WHERE transaction_id = ANY($1)")
+        return new NpgsqlBatchCommand($"DELETE FROM {Table} WHERE transaction_id = ANY($1)")
         {
             Parameters = { new NpgsqlParameter<Guid[]> { TypedValue = ids } },
         };
@@ -151,7 +154,7 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand($"SELECT transaction_id, decided_at, resources, global_ids FROM {_table} WHERE NOT aborted", connection);
+        await using var command = new NpgsqlCommand($"SELECT transaction_id, decided_at, resources, global_ids FROM {Table} WHERE NOT aborted", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var decisions = new List<CommitDecision>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -181,41 +184,62 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+        // One statement, so that nothing (a purge, a forget) can remove the row between writing and reading it. The
+        // no-op update makes RETURNING report an existing row; the wait on a decision in flight is bounded, and a lock
+        // timeout surfaces as an error (the outcome stays unknown; recovery tries again).
         await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SET LOCAL lock_timeout = {(int)FenceLockTimeout.TotalMilliseconds}"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            $"INSERT INTO {_table} (transaction_id, decided_at, resources, global_ids, aborted) VALUES ($1, now(), '{{}}', '{{}}', true) ON CONFLICT (transaction_id) DO NOTHING")
+            $"INSERT INTO {Table} AS d (transaction_id, decided_at, resources, global_ids, aborted) VALUES ($1, now(), '{{}}', '{{}}', true) " +
+            "ON CONFLICT (transaction_id) DO UPDATE SET aborted = d.aborted RETURNING aborted")
         {
             Parameters = { new NpgsqlParameter<Guid> { TypedValue = transactionId } },
         });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT aborted FROM {_table} WHERE transaction_id = $1")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        bool aborted;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            Parameters = { new NpgsqlParameter<Guid> { TypedValue = transactionId } },
-        });
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            // Only possible if the row was deleted between the two statements: a commit decision forgotten that fast.
-            return false;
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            aborted = reader.GetBoolean(0);
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // Consume the COMMIT so that its error, if any, surfaces here.
+            }
         }
 
-        return reader.GetBoolean(0);
+        return aborted;
     }
 
     /// <inheritdoc />
-    public async ValueTask PurgeAbortsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    public async ValueTask PurgeAbortsAsync(TimeSpan olderThan, CancellationToken cancellationToken)
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand($"DELETE FROM {_table} WHERE aborted AND decided_at < $1", connection);
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = olderThan.ToUniversalTime() });
+
+        // Aged on the server's clock, which also stamped the rows: a skewed application clock cannot purge a fresh fence.
+        await using var command = new NpgsqlCommand($"DELETE FROM {Table} WHERE aborted AND decided_at < now() - $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = olderThan });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _disposing.CancelAsync().ConfigureAwait(false);
-        await _forgetFlusher.ConfigureAwait(false);
+        Task flusher;
+        lock (_forgetGate)
+        {
+            flusher = _forgetFlusher;
+        }
+
+        await flusher.ConfigureAwait(false);
         _disposing.Dispose();
 
         _createGate.Dispose();
@@ -242,9 +266,12 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
             }
 
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            // The ALTER (for a table made by an earlier version) runs only when the column is missing: it would take an
+            // exclusive lock on the table every other node is writing to, even as a no-op.
             await using var command = new NpgsqlCommand(
                 $"CREATE TABLE IF NOT EXISTS {_table} (transaction_id uuid PRIMARY KEY, decided_at timestamptz NOT NULL, resources text[] NOT NULL, global_ids text[] NOT NULL, aborted boolean NOT NULL DEFAULT false); " +
-                $"ALTER TABLE {_table} ADD COLUMN IF NOT EXISTS aborted boolean NOT NULL DEFAULT false",
+                $"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('{_table}') AND attname = 'aborted' AND NOT attisdropped) " +
+                $"THEN ALTER TABLE {_table} ADD COLUMN aborted boolean NOT NULL DEFAULT false; END IF; END $$",
                 connection);
             try
             {
@@ -253,6 +280,14 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateColumn)
             {
                 // Another process created it at the same moment.
+            }
+
+            await using (var qualify = new NpgsqlCommand(
+                "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)",
+                connection))
+            {
+                qualify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _table });
+                _qualifiedTable = (string?)await qualify.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) ?? _table;
             }
 
             _created = true;
@@ -301,9 +336,9 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
                 batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
                 await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or ObjectDisposedException)
+            catch (Exception)
             {
-                // Housekeeping only: the rows stay, and a recovery pass forgets them again.
+                // Housekeeping only: the rows stay, and a recovery pass forgets them again. Never let it fault disposal.
                 return;
             }
         }

@@ -91,15 +91,19 @@ public sealed class NpgsqlTransactionBranch : ILastResourceParticipant, IAsyncDi
             throw new ArgumentException($"The branch on '{ResourceName}' can only record a decision in a PostgreSQL decision log in its own database.", nameof(decisionLog));
         }
 
-        _ = _transaction ?? throw new TransactionStateException($"The branch on '{ResourceName}' is not active; it cannot commit with the decision.");
+        var transaction = _transaction ?? throw new TransactionStateException($"The branch on '{ResourceName}' is not active; it cannot commit with the decision.");
         await log.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
 
         // One round trip: the decision row and this branch's work commit together, or (on any error, such as recovery's
-        // abort row already holding the key) neither does.
+        // abort row already holding the key) neither does. The commit is the decision, so it is flushed whatever the
+        // session's synchronous_commit says (PREPARE and COMMIT PREPARED always are).
         await using var batch = new NpgsqlBatch(Connection);
-        if (log.TakeForgottenDelete() is { } delete)
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = on"));
+        if (transaction.IsolationLevel is System.Data.IsolationLevel.ReadCommitted or System.Data.IsolationLevel.Unspecified
+            && log.TakeForgottenDelete() is { } delete)
         {
-            batch.BatchCommands.Add(delete); // finished decisions ride along in this commit
+            // Finished decisions ride along; not under snapshot isolation, where housekeeping could fail the user's work.
+            batch.BatchCommands.Add(delete);
         }
 
         batch.BatchCommands.Add(log.CreateRecordCommand(decision, replayable: false));

@@ -365,6 +365,14 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         catch (Exception ex)
         {
             decisionActivity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            if (_log is IFencingDecisionLog)
+            {
+                // The insert may have committed with only its answer lost: rolling back on a guess could leave a
+                // committed decision beside rolled-back branches. The fence tells which.
+                await SettleByFenceAsync(transaction, branches, "the decision log", [], ex).ConfigureAwait(false);
+                return;
+            }
+
             await TryForgetAsync(transaction.Id).ConfigureAwait(false);
             await RollbackBranchesAsync(branches).ConfigureAwait(false);
             throw Abort(transaction, [], $"the commit decision could not be written to the decision log: {ex.Message}", ex);
@@ -392,8 +400,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
 
     /// <summary>
     /// The decision as the last resource's own commit: its work and the decision row commit together, or neither does.
-    /// When the commit fails or its answer is lost, an abort row settles it: it collides with a decision row that is
-    /// committed or still being written (waiting for the latter), so afterwards the outcome is known for good.
+    /// It gets a full <see cref="TwoPhaseCommitOptions.TransactionTimeout"/> of its own, as a decision write would.
     /// </summary>
     private async ValueTask CommitLastResourceAsync(
         DistributedTransaction transaction,
@@ -402,13 +409,14 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         CommitDecision decision,
         CancellationToken cancellationToken)
     {
-        var log = (IFencingDecisionLog)_log;
+        var commit = Task.CompletedTask;
         Exception? failure = null;
-        using (var timeout = CreateTimeout(transaction, cancellationToken, out var token))
+        using (var timeout = new PhaseTimeout(_options.TransactionTimeout, _time, cancellationToken))
         {
             try
             {
-                await ((ILastResourceParticipant)last.Participant).CommitWithDecisionAsync(log, decision, token).AsTask().WaitAsync(token).ConfigureAwait(false);
+                commit = ((ILastResourceParticipant)last.Participant).CommitWithDecisionAsync((IFencingDecisionLog)_log, decision, timeout.Token).AsTask();
+                await commit.WaitAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -418,36 +426,58 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
 
         if (failure is not null)
         {
-            TransactionsLog.LastResourceCommitUncertain(_logger, transaction.Id, last.ResourceName, failure);
-            bool aborted;
             try
             {
-                aborted = await log.TryRecordAbortAsync(transaction.Id, CancellationToken.None).AsTask()
-                    .WaitAsync(_options.TransactionTimeout, _time, CancellationToken.None).ConfigureAwait(false);
+                // The abandoned command still owns the connection until the database driver has ended it; nothing else
+                // may touch that connection (roll back, return it to the pool) before.
+                await commit.WaitAsync(_options.TransactionTimeout, _time, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception fenceFailure)
+            catch (Exception)
             {
-                // Neither outcome can be told: the prepared branches stay for recovery, which fences in the same way.
-                TransactionsLog.LastResourceInDoubt(_logger, transaction.Id, last.ResourceName, fenceFailure);
-                foreach (var branch in branches)
-                {
-                    await ReleaseQuietlyAsync(transaction, branch).ConfigureAwait(false);
-                }
-
-                transaction.SetStatus(DistributedTransactionStatus.InDoubt);
-                Finish(transaction);
-                throw new TransactionInDoubtException(transaction.Id, last.ResourceName, failure);
+                // Its outcome is what the fence finds out.
             }
 
-            if (aborted)
-            {
-                await RollbackBranchesAsync(branches).ConfigureAwait(false);
-                throw Abort(transaction, [last.ResourceName], $"'{last.ResourceName}' did not commit its work with the decision: {failure.Message}", failure);
-            }
+            await SettleByFenceAsync(transaction, branches, last.ResourceName, [last.ResourceName], failure).ConfigureAwait(false);
         }
 
         // Committed: the last resource is done; only the prepared writers have a phase 2.
         await ReleaseQuietlyAsync(transaction, last).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The write that carries the decision failed or lost its answer: an abort row settles whether it committed (it
+    /// collides with a decision row that is committed or still being written, waiting for the latter). Returns when it
+    /// committed; otherwise rolls everything back and throws the abort, or, when the log cannot be asked either,
+    /// releases the branches for recovery and throws <see cref="TransactionInDoubtException"/>.
+    /// </summary>
+    private async ValueTask SettleByFenceAsync(DistributedTransaction transaction, List<EnlistedBranch> branches, string carrier, string[] failed, Exception failure)
+    {
+        TransactionsLog.DecisionWriteUncertain(_logger, transaction.Id, carrier, failure);
+        bool aborted;
+        try
+        {
+            aborted = await ((IFencingDecisionLog)_log).TryRecordAbortAsync(transaction.Id, CancellationToken.None).AsTask()
+                .WaitAsync(_options.TransactionTimeout, _time, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception fenceFailure)
+        {
+            // Neither outcome can be told: the prepared branches stay for recovery, which fences in the same way.
+            TransactionsLog.DecisionInDoubt(_logger, transaction.Id, carrier, fenceFailure);
+            foreach (var branch in branches)
+            {
+                await ReleaseQuietlyAsync(transaction, branch).ConfigureAwait(false);
+            }
+
+            transaction.SetStatus(DistributedTransactionStatus.InDoubt);
+            Finish(transaction);
+            throw new TransactionInDoubtException(transaction.Id, carrier, failure);
+        }
+
+        if (aborted)
+        {
+            await RollbackBranchesAsync(branches).ConfigureAwait(false);
+            throw Abort(transaction, failed, $"{(failed.Length > 0 ? $"'{carrier}'" : carrier)} did not commit the decision: {failure.Message}", failure);
+        }
     }
 
     private async ValueTask ReleaseQuietlyAsync(DistributedTransaction transaction, EnlistedBranch branch)

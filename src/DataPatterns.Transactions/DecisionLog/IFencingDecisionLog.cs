@@ -15,8 +15,8 @@ public interface IFencingDecisionLog : IDecisionLog
     ValueTask<bool> TryRecordAbortAsync(Guid transactionId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Deletes abort records older than <paramref name="olderThan"/>; kept until then so that a commit delayed in the
-    /// network still finds its fence.
+    /// Deletes abort records older than <paramref name="olderThan"/>, aged on the log's own clock (the one that stamped
+    /// them); kept until then so that a commit delayed in the network still finds its fence.
     /// </summary>
-    ValueTask PurgeAbortsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken);
+    ValueTask PurgeAbortsAsync(TimeSpan olderThan, CancellationToken cancellationToken);
 }

@@ -41,9 +41,9 @@ internal static partial class TransactionsLog
     [LoggerMessage(12, LogLevel.Error, "Phase 2 of transaction {TransactionId} failed in the background; its decision stays in the log and recovery commits what is left")]
     public static partial void BackgroundPhaseTwoFailed(ILogger logger, Guid transactionId, Exception exception);
 
-    [LoggerMessage(13, LogLevel.Warning, "The last-resource commit of transaction {TransactionId} on '{Resource}' failed or lost its answer; asking the decision log whether it committed")]
-    public static partial void LastResourceCommitUncertain(ILogger logger, Guid transactionId, string resource, Exception exception);
+    [LoggerMessage(13, LogLevel.Warning, "The write that carries the decision of transaction {TransactionId} ({Resource}) failed or lost its answer; asking the decision log whether it committed")]
+    public static partial void DecisionWriteUncertain(ILogger logger, Guid transactionId, string resource, Exception exception);
 
-    [LoggerMessage(14, LogLevel.Error, "Transaction {TransactionId} is in doubt: the commit on '{Resource}' carries its decision and that database cannot be asked; recovery resolves its prepared branches")]
-    public static partial void LastResourceInDoubt(ILogger logger, Guid transactionId, string resource, Exception exception);
+    [LoggerMessage(14, LogLevel.Error, "Transaction {TransactionId} is in doubt: the write that carries its decision ({Resource}) failed and the decision log cannot be asked; recovery resolves its prepared branches")]
+    public static partial void DecisionInDoubt(ILogger logger, Guid transactionId, string resource, Exception exception);
 }

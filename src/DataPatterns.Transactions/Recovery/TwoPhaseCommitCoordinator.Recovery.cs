@@ -122,7 +122,7 @@ public sealed partial class TwoPhaseCommitCoordinator
         if (_log is IFencingDecisionLog fencing)
         {
             // Abort rows only matter while a commit could still be on its way; the grace period bounds that, twice over.
-            await fencing.PurgeAbortsAsync(now - (2 * _options.RecoveryGracePeriod) - _options.TransactionTimeout, cancellationToken).ConfigureAwait(false);
+            await fencing.PurgeAbortsAsync((2 * _options.RecoveryGracePeriod) + _options.TransactionTimeout, cancellationToken).ConfigureAwait(false);
         }
 
         _telemetry.ReportInDoubt(inDoubt, oldest);

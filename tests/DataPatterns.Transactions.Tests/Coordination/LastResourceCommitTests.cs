@@ -105,6 +105,34 @@ public sealed class LastResourceCommitTests
         Assert.Equal(2, log.LastDecision!.Branches.Count);
     }
 
+    [Theory]
+    [InlineData(LastResourceBehaviour.CommitsButAnswerIsLost, true)]
+    [InlineData(LastResourceBehaviour.Fails, false)]
+    public async Task A_decision_write_with_a_lost_answer_is_settled_by_the_fence_not_guessed(LastResourceBehaviour write, bool committed)
+    {
+        var bank = new Bank();
+        var log = new FencingLog { RecordBehaviour = write };
+        await using var coordinator = new TwoPhaseCommitCoordinator(bank.Options(), log, [bank.Payments, bank.Orders], bank.Time);
+        var transaction = coordinator.Begin();
+        bank.Payments.Begin(transaction, "alice", -10);
+        bank.Orders.Begin(transaction, "order-6", 10);
+
+        if (committed)
+        {
+            await transaction.CommitAsync();
+        }
+        else
+        {
+            var error = await Assert.ThrowsAsync<TwoPhaseCommitAbortedException>(() => transaction.CommitAsync().AsTask());
+            Assert.Contains("the decision log did not commit the decision", error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, log.FenceCalls);
+        Assert.Equal(committed ? (-10L, 10L) : (0L, 0L), (bank.Payments["alice"], bank.Orders["order-6"]));
+        Assert.Empty(bank.Payments.PreparedIds);
+        Assert.Empty(bank.Orders.PreparedIds);
+    }
+
     private static (Bank Bank, FencingLog Log, TwoPhaseCommitCoordinator Coordinator) Setup()
     {
         var bank = new Bank();
@@ -114,7 +142,7 @@ public sealed class LastResourceCommitTests
         return (bank, log, new TwoPhaseCommitCoordinator(options, log, [bank.Payments, bank.Orders], bank.Time));
     }
 
-    private enum LastResourceBehaviour
+    public enum LastResourceBehaviour
     {
         Commits,
         CommitsButAnswerIsLost,
@@ -154,10 +182,19 @@ public sealed class LastResourceCommitTests
             }
         }
 
+        public LastResourceBehaviour RecordBehaviour { get; set; } = LastResourceBehaviour.Commits;
+
         public ValueTask RecordCommitAsync(CommitDecision decision, CancellationToken cancellationToken)
         {
+            if (RecordBehaviour == LastResourceBehaviour.Fails)
+            {
+                throw new IOException("decision log: the insert failed");
+            }
+
             Insert(decision);
-            return ValueTask.CompletedTask;
+            return RecordBehaviour == LastResourceBehaviour.CommitsButAnswerIsLost
+                ? ValueTask.FromException(new IOException("decision log: connection lost after the insert committed"))
+                : ValueTask.CompletedTask;
         }
 
         public ValueTask ForgetAsync(Guid transactionId, CancellationToken cancellationToken)
@@ -196,7 +233,7 @@ public sealed class LastResourceCommitTests
             }
         }
 
-        public ValueTask PurgeAbortsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask PurgeAbortsAsync(TimeSpan olderThan, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
     /// <summary>"payments": a participant in the log's database.</summary>

@@ -101,6 +101,15 @@ public sealed class BankDatabases : IAsyncDisposable
         return await command.ExecuteScalarAsync();
     }
 
+    /// <summary>Enlists payments and orders in <paramref name="transaction"/> and does the transfer's work on both.</summary>
+    public static async Task<(NpgsqlTransactionBranch Debit, NpgsqlTransactionBranch Credit)> EnlistTransferAsync(DistributedTransaction transaction, string orderId, long amount)
+    {
+        var debit = await transaction.EnlistNpgsqlAsync("payments");
+        var credit = await transaction.EnlistNpgsqlAsync("orders");
+        await TransferAsync(debit, credit, orderId, amount);
+        return (debit, credit);
+    }
+
     /// <summary>Moves <paramref name="amount"/> from account 1 to a new order row, on the branches' connections.</summary>
     public static async Task TransferAsync(NpgsqlTransactionBranch debit, NpgsqlTransactionBranch credit, string orderId, long amount)
     {

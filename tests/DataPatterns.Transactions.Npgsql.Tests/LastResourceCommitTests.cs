@@ -50,9 +50,7 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
             }
         };
         await using var transaction = _coordinator.Begin();
-        var debit = await transaction.EnlistNpgsqlAsync("payments");
-        var credit = await transaction.EnlistNpgsqlAsync("orders");
-        await BankDatabases.TransferAsync(debit, credit, "lrc-1", 10);
+        await BankDatabases.EnlistTransferAsync(transaction, "lrc-1", 10);
 
         await transaction.CommitAsync();
 
@@ -70,9 +68,7 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
         for (var i = 0; i < 20; i++)
         {
             await using var transaction = _coordinator.Begin();
-            var debit = await transaction.EnlistNpgsqlAsync("payments");
-            var credit = await transaction.EnlistNpgsqlAsync("orders");
-            await BankDatabases.TransferAsync(debit, credit, $"lrc-del-{i}", 1);
+            await BankDatabases.EnlistTransferAsync(transaction, $"lrc-del-{i}", 1);
             await transaction.CommitAsync();
         }
 
@@ -93,9 +89,7 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
     {
         await BankDatabases.ExecuteAsync(_bank.Orders, "CREATE TABLE IF NOT EXISTS unique_later (v int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
         var transaction = _coordinator.Begin();
-        var debit = await transaction.EnlistNpgsqlAsync("payments");
-        var credit = await transaction.EnlistNpgsqlAsync("orders");
-        await BankDatabases.TransferAsync(debit, credit, "lrc-2", 10);
+        var (_, credit) = await BankDatabases.EnlistTransferAsync(transaction, "lrc-2", 10);
         await using (var command = new NpgsqlCommand("INSERT INTO unique_later VALUES (2), (2)", credit.Connection))
         {
             await command.ExecuteNonQueryAsync(); // fails at PREPARE TRANSACTION
@@ -115,9 +109,7 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
     {
         await BankDatabases.ExecuteAsync(_bank.Payments, "CREATE TABLE IF NOT EXISTS unique_later (v int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
         var transaction = _coordinator.Begin();
-        var debit = await transaction.EnlistNpgsqlAsync("payments");
-        var credit = await transaction.EnlistNpgsqlAsync("orders");
-        await BankDatabases.TransferAsync(debit, credit, "lrc-3", 10);
+        var (debit, _) = await BankDatabases.EnlistTransferAsync(transaction, "lrc-3", 10);
         await using (var command = new NpgsqlCommand("INSERT INTO unique_later VALUES (3), (3)", debit.Connection))
         {
             await command.ExecuteNonQueryAsync(); // fails at payments' COMMIT, after orders has prepared
@@ -147,9 +139,7 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
             }
         };
         var transaction = _coordinator.Begin();
-        var debit = await transaction.EnlistNpgsqlAsync("payments");
-        var credit = await transaction.EnlistNpgsqlAsync("orders");
-        await BankDatabases.TransferAsync(debit, credit, "lrc-4", 10);
+        await BankDatabases.EnlistTransferAsync(transaction, "lrc-4", 10);
 
         var error = await Assert.ThrowsAsync<TwoPhaseCommitAbortedException>(() => transaction.CommitAsync().AsTask());
 
@@ -200,9 +190,7 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
     {
         var crashed = new TwoPhaseCommitCoordinator(Options(), _log, [_payments, _orders]);
         var transaction = crashed.Begin();
-        var debit = await transaction.EnlistNpgsqlAsync("payments");
-        var credit = await transaction.EnlistNpgsqlAsync("orders");
-        await BankDatabases.TransferAsync(debit, credit, "lrc-5", 10);
+        var (debit, _) = await BankDatabases.EnlistTransferAsync(transaction, "lrc-5", 10);
         var reached = new TaskCompletionSource();
         crashed.StepObserver = (step, _) =>
         {
@@ -253,9 +241,7 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
             }
         };
         await using var transaction = coordinator.Begin();
-        var debit = await transaction.EnlistNpgsqlAsync("payments");
-        var credit = await transaction.EnlistNpgsqlAsync("orders");
-        await BankDatabases.TransferAsync(debit, credit, "lrc-path", 10);
+        await BankDatabases.EnlistTransferAsync(transaction, "lrc-path", 10);
 
         await transaction.CommitAsync();
 

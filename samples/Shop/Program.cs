@@ -50,11 +50,6 @@ builder.Services.AddShopProblemDetails();
 builder.Services.AddShopOverloadProtection(builder.Configuration);
 
 var app = builder.Build();
-// Errors first, so that everything after them answers with Problem Details; then routing, so that the limiter sees
-// which endpoint a request is for (/health is not limited).
-app.UseShopProblemDetails();
-app.UseRouting();
-app.UseShopOverloadProtection();
 // Which instance answered: the load test uses it to check what a killed instance had acknowledged. Set as the response
 // starts, so that an error answer (whose headers the exception handler clears) carries it too.
 var instance = app.Configuration["node"] ?? "embedded";
@@ -67,6 +62,11 @@ app.Use((context, next) =>
     });
     return next(context);
 });
+// Errors next, so that everything after them answers with Problem Details; then routing, so that the limiter sees
+// which endpoint a request is for (/health is not limited).
+app.UseShopProblemDetails();
+app.UseRouting();
+app.UseShopOverloadProtection();
 if (servers is not null)
 {
     await ShopSchema.EnsureAsync(servers, app.Lifetime.ApplicationStopping);

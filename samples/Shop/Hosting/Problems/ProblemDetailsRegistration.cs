@@ -36,6 +36,7 @@ internal static class ProblemDetailsRegistration
     {
         StatusCodes.Status404NotFound => ("no-such-endpoint", "No endpoint has this path; GET / lists the Shop's endpoints."),
         StatusCodes.Status405MethodNotAllowed => ("method-not-allowed", $"This path does not take {method}; the Allow header lists the methods it takes."),
+        StatusCodes.Status413PayloadTooLarge => ("body-too-large", $"The Shop takes bodies of at most {ShopRules.MaxRequestBodyBytes / 1024} KB; send a smaller one."),
         StatusCodes.Status415UnsupportedMediaType => ("not-json", "Send the body as JSON with the header Content-Type: application/json."),
         _ => null,
     };

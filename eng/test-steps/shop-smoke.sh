@@ -50,8 +50,12 @@ for _ in $(seq 1 20); do
   sleep 0.25
 done
 expect "order history (CQRS)" 200 "\"productId\":$product" "$url/customers/42/orders"
-expect "bad input" 400 'price above 0' -X PUT "$url/products/$product" "${json[@]}" -d '{"name":"","price":-1}'
+expect "bad input" 400 '"price":["price must be above 0' -X PUT "$url/products/$product" "${json[@]}" -d '{"name":"","price":-1}'
+expect "price in whole cents" 400 '"price":["price must have at most two decimals' -X PUT "$url/products/$product" "${json[@]}" -d '{"name":"Teapot","price":0.004}'
+expect "price kept" 200 '"price":12.50' "$url/products/$product"
+expect "malformed JSON" 400 '"code":"unreadable-body"' -X PUT "$url/products/$product" "${json[@]}" -d '{"name":"Teapot","price":'
+expect "unknown route" 404 '"traceId":"' "$url/no-such-thing"
 expect "invalid quantity" 400 'quantity' -X POST "$url/orders" "${json[@]}" -d "{\"customerId\":42,\"productId\":$product,\"quantity\":0}"
 expect "unknown product" 404 'does not exist' -X POST "$url/orders" "${json[@]}" -d '{"customerId":42,"productId":100000,"quantity":1}'
-expect "duplicate order id" 409 "" -X POST "$url/orders" "${json[@]}" -d "{\"orderId\":\"$order_id\",\"customerId\":42,\"productId\":$product,\"quantity\":1}"
+expect "duplicate order id" 409 '"code":"duplicate-order"' -X POST "$url/orders" "${json[@]}" -d "{\"orderId\":\"$order_id\",\"customerId\":42,\"productId\":$product,\"quantity\":1}"
 echo "shop-smoke: the Shop listened on $url with no servers and its tour answered as printed"

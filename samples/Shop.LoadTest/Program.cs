@@ -50,6 +50,7 @@ await Task.WhenAll(Enumerable.Range(0, options.Workers).Select(worker => Task.Ru
         var begin = Stopwatch.GetTimestamp();
         string what;
         HttpStatusCode? status = null;
+        string? problem = null;
         try
         {
             switch (i % 4)
@@ -61,6 +62,7 @@ await Task.WhenAll(Enumerable.Range(0, options.Workers).Select(worker => Task.Ru
                     attemptedOrders.Add(orderId);
                     using var response = await http.PostAsJsonAsync("/orders", new { orderId, customerId, productId = 1 + random.Next(100), quantity = 1 + random.Next(3) });
                     status = response.StatusCode;
+                    problem = await ProblemCodeAsync(response);
                     if (response.StatusCode == HttpStatusCode.Created)
                     {
                         acknowledgedOrders.Add(orderId);
@@ -79,6 +81,7 @@ await Task.WhenAll(Enumerable.Range(0, options.Workers).Select(worker => Task.Ru
                     // The cart's version rides in its single line's product id, so the database can be checked against it.
                     using var response = await http.PutAsJsonAsync($"/carts/{customerId}", new { lines = new[] { new { productId = version, quantity = 1 } } });
                     status = response.StatusCode;
+                    problem = await ProblemCodeAsync(response);
                     if (response.StatusCode == HttpStatusCode.Accepted)
                     {
                         carts[customerId] = (version, version);
@@ -93,6 +96,7 @@ await Task.WhenAll(Enumerable.Range(0, options.Workers).Select(worker => Task.Ru
                     what = "product";
                     using var response = await http.GetAsync($"/products/{1 + random.Next(100)}");
                     status = response.StatusCode;
+                    problem = await ProblemCodeAsync(response);
                     break;
                 }
             }
@@ -108,7 +112,7 @@ await Task.WhenAll(Enumerable.Range(0, options.Workers).Select(worker => Task.Ru
         latencies.Add(Stopwatch.GetElapsedTime(begin).TotalMilliseconds);
         if (status is { } code && (int)code >= 400)
         {
-            failures.AddOrUpdate($"{what} {(int)code}", 1, (_, n) => n + 1);
+            failures.AddOrUpdate($"{what} {(int)code}{(problem is null ? "" : $" {problem}")}", 1, (_, n) => n + 1);
             failureTimes.Add((UnixSeconds(), $"{what} {(int)code}"));
         }
     }
@@ -150,6 +154,25 @@ return 0;
 // The instance that answered (nginx passes the Shop's X-Shop-Node header through), "-" when the Shop does not say.
 static string Node(HttpResponseMessage response) =>
     response.Headers.TryGetValues("X-Shop-Node", out var values) && values.FirstOrDefault() is { Length: > 0 } node ? node : "-";
+
+// An error answer's Problem Details code ("overloaded", "order-not-placed"...), so the summary says why, not only the status.
+static async Task<string?> ProblemCodeAsync(HttpResponseMessage response)
+{
+    if (response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+    {
+        return null;
+    }
+
+    try
+    {
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.TryGetProperty("code", out var code) ? code.GetString() : null;
+    }
+    catch (System.Text.Json.JsonException)
+    {
+        return "(unreadable problem body)";
+    }
+}
 
 static double UnixSeconds() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
 

@@ -24,6 +24,7 @@ public sealed class ShopServerFailureTests(PrivateServersShopFixture servers) : 
             using var response = await Http.PostAsJsonAsync("/orders", new { customerId = 77, productId = 7, quantity = 1 });
             var problem = await response.AssertProblemAsync(HttpStatusCode.InternalServerError);
             Assert.Equal("internal-error", problem.Code());
+            Assert.NotEqual(Guid.Empty, problem.GetProperty("orderId").GetGuid());
             AssertNoInternals(problem);
 
             var traceId = problem.GetProperty("traceId").GetString()!;
@@ -46,6 +47,7 @@ public sealed class ShopServerFailureTests(PrivateServersShopFixture servers) : 
             var orderProblem = await order.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
             Assert.True(order.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), $"Retry-After: {order.Headers.RetryAfter}");
             AssertNoInternals(orderProblem);
+            Assert.NotEqual(Guid.Empty, orderProblem.GetProperty("orderId").GetGuid());   // the Shop picked it: the client needs it to retry safely
 
             using var write = await Http.PutAsJsonAsync("/products/40", new { name = "Kettle", price = 9.99m });
             var writeProblem = await write.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);

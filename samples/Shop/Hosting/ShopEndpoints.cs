@@ -12,6 +12,12 @@ namespace DataPatterns.Samples.Shop.Hosting;
 /// </summary>
 internal static class ShopEndpoints
 {
+    /// <summary>
+    /// The <see cref="HttpContext.Items"/> key of the order id a request is placing: an error answer names it, so a client
+    /// that let the Shop pick the id can still resend the same order (safe: 409 once placed) or look for it.
+    /// </summary>
+    public const string OrderIdItem = "shop.orderId";
+
     /// <summary>Maps every endpoint but /health and the tour.</summary>
     public static void MapShopEndpoints(this IEndpointRouteBuilder app)
     {
@@ -93,7 +99,7 @@ internal static class ShopEndpoints
     // Orders: a command through the CQRS dispatcher; the ledger commits payment and order in one two-phase commit.
     private static void MapOrders(IEndpointRouteBuilder app)
     {
-        app.MapPost("/orders", async (OrderRequest request, IDispatcher dispatcher, CancellationToken ct) =>
+        app.MapPost("/orders", async (OrderRequest request, HttpContext http, IDispatcher dispatcher, CancellationToken ct) =>
         {
             var errors = new RequestErrors();
             var command = request.ToCommand(errors);
@@ -102,6 +108,7 @@ internal static class ShopEndpoints
                 return errors.ToResult();
             }
 
+            http.Items[OrderIdItem] = command.OrderId;
             var placed = await dispatcher.SendAsync<PlaceOrder, OrderPlaced>(command, ct);
             return Results.Created($"/customers/{placed.CustomerId}/orders", placed);
         });

@@ -42,7 +42,7 @@ internal static class ProblemMapping
                 "The order was committed in one database but rolled back in another by someone else. Nothing to retry: the Shop's operators have been alerted; quote the traceId.",
                 ProblemSeverity.ServerFault),
             TwoPhaseCommitAbortedException => Transient("order-not-placed", "The order was not placed; nothing was charged.",
-                "A database taking part in the order failed or was too slow, so the whole order was rolled back. Send the same request again.",
+                "A database taking part in the order failed or was too slow, so the whole order was rolled back. Send it again (with the orderId of this answer, so that a retry can never place it twice).",
                 TransientRetryAfter),
             NoPrimaryAvailableException => Transient("writes-paused", "Writes are paused.",
                 "No database accepts writes right now (a failover is under way). Send the same request again shortly.", FailoverRetryAfter),
@@ -109,7 +109,7 @@ internal static class ProblemMapping
     // In doubt: the decision may be commit. Not "retry blindly": a new order id could charge twice. Resending the same
     // order id is safe (409 once it is placed), after recovery has settled it.
     private static ShopProblem OrderOutcomeUnknown() => new(504, "order-outcome-unknown", "The order's outcome is not known yet.",
-        "A database did not answer while the order was being committed, so the Shop cannot say yet whether it was placed; it settles within about 30 seconds. Do not place it again under a new orderId: look for it in GET /customers/{customerId}/orders, or resend this exact request with the same orderId after that (409 then means it was placed).",
+        "A database did not answer while the order was being committed, so the Shop cannot say yet whether it was placed; it settles within about 30 seconds. Do not place it again under a new orderId: look for the orderId of this answer in GET /customers/{customerId}/orders, or resend the order with that same orderId after that (409 then means it was placed).",
         ProblemSeverity.Transient);
 
     private static ShopProblem OrderRejected(OrderRejectedException rejected) => rejected.Reason switch

@@ -13,6 +13,11 @@ internal sealed partial class ShopExceptionHandler(ProblemWriter writer, ILogger
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var problem = ProblemMapping.Map(exception, httpContext.RequestAborted.IsCancellationRequested);
+        if (httpContext.Items.TryGetValue(ShopEndpoints.OrderIdItem, out var orderId) && problem.Status >= StatusCodes.Status500InternalServerError)
+        {
+            problem = problem with { Extensions = new Dictionary<string, object?> { ["orderId"] = orderId } };
+        }
+
         var traceId = TraceIdOf(httpContext);
         var request = $"{httpContext.Request.Method} {httpContext.Request.Path}";
         switch (problem.Severity)

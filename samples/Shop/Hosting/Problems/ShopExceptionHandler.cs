@@ -26,7 +26,7 @@ internal sealed partial class ShopExceptionHandler(ProblemWriter writer, ILogger
                 ServerFault(logger, request, problem.Status, problem.Code, traceId, exception);
                 break;
             case ProblemSeverity.Transient:
-                Transient(logger, request, problem.Status, problem.Code, traceId, ProblemMapping.FindTransient(exception) ?? exception);
+                Transient(logger, request, problem.Status, problem.Code, traceId, exception);
                 break;
             default:
                 ClientError(logger, request, problem.Status, problem.Code, traceId);

@@ -91,6 +91,25 @@ public sealed class SchemaOwnershipTests
     }
 
     [Fact]
+    public async Task A_switch_refuses_to_cascade_into_a_users_view_over_the_retired_generation_and_keeps_serving_the_old_one()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(TestServers.Primary, "cqrs_owned_cascade");
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        var store = new NpgsqlProjectionStore(dataSource, new NpgsqlCqrsOptions());
+        var projection = new AccountsProjection("books");
+        var token = await TokenAsync(store, "books");
+        await store.OpenAsync(projection, token, CancellationToken.None);
+        await ExecuteAsync(dataSource, "CREATE VIEW public.report AS SELECT count(*) AS n FROM books_g1.accounts");
+
+        var error = await Assert.ThrowsAsync<SchemaNotOwnedException>(() => RebuildAndSwitchAsync(store, projection, token));
+
+        Assert.Contains("public.report (view)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0L, await ScalarAsync(dataSource, "SELECT n FROM public.report"));
+        Assert.Equal(1L, await ScalarAsync(dataSource, "SELECT live_generation::bigint FROM cqrs.projections WHERE name = 'books'"));
+        Assert.Equal(1L, await ScalarAsync(dataSource, "SELECT count(*) FROM information_schema.view_table_usage WHERE view_schema = 'books' AND table_schema = 'books_g1'"));
+    }
+
+    [Fact]
     public async Task A_database_from_before_the_ownership_record_adopts_only_what_the_store_made_and_rebuilds_as_before()
     {
         await using var database = await TemporaryDatabase.CreateAsync(TestServers.Primary, "cqrs_owned_legacy");

@@ -22,6 +22,7 @@ internal sealed class OwnedSchemas(string bookkeepingSchema)
         var schema = SqlNames.GenerationSchema(projection, generation);
         if (await IsOwnedAsync(connection, transaction, schema, projection, Generation, cancellationToken).ConfigureAwait(false))
         {
+            await RequireNoForeignDependentsAsync(connection, transaction, schema, projection, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, transaction, $"DROP SCHEMA IF EXISTS {SqlNames.Quote(schema)} CASCADE; CREATE SCHEMA {SqlNames.Quote(schema)}", cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -35,6 +36,7 @@ internal sealed class OwnedSchemas(string bookkeepingSchema)
         var schema = SqlNames.GenerationSchema(projection, generation);
         if (await IsOwnedAsync(connection, transaction, schema, projection, Generation, cancellationToken).ConfigureAwait(false))
         {
+            await RequireNoForeignDependentsAsync(connection, transaction, schema, projection, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, transaction, $"DROP SCHEMA IF EXISTS {SqlNames.Quote(schema)} CASCADE", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, transaction, $"DELETE FROM {_s}.owned_objects WHERE schema_name = $1", cancellationToken, schema).ConfigureAwait(false);
         }
@@ -73,6 +75,41 @@ internal sealed class OwnedSchemas(string bookkeepingSchema)
         {
             await ExecuteAsync(connection, transaction, $"CREATE VIEW {viewSchema}.{SqlNames.Quote(table)} AS SELECT * FROM {SqlNames.Quote(generationSchema)}.{SqlNames.Quote(table)}", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.owned_objects (schema_name, object_name, projection, kind, generation) VALUES ($1, $2, $1, '{View}', $3)", cancellationToken, projection, table, generation).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// CASCADE would also drop views elsewhere that read the schema's tables, and foreign keys that point at them. When a
+    /// generation is dropped the store's own views already point at another one, so any such object is someone else's.
+    /// </summary>
+    private static async Task RequireNoForeignDependentsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string projection, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            SELECT DISTINCT format('%I.%I (view)', vn.nspname, v.relname)
+            FROM pg_depend d
+            JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+            JOIN pg_class v ON v.oid = r.ev_class
+            JOIN pg_namespace vn ON vn.oid = v.relnamespace
+            JOIN pg_class t ON d.refclassid = 'pg_class'::regclass AND d.refobjid = t.oid
+            JOIN pg_namespace tn ON tn.oid = t.relnamespace
+            WHERE tn.nspname = $1 AND vn.nspname <> $1
+            UNION
+            SELECT format('%I.%I (foreign key %I)', cn.nspname, c.relname, k.conname)
+            FROM pg_constraint k
+            JOIN pg_class c ON c.oid = k.conrelid
+            JOIN pg_namespace cn ON cn.oid = c.relnamespace
+            JOIN pg_class f ON f.oid = k.confrelid
+            JOIN pg_namespace fn ON fn.oid = f.relnamespace
+            WHERE k.contype = 'f' AND fn.nspname = $1 AND cn.nspname <> $1
+            ORDER BY 1
+            """;
+        var dependents = await NamesAsync(connection, transaction, Sql, schema, cancellationToken).ConfigureAwait(false);
+        if (dependents.Count > 0)
+        {
+            throw new SchemaNotOwnedException(
+                schema,
+                projection,
+                $"Projection '{projection}': dropping its generation schema '{schema}' would also drop objects the store did not create, which depend on it: {string.Join(", ", dependents)}. Point them at the projection's views in schema '{projection}' (which follow every rebuild) or drop them yourself; nothing was changed.");
         }
     }
 

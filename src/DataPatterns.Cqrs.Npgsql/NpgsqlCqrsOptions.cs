@@ -14,10 +14,13 @@ public sealed class NpgsqlCqrsOptions
     /// </summary>
     public string? ReadModelConnectionString { get; set; }
 
-    /// <summary>The schema of the outbox and bookkeeping tables. Default "cqrs".</summary>
+    /// <summary>
+    /// The schema of the outbox and bookkeeping tables. Default "cqrs". A plain identifier (lower-case ASCII letters, digits,
+    /// underscores, starting with a letter; checked at start-up), written into SQL quoted.
+    /// </summary>
     public string Schema { get; set; } = "cqrs";
 
-    /// <summary>The LISTEN/NOTIFY channel writers notify on commit. Default "datapatterns_cqrs".</summary>
+    /// <summary>The LISTEN/NOTIFY channel writers notify on commit. Default "datapatterns_cqrs". A plain identifier like <see cref="Schema"/>, written into SQL quoted.</summary>
     public string NotificationChannel { get; set; } = "datapatterns_cqrs";
 
     /// <summary>Keep a rebuilt projection's previous generation (schema <c>name_gN</c>) after the switch instead of dropping it. Default false.</summary>
@@ -35,14 +38,12 @@ internal sealed class NpgsqlCqrsOptionsValidator : IValidateOptions<NpgsqlCqrsOp
             failures.Add("NpgsqlCqrsOptions.ConnectionString is not set; set it to the write model's database in UseNpgsql(o => o.ConnectionString = ...).");
         }
 
-        if (!SqlNames.IsIdentifier(options.Schema))
+        foreach (var problem in new[] { SqlNames.Problem("NpgsqlCqrsOptions.Schema", options.Schema), SqlNames.Problem("NpgsqlCqrsOptions.NotificationChannel", options.NotificationChannel) })
         {
-            failures.Add($"NpgsqlCqrsOptions.Schema '{options.Schema}' is not a plain identifier; use lower-case letters, digits and underscores, starting with a letter.");
-        }
-
-        if (!SqlNames.IsIdentifier(options.NotificationChannel))
-        {
-            failures.Add($"NpgsqlCqrsOptions.NotificationChannel '{options.NotificationChannel}' is not a plain identifier; use lower-case letters, digits and underscores, starting with a letter.");
+            if (problem is not null)
+            {
+                failures.Add(problem);
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

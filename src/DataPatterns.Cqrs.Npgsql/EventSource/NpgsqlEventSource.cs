@@ -28,6 +28,7 @@ public sealed class NpgsqlEventSource : IEventSource, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(options);
+        SqlNames.RequireNames(options);
         _dataSource = dataSource;
         _schema = new CqrsSchema(dataSource, options.Schema, readModelTables: false);
         _listener = new NotificationListener(dataSource, options.NotificationChannel, timeProvider ?? TimeProvider.System);

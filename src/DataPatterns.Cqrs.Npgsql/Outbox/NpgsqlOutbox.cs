@@ -29,6 +29,7 @@ public sealed class NpgsqlOutbox
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(options);
+        SqlNames.RequireNames(options);
         var s = SqlNames.Quote(options.Schema);
         _dataSource = dataSource;
         _schema = new CqrsSchema(dataSource, options.Schema, readModelTables: false);

@@ -6,7 +6,9 @@ namespace DataPatterns.Cqrs.Npgsql;
 
 /// <summary>
 /// The PostgreSQL read-model store: each generation of a projection is a schema (<c>name_gN</c>) and readers query
-/// views in the schema <c>name</c> that point at the live generation. A batch's read-model changes, its checkpoint and
+/// views in the schema <c>name</c> that point at the live generation. Every schema and view it creates is recorded in
+/// <c>owned_objects</c>, and it drops only what is recorded there: a projection named like a user's schema is refused
+/// (<see cref="SchemaNotOwnedException"/>), never emptied. A batch's read-model changes, its checkpoint and
 /// the fencing check (the lease token, read <c>FOR SHARE</c>) commit in one transaction, so a batch takes effect exactly
 /// once and a deposed leader cannot write. Also the projections' leases and dead-letter store.
 /// </summary>
@@ -15,6 +17,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
     private readonly NpgsqlDataSource _dataSource;
     private readonly NpgsqlCqrsOptions _options;
     private readonly CqrsSchema _schema;
+    private readonly OwnedSchemas _owned;
     private readonly string _s;
 
     /// <summary>Creates the store.</summary>
@@ -24,9 +27,11 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(options);
+        SqlNames.RequireNames(options);
         _dataSource = dataSource;
         _options = options;
         _schema = new CqrsSchema(dataSource, options.Schema, readModelTables: true);
+        _owned = new OwnedSchemas(options.Schema);
         _s = SqlNames.Quote(options.Schema);
     }
 
@@ -34,6 +39,12 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
     public bool CanRun(IProjection projection, out string reason)
     {
         ArgumentNullException.ThrowIfNull(projection);
+        if (SqlNames.ProjectionNameProblem(projection.Name, _options.Schema) is { } problem)
+        {
+            reason = problem;
+            return false;
+        }
+
         if (projection is IProjection<NpgsqlProjectionContext>)
         {
             reason = string.Empty;
@@ -49,6 +60,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
     {
         ArgumentNullException.ThrowIfNull(projection);
         var typed = AsTyped(projection);
+        RequireUsableName(projection);
         await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -76,7 +88,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
             live = 1;
             await ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.projections (name, live_generation, building_generation, next_generation) VALUES ($1, 1, NULL, 2)", cancellationToken, projection.Name).ConfigureAwait(false);
             await CreateGenerationAsync(connection, transaction, typed, 1, cancellationToken).ConfigureAwait(false);
-            await PointViewsAtAsync(connection, transaction, projection.Name, 1, cancellationToken).ConfigureAwait(false);
+            await _owned.PointViewsAtAsync(connection, transaction, projection.Name, 1, cancellationToken).ConfigureAwait(false);
         }
 
         var liveCheckpoint = await ReadCheckpointAsync(connection, transaction, projection.Name, live, cancellationToken).ConfigureAwait(false)
@@ -167,6 +179,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
     public async ValueTask SwitchToAsync(IProjection projection, int generation, long fencingToken, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(projection);
+        RequireUsableName(projection);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await CheckTokenAsync(connection, transaction, projection.Name, fencingToken, cancellationToken).ConfigureAwait(false);
@@ -183,10 +196,10 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
         }
 
         await ExecuteAsync(connection, transaction, $"UPDATE {_s}.projections SET live_generation = $2, building_generation = NULL WHERE name = $1", cancellationToken, projection.Name, generation).ConfigureAwait(false);
-        await PointViewsAtAsync(connection, transaction, projection.Name, generation, cancellationToken).ConfigureAwait(false);
+        await _owned.PointViewsAtAsync(connection, transaction, projection.Name, generation, cancellationToken).ConfigureAwait(false);
         if (!_options.KeepRetiredGenerations)
         {
-            await ExecuteAsync(connection, transaction, $"DROP SCHEMA IF EXISTS {SqlNames.Quote(SqlNames.GenerationSchema(projection.Name, old))} CASCADE", cancellationToken).ConfigureAwait(false);
+            await _owned.DropGenerationAsync(connection, transaction, projection.Name, old, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, transaction, $"DELETE FROM {_s}.checkpoints WHERE name = $1 AND generation = $2", cancellationToken, projection.Name, old).ConfigureAwait(false);
         }
 
@@ -279,44 +292,20 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
 
     private async Task CreateGenerationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection<NpgsqlProjectionContext> projection, int generation, CancellationToken cancellationToken)
     {
-        var schema = SqlNames.Quote(SqlNames.GenerationSchema(projection.Name, generation));
-        await ExecuteAsync(connection, transaction, $"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}", cancellationToken).ConfigureAwait(false);
+        await _owned.CreateGenerationAsync(connection, transaction, projection.Name, generation, cancellationToken).ConfigureAwait(false);
         var context = new NpgsqlProjectionContext(connection, transaction, projection.Name, generation);
         await projection.InitializeAsync(context, cancellationToken).ConfigureAwait(false);
         await context.FlushAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.checkpoints (name, generation, transaction_id, sequence) VALUES ($1, $2, 0, 0)", cancellationToken, projection.Name, generation).ConfigureAwait(false);
     }
 
-    /// <summary>Recreates the views in schema <c>name</c> over every table of the given generation (one transaction: readers see old or new).</summary>
-    private static async Task PointViewsAtAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string projection, int generation, CancellationToken cancellationToken)
+    /// <summary>The runner checks names at start-up; this covers a store used on its own, before any name reaches SQL.</summary>
+    private void RequireUsableName(IProjection projection)
     {
-        var viewSchema = SqlNames.Quote(projection);
-        var generationSchema = SqlNames.GenerationSchema(projection, generation);
-        await ExecuteAsync(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {viewSchema}", cancellationToken).ConfigureAwait(false);
-        var oldViews = await NamesAsync(connection, transaction, "SELECT table_name FROM information_schema.views WHERE table_schema = $1", projection, cancellationToken).ConfigureAwait(false);
-        foreach (var view in oldViews)
+        if (SqlNames.ProjectionNameProblem(projection.Name, _options.Schema) is { } problem)
         {
-            await ExecuteAsync(connection, transaction, $"DROP VIEW IF EXISTS {viewSchema}.{SqlNames.Quote(view)}", cancellationToken).ConfigureAwait(false);
+            throw new ProjectionConfigurationException($"Projection {projection.GetType().Name}: {problem}");
         }
-
-        var tables = await NamesAsync(connection, transaction, "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'", generationSchema, cancellationToken).ConfigureAwait(false);
-        foreach (var table in tables)
-        {
-            await ExecuteAsync(connection, transaction, $"CREATE VIEW {viewSchema}.{SqlNames.Quote(table)} AS SELECT * FROM {SqlNames.Quote(generationSchema)}.{SqlNames.Quote(table)}", cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<List<string>> NamesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string schema, CancellationToken cancellationToken)
-    {
-        var names = new List<string>();
-        await using var command = Command(connection, transaction, sql, schema);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return names;
     }
 
     private async Task CheckTokenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, long token, CancellationToken cancellationToken)

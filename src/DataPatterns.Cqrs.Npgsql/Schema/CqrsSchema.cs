@@ -2,7 +2,10 @@ using Npgsql;
 
 namespace DataPatterns.Cqrs.Npgsql;
 
-/// <summary>Creates the outbox and bookkeeping tables once per database (idempotent, safe under concurrent start-ups).</summary>
+/// <summary>
+/// Creates the outbox and bookkeeping tables once per database (idempotent, safe under concurrent start-ups). The schema
+/// name is a checked plain identifier (<see cref="SqlNames.IsIdentifier"/>) and quoted wherever it appears.
+/// </summary>
 internal sealed class CqrsSchema(NpgsqlDataSource dataSource, string schema, bool readModelTables)
 {
     private readonly Lock _lock = new();
@@ -93,12 +96,52 @@ internal sealed class CqrsSchema(NpgsqlDataSource dataSource, string schema, boo
                 attempts int NOT NULL,
                 parked_at timestamptz NOT NULL,
                 PRIMARY KEY (name, generation, transaction_id, sequence));
+            {OwnedObjects(schema)}
             CREATE OR REPLACE FUNCTION {s}.fencing_failed() RETURNS void LANGUAGE plpgsql AS $fencing$
             BEGIN
                 RAISE EXCEPTION USING ERRCODE = '{NpgsqlProjectionContext.FencingSqlState}',
                     MESSAGE = 'the lease token is no longer current or the checkpoint moved: another instance has taken over; the batch is rolled back';
             END
             $fencing$;
+            """;
+    }
+
+    /// <summary>
+    /// The record of every schema and view the read-model store created, which is all it may ever drop. A database from
+    /// before the record existed adopts, once, only what the bookkeeping proves the store made: generation schemas with a
+    /// checkpoint row, the view schema of a projection with a row, and views that read from its live generation.
+    /// </summary>
+    private static string OwnedObjects(string schema)
+    {
+        var s = SqlNames.Quote(schema);
+        return $"""
+            DO $owned$
+            BEGIN
+                IF to_regclass('{s}.owned_objects') IS NULL THEN
+                    CREATE TABLE {s}.owned_objects (
+                        schema_name text NOT NULL,
+                        object_name text NOT NULL,
+                        projection text NOT NULL,
+                        kind text NOT NULL CHECK (kind IN ('generation', 'views', 'view')),
+                        generation int,
+                        created_at timestamptz NOT NULL DEFAULT now(),
+                        PRIMARY KEY (schema_name, object_name));
+                    INSERT INTO {s}.owned_objects (schema_name, object_name, projection, kind, generation)
+                    SELECT c.name || '_g' || c.generation, '', c.name, 'generation', c.generation
+                    FROM {s}.checkpoints c JOIN pg_namespace n ON n.nspname = c.name || '_g' || c.generation
+                    ON CONFLICT DO NOTHING;
+                    INSERT INTO {s}.owned_objects (schema_name, object_name, projection, kind)
+                    SELECT p.name, '', p.name, 'views'
+                    FROM {s}.projections p JOIN pg_namespace n ON n.nspname = p.name
+                    ON CONFLICT DO NOTHING;
+                    INSERT INTO {s}.owned_objects (schema_name, object_name, projection, kind, generation)
+                    SELECT DISTINCT u.view_schema::text, u.view_name::text, p.name, 'view', p.live_generation
+                    FROM {s}.projections p JOIN information_schema.view_table_usage u
+                        ON u.view_schema::text = p.name AND u.table_schema::text = p.name || '_g' || p.live_generation
+                    ON CONFLICT DO NOTHING;
+                END IF;
+            END
+            $owned$;
             """;
     }
 }

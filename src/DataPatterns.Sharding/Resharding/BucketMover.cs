@@ -1,6 +1,6 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
-using System.Text;
 
 namespace DataPatterns.Sharding;
 
@@ -14,10 +14,13 @@ namespace DataPatterns.Sharding;
 /// Writes to moving buckets must be paused between the copy and the switch, or repeated after it.</description></item>
 /// <item><description><see cref="DeleteMovedRowsAsync"/>: delete the moved buckets' rows from their old shards.</description></item>
 /// </list>
+/// Table, schema and column names are quoted with <see cref="IdentifierQuoting"/> (by default the provider's own rule),
+/// never pasted into SQL as written.
 /// </summary>
 public sealed class BucketMover
 {
     private readonly Func<Shard, DbDataSource> _dataSourceOf;
+    private readonly ConcurrentDictionary<Type, SqlIdentifierQuoting> _providerQuoting = new();
 
     /// <summary>Creates the mover; <paramref name="dataSourceOf"/> gives each shard's data source (e.g. a <see cref="ShardMap{TTarget}"/> lookup).</summary>
     public BucketMover(Func<Shard, DbDataSource> dataSourceOf)
@@ -29,13 +32,23 @@ public sealed class BucketMover
     /// <summary>Rows per INSERT statement (default 500).</summary>
     public int BatchSize { get; init; } = 500;
 
+    /// <summary>
+    /// How table, schema and column names are written into SQL. Default null: the rule of each connection's ADO.NET
+    /// provider (its <see cref="DbCommandBuilder.QuoteIdentifier"/>: Npgsql <c>"name"</c>, MySqlConnector <c>`name`</c>,
+    /// SqlClient <c>[name]</c>), or <see cref="SqlIdentifierQuoting.PlainIdentifiersOnly"/> (refusing any other name) when
+    /// the provider offers none. Set it to name the rule yourself.
+    /// </summary>
+    public SqlIdentifierQuoting? IdentifierQuoting { get; init; }
+
     /// <summary>Copies every moving bucket's rows of <paramref name="table"/> to its new shard; returns the rows copied.</summary>
+    /// <exception cref="ArgumentException">The table's shape or one of its names is invalid (the message names it); nothing was written.</exception>
     public async Task<long> CopyAsync(ReshardingPlan plan, BucketTable table, IProgress<ReshardingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        Validate(table);
+        BucketTableSql.Validate(table);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize);
 
+        // Counting first also checks every name against every source's quoting rule before anything is written.
         long total = 0;
         foreach (var move in plan.Moves)
         {
@@ -43,92 +56,106 @@ public sealed class BucketMover
         }
 
         long copied = 0;
-        progress?.Report(new ReshardingProgress(table.Name, string.Empty, string.Empty, 0, total));
+        progress?.Report(new ReshardingProgress(table.DisplayName, string.Empty, string.Empty, 0, total));
         foreach (var move in plan.Moves)
         {
-            using var activity = ShardingTelemetry.ActivitySource.StartActivity("resharding copy " + table.Name);
+            using var activity = ShardingTelemetry.ActivitySource.StartActivity("resharding copy " + table.DisplayName);
             activity?.SetTag("datapatterns.from", move.From.Name);
             activity?.SetTag("datapatterns.to", move.To.Name);
 
             await using var source = await _dataSourceOf(move.From).OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var destination = await _dataSourceOf(move.To).OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var sourceSql = SqlFor(source, table);
+            var destinationSql = SqlFor(destination, table);
             await using var transaction = await destination.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
             await using (var clear = destination.CreateCommand())
             {
                 clear.Transaction = transaction;
-                clear.CommandText = $"DELETE FROM {table.Name} WHERE {table.BucketColumn} IN ({BucketList(move.Buckets)})";
+                clear.CommandText = destinationSql.Delete(move.Buckets);
                 await clear.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await using var select = source.CreateCommand();
-            select.CommandText = $"SELECT {string.Join(", ", table.Columns)} FROM {table.Name} WHERE {table.BucketColumn} IN ({BucketList(move.Buckets)})";
+            select.CommandText = sourceSql.Select(move.Buckets);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var batch = new List<object[]>(BatchSize);
             long groupCopied = 0;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var values = new object[table.Columns.Count];
+                var values = new object[sourceSql.ColumnCount];
                 reader.GetValues(values);
                 batch.Add(values);
                 if (batch.Count == BatchSize)
                 {
-                    await InsertAsync(destination, transaction, table, batch, cancellationToken).ConfigureAwait(false);
+                    await InsertAsync(destination, transaction, destinationSql, batch, cancellationToken).ConfigureAwait(false);
                     copied += batch.Count;
                     groupCopied += batch.Count;
                     batch.Clear();
-                    progress?.Report(new ReshardingProgress(table.Name, move.From.Name, move.To.Name, copied, total));
+                    progress?.Report(new ReshardingProgress(table.DisplayName, move.From.Name, move.To.Name, copied, total));
                 }
             }
 
             if (batch.Count > 0)
             {
-                await InsertAsync(destination, transaction, table, batch, cancellationToken).ConfigureAwait(false);
+                await InsertAsync(destination, transaction, destinationSql, batch, cancellationToken).ConfigureAwait(false);
                 copied += batch.Count;
                 groupCopied += batch.Count;
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            ShardingTelemetry.RecordRowsCopied(table.Name, move.From, move.To, groupCopied);
-            progress?.Report(new ReshardingProgress(table.Name, move.From.Name, move.To.Name, copied, total));
+            ShardingTelemetry.RecordRowsCopied(table.DisplayName, move.From, move.To, groupCopied);
+            progress?.Report(new ReshardingProgress(table.DisplayName, move.From.Name, move.To.Name, copied, total));
         }
 
         return copied;
     }
 
     /// <summary>After the switch: deletes the moved buckets' rows from their old shards; returns the rows deleted.</summary>
+    /// <exception cref="ArgumentException">The table's shape or one of its names is invalid (the message names it).</exception>
     public async Task<long> DeleteMovedRowsAsync(ReshardingPlan plan, BucketTable table, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        Validate(table);
+        BucketTableSql.Validate(table);
         long deleted = 0;
         foreach (var move in plan.Moves)
         {
-            await using var command = _dataSourceOf(move.From).CreateCommand(
-                $"DELETE FROM {table.Name} WHERE {table.BucketColumn} IN ({BucketList(move.Buckets)})");
+            await using var connection = await _dataSourceOf(move.From).OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = SqlFor(connection, table).Delete(move.Buckets);
             deleted += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return deleted;
     }
 
+    /// <summary>The quoting rule used on <paramref name="connection"/>: the one set, else its provider's, else plain names only.</summary>
+    internal SqlIdentifierQuoting QuotingFor(DbConnection connection) =>
+        IdentifierQuoting ?? _providerQuoting.GetOrAdd(
+            connection.GetType(),
+            static (_, c) => SqlIdentifierQuoting.FromProvider(DbProviderFactories.GetFactory(c)) ?? SqlIdentifierQuoting.PlainIdentifiersOnly,
+            connection);
+
+    private BucketTableSql SqlFor(DbConnection connection, BucketTable table) => BucketTableSql.Create(table, QuotingFor(connection));
+
     private async Task<long> CountAsync(Shard shard, BucketTable table, IReadOnlyList<int> buckets, CancellationToken cancellationToken)
     {
-        await using var command = _dataSourceOf(shard).CreateCommand(
-            $"SELECT count(*) FROM {table.Name} WHERE {table.BucketColumn} IN ({BucketList(buckets)})");
+        await using var connection = await _dataSourceOf(shard).OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqlFor(connection, table).Count(buckets);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
-    private static async Task InsertAsync(DbConnection connection, DbTransaction transaction, BucketTable table, List<object[]> rows, CancellationToken cancellationToken)
+    private static async Task InsertAsync(DbConnection connection, DbTransaction transaction, BucketTableSql table, List<object[]> rows, CancellationToken cancellationToken)
     {
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        var sql = new StringBuilder($"INSERT INTO {table.Name} ({string.Join(", ", table.Columns)}) VALUES ");
+        var sql = table.InsertPrefix();
         var parameter = 0;
         for (var row = 0; row < rows.Count; row++)
         {
             sql.Append(row == 0 ? "(" : ", (");
-            for (var column = 0; column < table.Columns.Count; column++)
+            for (var column = 0; column < table.ColumnCount; column++)
             {
                 var name = "p" + parameter.ToString(CultureInfo.InvariantCulture);
                 parameter++;
@@ -144,23 +171,5 @@ public sealed class BucketMover
 
         insert.CommandText = sql.ToString();
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    // Bucket numbers are ints we produced, so they are safe to inline as literals.
-    private static string BucketList(IReadOnlyList<int> buckets) =>
-        string.Join(",", buckets.Select(b => b.ToString(CultureInfo.InvariantCulture)));
-
-    private static void Validate(BucketTable table)
-    {
-        ArgumentNullException.ThrowIfNull(table);
-        if (table.Columns.Count == 0)
-        {
-            throw new ArgumentException($"BucketTable '{table.Name}' lists no columns; list every column to copy, the bucket column included.", nameof(table));
-        }
-
-        if (!table.Columns.Contains(table.BucketColumn, StringComparer.Ordinal))
-        {
-            throw new ArgumentException($"BucketTable '{table.Name}': the bucket column '{table.BucketColumn}' must be one of the copied columns.", nameof(table));
-        }
     }
 }

@@ -1,0 +1,64 @@
+namespace DataPatterns.Transactions;
+
+public sealed partial class TwoPhaseCommitCoordinator
+{
+    private readonly List<IAsyncDisposable> _nodeClaims = [];
+    private readonly SemaphoreSlim _nodeClaimGate = new(1, 1);
+    private bool _nodeClaimed;
+
+    /// <summary>
+    /// Claims this coordinator's prefix and node id on every resource and on the decision log that can hold such a claim
+    /// (<see cref="ICoordinatorNodeClaim"/>; once per database), and holds the claims until the coordinator is disposed.
+    /// The recovery service does this at start, before its first pass; call it yourself when you run recovery without it.
+    /// A second call does nothing.
+    /// </summary>
+    /// <exception cref="CoordinatorNodeInUseException">Another live coordinator uses the same prefix and node id on one of them.</exception>
+    public async ValueTask ClaimNodeAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        await _nodeClaimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_nodeClaimed)
+            {
+                return;
+            }
+
+            var scopes = new HashSet<string>(StringComparer.Ordinal);
+            var claimants = _resources.Values.OfType<ICoordinatorNodeClaim>().ToList();
+            if (_log is ICoordinatorNodeClaim log)
+            {
+                claimants.Insert(0, log);
+            }
+
+            try
+            {
+                foreach (var claimant in claimants.Where(c => scopes.Add(c.NodeClaimScope)))
+                {
+                    _nodeClaims.Add(await claimant.ClaimNodeAsync(_options.Prefix, _options.NodeId, cancellationToken).ConfigureAwait(false));
+                }
+            }
+            catch
+            {
+                await ReleaseNodeClaimsAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            _nodeClaimed = true;
+        }
+        finally
+        {
+            _nodeClaimGate.Release();
+        }
+    }
+
+    private async ValueTask ReleaseNodeClaimsAsync()
+    {
+        foreach (var claim in _nodeClaims)
+        {
+            await claim.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _nodeClaims.Clear();
+    }
+}

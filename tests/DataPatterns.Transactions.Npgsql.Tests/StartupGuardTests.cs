@@ -57,6 +57,35 @@ public sealed class StartupGuardTests : IAsyncLifetime
         Assert.Equal(2, await CountClaimsAsync());
     }
 
+    [Fact]
+    public async Task A_lost_claim_is_taken_again_by_the_next_recovery_pass()
+    {
+        await using var first = Coordinator(_bank.Node, decisionLogTable: null);
+        await first.StartAsync();
+        await TerminateClaimSessionsAsync(); // a server restart, say: the sessions end and the locks with them
+        Assert.Equal(0, await CountClaimsAsync());
+
+        await first.Coordinator.RecoverAsync(CancellationToken.None);
+
+        Assert.Equal(1, await CountClaimsAsync());
+        await using var second = Coordinator(_bank.Node, decisionLogTable: null);
+        await Assert.ThrowsAsync<CoordinatorNodeInUseException>(second.StartAsync);
+    }
+
+    [Fact]
+    public async Task A_recovery_pass_stops_when_another_coordinator_took_the_lost_claim()
+    {
+        await using var first = Coordinator(_bank.Node, decisionLogTable: null);
+        await first.StartAsync();
+        await TerminateClaimSessionsAsync();
+        await using var second = Coordinator(_bank.Node, decisionLogTable: null);
+        await second.StartAsync(); // nothing stopped it: the first's claims were gone
+
+        var error = await Assert.ThrowsAsync<CoordinatorNodeInUseException>(async () => await first.Coordinator.RecoverAsync(CancellationToken.None));
+
+        Assert.Equal(_bank.Node, error.NodeId);
+    }
+
     [Theory]
     [InlineData("'{payments,orders}', '{only-one}'", "names 2 resources but 1 global ids")]
     [InlineData("'{payments,orders}', '{a,NULL}'", "branch 2 has an empty resource or global id")]
@@ -129,6 +158,14 @@ public sealed class StartupGuardTests : IAsyncLifetime
 
     private static Task StartAsync(Host host) => host.StartAsync();
 
+    private async Task TerminateClaimSessionsAsync()
+    {
+        foreach (var database in new[] { _bank.Payments, _bank.Orders })
+        {
+            await BankDatabases.ExecuteAsync(database, "SELECT pg_terminate_backend(pid, 10000) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+        }
+    }
+
     private async Task<long> CountClaimsAsync()
     {
         await using var connection = new NpgsqlConnection(_bank.Payments);
@@ -141,6 +178,8 @@ public sealed class StartupGuardTests : IAsyncLifetime
     private sealed class Host(ServiceProvider provider) : IAsyncDisposable
     {
         private readonly IHostedService _recovery = provider.GetServices<IHostedService>().Single(s => s.GetType().Name == "TransactionRecoveryService");
+
+        public TwoPhaseCommitCoordinator Coordinator => provider.GetRequiredService<TwoPhaseCommitCoordinator>();
         private bool _started;
         private bool _disposed;
 

@@ -59,7 +59,7 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, ICoordinatorNodeCla
     string ICoordinatorNodeClaim.NodeClaimScope => Location.ToString();
 
     /// <inheritdoc />
-    ValueTask<IAsyncDisposable> ICoordinatorNodeClaim.ClaimNodeAsync(string prefix, string nodeId, CancellationToken cancellationToken) =>
+    ValueTask<IHeldNodeClaim> ICoordinatorNodeClaim.ClaimNodeAsync(string prefix, string nodeId, CancellationToken cancellationToken) =>
         PostgresNodeClaim.ClaimAsync(_dataSource, $"{Location} (the decision log's database)", prefix, nodeId, cancellationToken);
 
     /// <summary>A PostgreSQL identifier in double quotes, an embedded double quote doubled.</summary>

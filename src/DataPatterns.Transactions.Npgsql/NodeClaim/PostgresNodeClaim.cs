@@ -10,15 +10,22 @@ namespace DataPatterns.Transactions.Npgsql;
 /// the session, so a coordinator that dies (even kill -9) frees its node id for its replacement at once. The key is an
 /// XxHash64 of the prefix and node id: stable across processes, versions and machines.
 /// </summary>
-internal sealed class PostgresNodeClaim : IAsyncDisposable
+internal sealed class PostgresNodeClaim : IHeldNodeClaim
 {
-    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _location;
+    private readonly string _prefix;
+    private readonly string _nodeId;
     private readonly long _key;
+    private NpgsqlConnection? _connection;
 
-    private PostgresNodeClaim(NpgsqlConnection connection, long key)
+    private PostgresNodeClaim(NpgsqlDataSource dataSource, string location, string prefix, string nodeId)
     {
-        _connection = connection;
-        _key = key;
+        _dataSource = dataSource;
+        _location = location;
+        _prefix = prefix;
+        _nodeId = nodeId;
+        _key = Key(prefix, nodeId);
     }
 
     /// <summary>The advisory-lock key of a prefix and node id.</summary>
@@ -26,33 +33,48 @@ internal sealed class PostgresNodeClaim : IAsyncDisposable
         unchecked((long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes($"datapatterns.2pc.node\0{prefix}\0{nodeId}")));
 
     /// <summary>Claims the node id on <paramref name="dataSource"/>'s database, or says who holds it.</summary>
-    public static async ValueTask<IAsyncDisposable> ClaimAsync(NpgsqlDataSource dataSource, string location, string prefix, string nodeId, CancellationToken cancellationToken)
+    public static async ValueTask<IHeldNodeClaim> ClaimAsync(NpgsqlDataSource dataSource, string location, string prefix, string nodeId, CancellationToken cancellationToken)
     {
-        var key = Key(prefix, nodeId);
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var claim = new PostgresNodeClaim(dataSource, location, prefix, nodeId);
+        await claim.TakeAsync(cancellationToken).ConfigureAwait(false);
+        return claim;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RenewAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is not null)
+        {
+            try
+            {
+                await using var ping = new NpgsqlCommand("SELECT 1", _connection);
+                await ping.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                return; // the session lives, and the lock with it
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+            {
+                await DropConnectionAsync().ConfigureAwait(false);
+            }
+        }
+
         try
         {
-            await using (var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection))
-            {
-                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = key });
-                if ((bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
-                {
-                    return new PostgresNodeClaim(connection, key);
-                }
-            }
-
-            var holder = await DescribeHolderAsync(connection, key, cancellationToken).ConfigureAwait(false);
-            throw new CoordinatorNodeInUseException(prefix, nodeId, location, holder);
+            await TakeAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (NpgsqlException) when (!cancellationToken.IsCancellationRequested)
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
+            // The server is out of reach: so are its branches, for this pass. Try again before the next one.
         }
     }
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (_connection is null)
+        {
+            return;
+        }
+
         try
         {
             await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", _connection);
@@ -64,7 +86,42 @@ internal sealed class PostgresNodeClaim : IAsyncDisposable
             // The session is gone, and the lock with it; a broken connection is not returned to the pool.
         }
 
-        await _connection.DisposeAsync().ConfigureAwait(false);
+        await DropConnectionAsync().ConfigureAwait(false);
+    }
+
+    private async ValueTask TakeAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using (var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection))
+            {
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _key });
+                if ((bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                {
+                    _connection = connection;
+                    return;
+                }
+            }
+
+            var holder = await DescribeHolderAsync(connection, _key, cancellationToken).ConfigureAwait(false);
+            throw new CoordinatorNodeInUseException(_prefix, _nodeId, _location, holder);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async ValueTask DropConnectionAsync()
+    {
+        var connection = _connection;
+        _connection = null;
+        if (connection is not null)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>The session holding the lock as far as this role may see it (pg_stat_activity hides others' details).</summary>

@@ -121,7 +121,7 @@ public sealed class NpgsqlTransactionResource : ITransactionResource, ICoordinat
     /// so it also catches two coordinators on different hosts with file decision logs of their own. It keeps one of the
     /// pool's connections for the coordinator's lifetime.
     /// </remarks>
-    ValueTask<IAsyncDisposable> ICoordinatorNodeClaim.ClaimNodeAsync(string prefix, string nodeId, CancellationToken cancellationToken) =>
+    ValueTask<IHeldNodeClaim> ICoordinatorNodeClaim.ClaimNodeAsync(string prefix, string nodeId, CancellationToken cancellationToken) =>
         PostgresNodeClaim.ClaimAsync(DataSource, $"{Location} (resource '{Name}')", prefix, nodeId, cancellationToken);
 
     /// <inheritdoc />

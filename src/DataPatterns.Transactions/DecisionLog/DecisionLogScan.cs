@@ -85,18 +85,18 @@ internal sealed class DecisionLogScan
             var next = FindNextIntact(data, offset + 1);
             if (next >= 0)
             {
-                Damage.Add(new DamagedRange(offset, next - offset, "the record is unreadable and intact records follow it", LikelyId(rest)));
+                Damage.Add(new DamagedRange(offset, next - offset, "the record is unreadable and intact records follow it" + LooksLike(rest), LikelyId(rest)));
                 offset = next;
                 continue;
             }
 
             if (DecisionRecordFormat.IsCompleteRecordWithDamagedLength(rest))
             {
-                Damage.Add(new DamagedRange(offset, rest.Length, "the last record is complete but its length field is wrong", LikelyId(rest)));
+                Damage.Add(new DamagedRange(offset, rest.Length, "the last record is complete but its length field is wrong" + LooksLike(rest), LikelyId(rest)));
             }
             else if (HasCompleteLength(rest))
             {
-                Damage.Add(new DamagedRange(offset, rest.Length, "the last record is complete (all its bytes are present) but its checksum is wrong", LikelyId(rest)));
+                Damage.Add(new DamagedRange(offset, rest.Length, "the last record is complete (all its bytes are present) but its checksum is wrong" + LooksLike(rest), LikelyId(rest)));
             }
             else
             {
@@ -140,6 +140,14 @@ internal sealed class DecisionLogScan
         rest.Length >= 4 + DecisionRecordFormat.MinPayload && rest[4] is DecisionRecordFormat.CommitKind or DecisionRecordFormat.ForgetKind
             ? new Guid(rest.Slice(5, 16))
             : null;
+
+    /// <summary>What the kind byte says the record was, when it is one of the two (it may be damaged too).</summary>
+    private static string LooksLike(ReadOnlySpan<byte> rest) => rest.Length < 5 ? string.Empty : rest[4] switch
+    {
+        DecisionRecordFormat.CommitKind => "; it looks like a commit decision",
+        DecisionRecordFormat.ForgetKind => "; it looks like a forget record (losing one is harmless: recovery forgets that decision again)",
+        _ => string.Empty,
+    };
 
     private static bool IsUnwrittenHeader(ReadOnlySpan<byte> data)
     {

@@ -85,10 +85,16 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
     /// Does nothing to a log without damage. The file must not be open elsewhere.
     /// </summary>
     /// <exception cref="DecisionLogDamagedException">The file is not a decision log (a wrong header and no readable record).</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     public static DecisionLogSalvageReport Salvage(string path, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var fullPath = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            throw new FileNotFoundException($"There is no decision log at '{fullPath}' to salvage.", fullPath);
+        }
+
         using var file = DecisionLogFiles.OpenExclusive(fullPath);
         return DecisionLogSalvage.Run(fullPath, file.SafeFileHandle, logger ?? NullLogger.Instance, TimeProvider.System);
     }

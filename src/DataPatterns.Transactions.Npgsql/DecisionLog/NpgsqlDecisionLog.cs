@@ -10,7 +10,7 @@ namespace DataPatterns.Transactions.Npgsql;
 /// resources, that resource can commit with the decision inside its own commit
 /// (<see cref="TwoPhaseCommitOptions.LastResourceCommit"/>).
 /// </summary>
-public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
+public sealed class NpgsqlDecisionLog : IFencingDecisionLog, ICoordinatorNodeClaim, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -43,15 +43,27 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
         if (tableName.Length > 63 || !tableName.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_') || char.IsAsciiDigit(tableName[0]))
         {
-            throw new ArgumentException($"The decision-log table name '{tableName}' is invalid: use up to 63 of a-z 0-9 _, starting with a letter or _.", nameof(tableName));
+            throw new ArgumentException($"The decision-log table name '{tableName}' (the tableName of UseNpgsqlDecisionLog / NpgsqlDecisionLog) is invalid: use up to 63 of a-z 0-9 _, starting with a letter or _. The table is created in the connection's search_path; to put it in a schema, set 'Search Path' in the connection string.", nameof(tableName));
         }
 
         _dataSource = dataSource;
-        _table = tableName;
+
+        // Quoted as well as checked, so that a name that is also an SQL keyword (user, order) still names a table.
+        _table = QuoteIdentifier(tableName);
         _ownsDataSource = ownsDataSource;
         var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
         Location = DatabaseLocation.Of(settings);
     }
+
+    /// <inheritdoc />
+    string ICoordinatorNodeClaim.NodeClaimScope => Location.ToString();
+
+    /// <inheritdoc />
+    ValueTask<IHeldNodeClaim> ICoordinatorNodeClaim.ClaimNodeAsync(string prefix, string nodeId, CancellationToken cancellationToken) =>
+        PostgresNodeClaim.ClaimAsync(_dataSource, $"{Location} (the decision log's database)", prefix, nodeId, cancellationToken);
+
+    /// <summary>A PostgreSQL identifier in double quotes, an embedded double quote doubled.</summary>
+    internal static string QuoteIdentifier(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>The table as every statement after <see cref="EnsureCreatedAsync"/> names it.</summary>
     private string Table => _qualifiedTable ?? _table;
@@ -164,16 +176,65 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
                 continue; // its row is about to be deleted
             }
 
-            var resources = reader.GetFieldValue<string[]>(2);
-            var globalIds = reader.GetFieldValue<string[]>(3);
-            decisions.Add(new CommitDecision(
-                reader.GetGuid(0),
-                reader.GetFieldValue<DateTimeOffset>(1),
-                resources.Zip(globalIds, (r, g) => new CommitBranch(r, g)).ToArray()));
+            decisions.Add(ReadDecision(reader));
         }
 
         return decisions;
     }
+
+    /// <summary>
+    /// One row as a decision; a row that does not make sense stops the read (and so recovery) with a
+    /// <see cref="DecisionLogDamagedException"/> rather than being skipped or cut short: a branch dropped from a decision
+    /// would be rolled back by recovery although its transaction committed.
+    /// </summary>
+    private CommitDecision ReadDecision(NpgsqlDataReader reader)
+    {
+        var id = reader.GetGuid(0);
+        DateTimeOffset decidedAt;
+        string?[] resources;
+        string?[] globalIds;
+        try
+        {
+            decidedAt = reader.GetFieldValue<DateTimeOffset>(1);
+            resources = reader.GetFieldValue<string?[]>(2);
+            globalIds = reader.GetFieldValue<string?[]>(3);
+        }
+        catch (Exception ex) when (ex is InvalidCastException or OverflowException or ArgumentOutOfRangeException)
+        {
+            throw Unreadable(id, $"a value cannot be read ({ex.Message})", ex);
+        }
+
+        if (decidedAt == DateTimeOffset.MinValue || decidedAt == DateTimeOffset.MaxValue)
+        {
+            throw Unreadable(id, "its decided_at is infinite", null);
+        }
+
+        if (resources.Length != globalIds.Length)
+        {
+            throw Unreadable(id, $"it names {resources.Length} resources but {globalIds.Length} global ids", null);
+        }
+
+        var branches = new CommitBranch[resources.Length];
+        for (var i = 0; i < branches.Length; i++)
+        {
+            if (string.IsNullOrEmpty(resources[i]) || string.IsNullOrEmpty(globalIds[i]))
+            {
+                throw Unreadable(id, $"branch {i + 1} has an empty resource or global id", null);
+            }
+
+            branches[i] = new CommitBranch(resources[i]!, globalIds[i]!);
+        }
+
+        return new CommitDecision(id, decidedAt, branches);
+    }
+
+    private DecisionLogDamagedException Unreadable(Guid transactionId, string problem, Exception? inner) => new(
+        $"{Location} {Table}",
+        -1,
+        0,
+        transactionId,
+        $"The decision log table {Table} on {Location} has a row that does not make sense: transaction {transactionId:N}, {problem}. Recovery stops rather than skip it (a skipped commit decision would have its branches rolled back). Fix or delete the row by hand after checking that transaction's prepared branches (pg_prepared_xacts, gid containing {transactionId:N}) on every resource; only this coordinator's library writes this table.",
+        inner);
 
     /// <inheritdoc />
     /// <remarks>
@@ -349,7 +410,10 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, IAsyncDisposable
 internal readonly record struct DatabaseLocation(string Host, int Port, string Database)
 {
     public static DatabaseLocation Of(NpgsqlConnectionStringBuilder settings) => new(
-        (settings.Host ?? string.Empty).ToUpperInvariant(),
+        (settings.Host ?? string.Empty).ToLowerInvariant(),
         settings.Port,
         settings.Database ?? settings.Username ?? string.Empty);
+
+    /// <summary>As messages name it: <c>host:port/database</c>.</summary>
+    public override string ToString() => $"{Host}:{Port}/{Database}";
 }

@@ -8,7 +8,7 @@ namespace DataPatterns.Transactions.Npgsql;
 /// prepared transactions by global id on connections of its own, and lists this node's prepared transactions from
 /// <c>pg_prepared_xacts</c> for recovery. Its connections must not auto-enlist in System.Transactions (<c>Enlist=false</c>).
 /// </summary>
-public sealed class NpgsqlTransactionResource : ITransactionResource, IAsyncDisposable
+public sealed class NpgsqlTransactionResource : ITransactionResource, ICoordinatorNodeClaim, IAsyncDisposable
 {
     private readonly bool _ownsDataSource;
 
@@ -111,6 +111,18 @@ public sealed class NpgsqlTransactionResource : ITransactionResource, IAsyncDisp
             throw new PreparedTransactionsUnavailableException(Name, maxPrepared, MaxPoolSize);
         }
     }
+
+    /// <inheritdoc />
+    string ICoordinatorNodeClaim.NodeClaimScope => Location.ToString();
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The claim lives in the participant's own database, where two coordinators with one node id would do the harm,
+    /// so it also catches two coordinators on different hosts with file decision logs of their own. It keeps one of the
+    /// pool's connections for the coordinator's lifetime.
+    /// </remarks>
+    ValueTask<IHeldNodeClaim> ICoordinatorNodeClaim.ClaimNodeAsync(string prefix, string nodeId, CancellationToken cancellationToken) =>
+        PostgresNodeClaim.ClaimAsync(DataSource, $"{Location} (resource '{Name}')", prefix, nodeId, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<InDoubtBranch>> GetInDoubtBranchesAsync(string globalIdPrefix, CancellationToken cancellationToken)

@@ -144,6 +144,17 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
             // Stopped mid-retry: recovery finishes those branches after the restart.
         }
 
+        // Held until the work is done: a replacement may claim the node id only once nothing of this one runs.
+        await _nodeClaimGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await ReleaseNodeClaimsAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _nodeClaimGate.Release();
+        }
+
         _telemetry.Dispose();
         _stopping.Dispose();
     }

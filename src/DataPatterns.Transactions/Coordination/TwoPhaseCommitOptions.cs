@@ -8,9 +8,16 @@ public sealed class TwoPhaseCommitOptions
 
     /// <summary>
     /// This coordinator instance's id (1 to 64 of <c>A-Z a-z 0-9 _ - .</c>), stable across restarts and unique among the
-    /// instances that share the databases: recovery only touches branches of its own prefix and node. Default <c>node1</c>.
+    /// instances that share the databases: recovery only touches branches of its own prefix and node. Default <c>node1</c>,
+    /// accepted only in the Development environment: two coordinators left at the default on the same databases would
+    /// each take the other's prepared branches for their own and roll back branches of transactions the other committed.
+    /// Outside Development, start-up fails until it is set (see <c>AddTwoPhaseCommit</c>), and a second live coordinator
+    /// with the same prefix and node id on a PostgreSQL resource or decision log is refused.
     /// </summary>
-    public string NodeId { get; set; } = "node1";
+    public string NodeId { get; set; } = DefaultNodeId;
+
+    /// <summary>The default <see cref="NodeId"/>, for development only.</summary>
+    public const string DefaultNodeId = "node1";
 
     /// <summary>How long phase 1 (prepare) may take from <c>Begin</c> before the transaction rolls back. Default 30 s.</summary>
     public TimeSpan TransactionTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -51,6 +58,16 @@ public sealed class TwoPhaseCommitOptions
     /// <summary>Longest delay between background phase-2 retries. Default 30 s.</summary>
     public TimeSpan PhaseTwoMaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The file of the embedded decision log (used unless another <see cref="IDecisionLog"/> is registered). Default <c>twophasecommit.log</c> in the current folder.</summary>
+    /// <summary>
+    /// The file of the embedded decision log (used unless another <see cref="IDecisionLog"/> is registered). Default
+    /// <c>twophasecommit.log</c> in the current folder; a relative path is logged with the absolute path it resolved to.
+    /// Use an absolute path on a durable disk: a restart from another folder would otherwise start with an empty log.
+    /// </summary>
     public string DecisionLogPath { get; set; } = "twophasecommit.log";
+
+    /// <summary>
+    /// Salvage a damaged embedded decision log at start instead of refusing to start
+    /// (<see cref="FileDecisionLogOptions.SalvageDamage"/>). Default false; turn it on for one start, then off.
+    /// </summary>
+    public bool SalvageDecisionLog { get; set; }
 }

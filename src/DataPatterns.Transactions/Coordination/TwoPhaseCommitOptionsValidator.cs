@@ -1,15 +1,43 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace DataPatterns.Transactions;
 
-/// <summary>Checks <see cref="TwoPhaseCommitOptions"/> at start-up with messages that name the setting and the fix.</summary>
+/// <summary>
+/// Checks <see cref="TwoPhaseCommitOptions"/> at start-up with messages that name the setting and the fix. Registered by
+/// <c>AddTwoPhaseCommit</c>, it also refuses the default <see cref="TwoPhaseCommitOptions.NodeId"/> outside Development.
+/// </summary>
+/// <remarks>
+/// The environment is the host's (<see cref="IHostEnvironment"/>) when one is registered; without a host it is read the
+/// way the host would read it (<c>DOTNET_ENVIRONMENT</c>, then <c>ASPNETCORE_ENVIRONMENT</c>), and when neither is set it
+/// is Production, the host's own default. A console app without a host therefore either sets a node id (which any
+/// deployment of more than one instance needs anyway) or says it is in Development. Guessing Development instead would
+/// let the one dangerous default through exactly where nobody configured anything.
+/// </remarks>
 internal sealed class TwoPhaseCommitOptionsValidator : IValidateOptions<TwoPhaseCommitOptions>
 {
+    private readonly IHostEnvironment? _environment;
+
+    public TwoPhaseCommitOptionsValidator(IHostEnvironment? environment = null) => _environment = environment;
+
     public ValidateOptionsResult Validate(string? name, TwoPhaseCommitOptions options)
     {
         var failures = Check(options);
+        var environment = EnvironmentName(_environment);
+        if (options.NodeId == TwoPhaseCommitOptions.DefaultNodeId && !string.Equals(environment, Environments.Development, StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"TwoPhaseCommitOptions.NodeId is the default '{TwoPhaseCommitOptions.DefaultNodeId}', which is accepted only in the Development environment (this one is '{environment}'): two coordinators left at the default on the same databases would each take the other's prepared branches for their own and roll back branches the other committed. Set NodeId to a name unique to this instance and stable across its restarts (a StatefulSet ordinal, a host name), e.g. in configuration or AddTwoPhaseCommit(o => o.NodeId = \"orders-api-1\").");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    /// <summary>The host's environment, or the one a host would pick from the environment variables (Production when unset).</summary>
+    internal static string EnvironmentName(IHostEnvironment? environment) =>
+        environment?.EnvironmentName is { Length: > 0 } name ? name
+        : Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is { Length: > 0 } dotnet ? dotnet
+        : Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is { Length: > 0 } aspnet ? aspnet
+        : Environments.Production;
 
     internal static List<string> Check(TwoPhaseCommitOptions options)
     {

@@ -9,11 +9,19 @@ namespace DataPatterns.Transactions;
 /// The on-disk format of the file decision log. After an 8-byte header, each record is
 /// <c>[int32 length][payload][uint32 CRC-32 of payload]</c>, little-endian. Payload: <c>[kind][16-byte txid]</c> and, for a
 /// commit, <c>[int64 decided-at, Unix ms][uint16 branch count]([uint16 len][resource UTF-8][uint16 len][global id UTF-8])*</c>.
-/// A record that is short or fails its checksum is where a crash interrupted an append: it and anything after it are ignored.
+/// Reading is in two steps: whether a record is intact (length and checksum) and then whether it decodes; the log decides
+/// from both, and from what follows, whether an unreadable record is a torn append or damage (see <c>DecisionLogScan</c>).
 /// </summary>
 internal static class DecisionRecordFormat
 {
     public const int MaxPayload = 1 << 20;
+
+    /// <summary>A forget record's payload, the smallest there is: the kind byte and the transaction id.</summary>
+    public const int MinPayload = 17;
+
+    private static readonly long MinUnixMilliseconds = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+
+    private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
     public const byte CommitKind = 1;
 
@@ -64,62 +72,95 @@ internal static class DecisionRecordFormat
         output.Advance(payloadLength + 8);
     }
 
-    /// <summary>Reads the record at the start of <paramref name="data"/>; false when it is torn or corrupt.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> data, out int consumed, out byte kind, out Guid transactionId, out CommitDecision? decision)
+    /// <summary>
+    /// Whether a whole record (length in range, every byte present, checksum right) starts at <paramref name="data"/>;
+    /// its size in <paramref name="size"/>. Says nothing about whether its payload makes sense.
+    /// </summary>
+    public static bool IsIntact(ReadOnlySpan<byte> data, out int size)
     {
-        consumed = 0;
-        kind = 0;
-        transactionId = default;
-        decision = null;
+        size = 0;
         if (data.Length < 4)
         {
             return false;
         }
 
         var length = BinaryPrimitives.ReadInt32LittleEndian(data);
-        if (length < 17 || length > MaxPayload || data.Length < 4 + length + 4)
+        if (length < MinPayload || length > MaxPayload || data.Length < 4 + length + 4)
         {
             return false;
         }
 
+        if (Crc32.HashToUInt32(data.Slice(4, length)) != BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(4 + length)))
+        {
+            return false;
+        }
+
+        size = 4 + length + 4;
+        return true;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="tail"/> (everything from an unreadable record to the end of the file) is exactly one record
+    /// whose checksum matches its payload, whatever its length field says: all of its bytes reached the disk, so it was
+    /// damaged afterwards rather than torn by a crash during the append (a torn append leaves a record short).
+    /// </summary>
+    public static bool IsCompleteRecordWithDamagedLength(ReadOnlySpan<byte> tail) =>
+        tail.Length >= 4 + MinPayload + 4
+        && Crc32.HashToUInt32(tail[4..^4]) == BinaryPrimitives.ReadUInt32LittleEndian(tail[^4..]);
+
+    /// <summary>
+    /// Decodes the intact record at the start of <paramref name="data"/> (see <see cref="IsIntact"/>). Returns null when it
+    /// decodes, otherwise why not: its checksum is right, so the bytes are what some writer put there, yet they are not a
+    /// record this version can use (an unknown kind, a field out of range, a string running past the payload).
+    /// </summary>
+    public static string? Decode(ReadOnlySpan<byte> data, out byte kind, out Guid transactionId, out CommitDecision? decision)
+    {
+        var length = BinaryPrimitives.ReadInt32LittleEndian(data);
         var payload = data.Slice(4, length);
-        if (Crc32.HashToUInt32(payload) != BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(4 + length)))
-        {
-            return false;
-        }
-
         kind = payload[0];
         transactionId = new Guid(payload.Slice(1, 16));
-        if (kind == CommitKind)
+        decision = null;
+        if (kind == ForgetKind)
         {
-            if (length < 27)
-            {
-                return false;
-            }
-
-            var decidedAt = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(payload.Slice(17)));
-            int count = BinaryPrimitives.ReadUInt16LittleEndian(payload.Slice(25));
-            var branches = new CommitBranch[count];
-            var position = 27;
-            for (var i = 0; i < count; i++)
-            {
-                if (!TryReadString(payload, ref position, out var resource) || !TryReadString(payload, ref position, out var globalId))
-                {
-                    return false;
-                }
-
-                branches[i] = new CommitBranch(resource, globalId);
-            }
-
-            decision = new CommitDecision(transactionId, decidedAt, branches);
-        }
-        else if (kind != ForgetKind)
-        {
-            return false;
+            return null;
         }
 
-        consumed = 4 + length + 4;
-        return true;
+        if (kind != CommitKind)
+        {
+            return $"its kind byte is {kind}, neither a commit ({CommitKind}) nor a forget ({ForgetKind})";
+        }
+
+        if (length < 27)
+        {
+            return $"a commit record needs at least 27 payload bytes, this one has {length}";
+        }
+
+        var decidedAtMs = BinaryPrimitives.ReadInt64LittleEndian(payload.Slice(17));
+        if (decidedAtMs < MinUnixMilliseconds || decidedAtMs > MaxUnixMilliseconds)
+        {
+            return $"its decision time ({decidedAtMs} ms after 1970-01-01) is outside the dates .NET can represent";
+        }
+
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(payload.Slice(25));
+        var branches = new CommitBranch[count];
+        var position = 27;
+        for (var i = 0; i < count; i++)
+        {
+            if (!TryReadString(payload, ref position, out var resource) || !TryReadString(payload, ref position, out var globalId))
+            {
+                return $"branch {i + 1} of {count} runs past the end of the record";
+            }
+
+            branches[i] = new CommitBranch(resource, globalId);
+        }
+
+        if (position != payload.Length)
+        {
+            return $"{payload.Length - position} bytes follow its last branch";
+        }
+
+        decision = new CommitDecision(transactionId, DateTimeOffset.FromUnixTimeMilliseconds(decidedAtMs), branches);
+        return null;
     }
 
     private static int WriteString(Span<byte> destination, string value)

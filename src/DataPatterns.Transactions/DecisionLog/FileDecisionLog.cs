@@ -9,8 +9,11 @@ namespace DataPatterns.Transactions;
 /// <summary>
 /// The embedded decision log: an append-only file with a CRC-32 per record, fsync'd before a commit decision counts.
 /// Concurrent decisions are group-committed (one writer appends every waiting record and fsyncs once for all of them).
-/// A torn last record (a crash mid-append) is detected on open and cut off; earlier records are kept. When enough
-/// transactions have finished the file is rewritten with only the open decisions. One process at a time may open a file.
+/// A torn last append (a crash before its fsync) is detected on open and cut off; earlier records are kept. Damage that is
+/// not a torn tail (an unreadable record with readable ones after it, a complete record whose checksum fails, a field out
+/// of range, a damaged header) stops the open with <see cref="DecisionLogDamagedException"/> and the file is not touched;
+/// <see cref="Salvage"/> is the way out. When enough transactions have finished the file is rewritten with only the open
+/// decisions. One process at a time may open a file; files are created readable by their owner only.
 /// </summary>
 public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
 {
@@ -20,7 +23,7 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
     private readonly Dictionary<Guid, CommitDecision> _open = [];
     private readonly Channel<PendingWrite> _queue;
     private readonly Task _writer;
-    private SafeFileHandle _handle;
+    private FileStream _file;
     private long _length;
     private int _finishedSinceCompaction;
     private long _fsyncs;
@@ -33,7 +36,10 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
     }
 
     /// <summary>Opens (or creates) the log described by <paramref name="options"/>.</summary>
-    /// <exception cref="IOException">Another process has the file open, or it is not a decision log.</exception>
+    /// <exception cref="IOException">Another process has the file open.</exception>
+    /// <exception cref="DecisionLogDamagedException">
+    /// The file holds damage that is not a torn last append, or is not a decision log; it is left exactly as it was.
+    /// </exception>
     public FileDecisionLog(FileDecisionLogOptions options, ILogger<FileDecisionLog>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -43,11 +49,54 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _path = System.IO.Path.GetFullPath(options.Path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
-        _handle = OpenExclusive(_path);
-        Load();
+        if (!System.IO.Path.IsPathFullyQualified(options.Path))
+        {
+            TransactionsLog.RelativeLogPath(_logger, options.Path, _path);
+        }
+
+        CreateFolder(System.IO.Path.GetDirectoryName(_path)!);
+        _file = DecisionLogFiles.OpenExclusive(_path);
+        try
+        {
+            if (options.SalvageDamage)
+            {
+                DecisionLogSalvage.Run(_path, _file.SafeFileHandle, _logger, TimeProvider.System);
+                _file.Dispose();
+                _file = DecisionLogFiles.OpenExclusive(_path); // the salvage replaced the file this handle had open
+            }
+
+            Load();
+        }
+        catch
+        {
+            _file.Dispose();
+            throw;
+        }
+
         _queue = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>
+    /// Salvages a damaged log that refused to start (<see cref="DecisionLogDamagedException"/>): copies the file as it
+    /// was to <c>{path}.damaged-{UTC time}</c>, keeps every readable record, and logs (Error) each damaged range with the
+    /// transaction it seems to hold. A lost commit decision is a transaction whose prepared branches must be committed by
+    /// hand before recovery's grace period presumes it aborted: run this with the coordinator stopped, then check them.
+    /// Does nothing to a log without damage. The file must not be open elsewhere.
+    /// </summary>
+    /// <exception cref="DecisionLogDamagedException">The file is not a decision log (a wrong header and no readable record).</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    public static DecisionLogSalvageReport Salvage(string path, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var fullPath = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            throw new FileNotFoundException($"There is no decision log at '{fullPath}' to salvage.", fullPath);
+        }
+
+        using var file = DecisionLogFiles.OpenExclusive(fullPath);
+        return DecisionLogSalvage.Run(fullPath, file.SafeFileHandle, logger ?? NullLogger.Instance, TimeProvider.System);
     }
 
     /// <summary>The full path of the file.</summary>
@@ -95,7 +144,7 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
         if (_queue.Writer.TryComplete())
         {
             await _writer.ConfigureAwait(false);
-            _handle.Dispose();
+            _file.Dispose();
         }
     }
 
@@ -111,35 +160,27 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
         }
     }
 
-    private static SafeFileHandle OpenExclusive(string path)
+    /// <summary>Creates the log's folder when missing, owner-only (0700) on Unix; an existing folder is left as it is.</summary>
+    private static void CreateFolder(string folder)
     {
-        try
+        if (OperatingSystem.IsWindows())
         {
-            return File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            Directory.CreateDirectory(folder);
         }
-        catch (IOException ex)
+        else
         {
-            throw new IOException($"The decision log '{path}' could not be opened: {ex.Message} Only one coordinator process may use a decision log file; give each node its own path.", ex);
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 
-    private void Load()
+    /// <summary>The whole file.</summary>
+    internal static byte[] ReadAll(SafeFileHandle handle)
     {
-        var size = RandomAccess.GetLength(_handle);
-        if (size == 0)
-        {
-            RandomAccess.Write(_handle, DecisionRecordFormat.Header, 0);
-            RandomAccess.FlushToDisk(_handle);
-            DirectorySync.Flush(System.IO.Path.GetDirectoryName(_path)!);
-            _length = DecisionRecordFormat.Header.Length;
-            return;
-        }
-
-        var data = new byte[size];
+        var data = new byte[RandomAccess.GetLength(handle)];
         var read = 0;
         while (read < data.Length)
         {
-            var n = RandomAccess.Read(_handle, data.AsSpan(read), read);
+            var n = RandomAccess.Read(handle, data.AsSpan(read), read);
             if (n == 0)
             {
                 break;
@@ -148,30 +189,65 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
             read += n;
         }
 
-        if (read < DecisionRecordFormat.Header.Length || !data.AsSpan(0, DecisionRecordFormat.Header.Length).SequenceEqual(DecisionRecordFormat.Header))
+        return read == data.Length ? data : data[..read];
+    }
+
+    private void Load()
+    {
+        var handle = _file.SafeFileHandle;
+        var scan = DecisionLogScan.Of(ReadAll(handle));
+        if (scan.IsUnwritten)
         {
-            _handle.Dispose();
-            throw new IOException($"'{_path}' is not a DataPatterns decision log (its header is wrong). Point TwoPhaseCommitOptions.DecisionLogPath at a file of its own.");
+            // New, or a crash came while it was being created: nothing was ever recorded in it.
+            RandomAccess.Write(handle, DecisionRecordFormat.Header, 0);
+            RandomAccess.SetLength(handle, DecisionRecordFormat.Header.Length);
+            RandomAccess.FlushToDisk(handle);
+            DirectorySync.Flush(System.IO.Path.GetDirectoryName(_path)!);
+            _length = DecisionRecordFormat.Header.Length;
+            return;
         }
 
-        var offset = DecisionRecordFormat.Header.Length;
-        var records = 0;
-        while (offset < read && DecisionRecordFormat.TryRead(data.AsSpan(offset, read - offset), out var consumed, out var kind, out var id, out var decision))
+        if (!scan.HeaderIntact || scan.Damage.Count > 0)
         {
-            Apply(kind, id, decision);
-            offset += consumed;
-            records++;
+            throw Damaged(scan);
         }
 
-        if (offset < size)
+        foreach (var record in scan.Records)
         {
-            // A crash interrupted the last append: that record was never acknowledged. Cut it off so appends follow good data.
-            TransactionsLog.TornRecord(_logger, offset, _path, records);
-            RandomAccess.SetLength(_handle, offset);
-            RandomAccess.FlushToDisk(_handle);
+            Apply(record.Kind, record.TransactionId, record.Decision);
         }
 
-        _length = offset;
+        if (scan.TornTailAt >= 0)
+        {
+            // A crash interrupted the last append before its fsync, so none of it was acknowledged. Cut it off so that
+            // appends follow good data.
+            TransactionsLog.TornRecord(_logger, scan.TornTailAt, _path, scan.Records.Count);
+            RandomAccess.SetLength(handle, scan.TornTailAt);
+            RandomAccess.FlushToDisk(handle);
+        }
+
+        _length = scan.End;
+    }
+
+    private DecisionLogDamagedException Damaged(DecisionLogScan scan)
+    {
+        const string Fix = "The file is left exactly as it is. Restore it from a backup, or salvage it: stop the coordinator and call FileDecisionLog.Salvage(path), or start once with TwoPhaseCommitOptions.SalvageDecisionLog = true (FileDecisionLogOptions.SalvageDamage). Salvage keeps every readable record, copies the file as it was beside it and logs each record it could not read; commit the prepared branches of any lost commit decision by hand.";
+        if (!scan.HeaderIntact)
+        {
+            return scan.Records.Count == 0
+                ? new DecisionLogDamagedException(_path, 0, 0, null, $"'{_path}' is not a DataPatterns decision log (its header is wrong and no readable record follows). Point TwoPhaseCommitOptions.DecisionLogPath at a file of its own; this one is left as it is.")
+                : new DecisionLogDamagedException(_path, 0, scan.CommitsAfter(0), null, $"The decision log '{_path}' has a damaged header, followed by {scan.Records.Count} readable records ({scan.CommitsAfter(0)} commit decisions). It refuses to start rather than guess. {Fix}");
+        }
+
+        var first = scan.Damage[0];
+        var after = scan.CommitsAfter(first.Offset);
+        var id = first.LikelyTransactionId is { } likely ? $" It may have held transaction {likely:N}." : string.Empty;
+        return new DecisionLogDamagedException(
+            _path,
+            first.Offset,
+            after,
+            first.LikelyTransactionId,
+            $"The decision log '{_path}' is damaged at byte {first.Offset} ({first.Reason}; {scan.Damage.Count} damaged range(s) in all), and {after} readable commit decisions follow the damage. This is not a torn last append, which a crash can cause and which would be cut: cutting here would silently drop those decisions, and recovery would roll back branches of transactions that committed. It refuses to start.{id} {Fix}");
     }
 
     private void Apply(byte kind, Guid id, CommitDecision? decision)
@@ -216,11 +292,11 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
 
             try
             {
-                RandomAccess.Write(_handle, buffer.WrittenSpan, _length);
+                RandomAccess.Write(_file.SafeFileHandle, buffer.WrittenSpan, _length);
                 if (durable)
                 {
                     // Group commit: one fsync makes every decision of this batch durable.
-                    RandomAccess.FlushToDisk(_handle);
+                    RandomAccess.FlushToDisk(_file.SafeFileHandle);
                     Interlocked.Increment(ref _fsyncs);
                 }
 
@@ -237,7 +313,10 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
             }
             catch (Exception ex)
             {
-                // The next batch overwrites whatever part of this one reached the file.
+                // Whatever part of this batch reached the file goes, so that no unacknowledged record is left beyond the
+                // next, shorter batch for a later open to read back (or to take for damage). If even that fails, the next
+                // batch overwrites it from the same offset.
+                TryCutBack();
                 var failure = new IOException($"Writing to the decision log '{_path}' failed: {ex.Message}", ex);
                 foreach (var write in batch)
                 {
@@ -251,6 +330,18 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
             {
                 TryCompact();
             }
+        }
+    }
+
+    private void TryCutBack()
+    {
+        try
+        {
+            RandomAccess.SetLength(_file.SafeFileHandle, Interlocked.Read(ref _length));
+        }
+        catch (IOException)
+        {
+            // The write failure is what the callers are told about.
         }
     }
 
@@ -273,17 +364,18 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
                 DecisionRecordFormat.WriteCommit(buffer, decision);
             }
 
-            using (var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            // Created new after deleting a stale one: a link planted at this name is removed, never followed.
+            using (var file = DecisionLogFiles.CreateNew(temporary))
             {
-                RandomAccess.Write(handle, buffer.WrittenSpan, 0);
-                RandomAccess.FlushToDisk(handle);
+                RandomAccess.Write(file.SafeFileHandle, buffer.WrittenSpan, 0);
+                RandomAccess.FlushToDisk(file.SafeFileHandle);
             }
 
             // Atomic swap; the folder is fsync'd so the new name survives a crash.
             File.Move(temporary, _path, overwrite: true);
             DirectorySync.Flush(System.IO.Path.GetDirectoryName(_path)!);
-            var previous = _handle;
-            _handle = OpenExclusive(_path);
+            var previous = _file;
+            _file = DecisionLogFiles.OpenExclusive(_path);
             previous.Dispose();
             Interlocked.Exchange(ref _length, buffer.WrittenCount);
             Interlocked.Increment(ref _compactions);

@@ -11,4 +11,12 @@ public sealed class FileDecisionLogOptions
 
     /// <summary>Most writes waiting for the writer at once; callers wait beyond that (back-pressure). Default 8192.</summary>
     public int QueueCapacity { get; set; } = 8192;
+
+    /// <summary>
+    /// Salvage a damaged file on open instead of refusing to start (see <see cref="FileDecisionLog.Salvage"/>): every
+    /// readable record is kept, the file as it was is copied beside it, and each record that could not be read is logged
+    /// as an error. Default false. Turn it on for one start after a <see cref="DecisionLogDamagedException"/>, and off
+    /// again: left on, later damage would be salvaged without anyone deciding to.
+    /// </summary>
+    public bool SalvageDamage { get; set; }
 }

@@ -32,7 +32,7 @@ internal static partial class TransactionsLog
     [LoggerMessage(9, LogLevel.Information, "Recovery pass: {Committed} committed, {RolledBack} rolled back, {Waiting} left waiting, {Forgotten} decisions forgotten")]
     public static partial void RecoveryPass(ILogger logger, int committed, int rolledBack, int waiting, int forgotten);
 
-    [LoggerMessage(10, LogLevel.Warning, "The decision log ignored a torn or corrupt record at byte {Offset} of {Path} (a crash during an append); {Records} earlier records kept")]
+    [LoggerMessage(10, LogLevel.Warning, "The decision log cut a torn last append at byte {Offset} of {Path} (a crash before its fsync: never acknowledged); {Records} earlier records kept")]
     public static partial void TornRecord(ILogger logger, long offset, string path, int records);
 
     [LoggerMessage(11, LogLevel.Warning, "Branch {GlobalId} on '{Resource}' of transaction {TransactionId} committed, but releasing its connection failed")]
@@ -46,4 +46,13 @@ internal static partial class TransactionsLog
 
     [LoggerMessage(14, LogLevel.Error, "Transaction {TransactionId} is in doubt: the write that carries its decision ({Resource}) failed and the decision log cannot be asked; recovery resolves its prepared branches")]
     public static partial void DecisionInDoubt(ILogger logger, Guid transactionId, string resource, Exception exception);
+
+    [LoggerMessage(15, LogLevel.Error, "Decision log {Path}: {Length} bytes at byte {Offset} could not be read ({Reason}); the record they held (possibly of transaction {TransactionId}) is lost. If it was a commit decision, commit that transaction's prepared branches by hand before recovery's grace period ends (their global ids contain the transaction id)")]
+    public static partial void SalvageLostRecord(ILogger logger, string path, long offset, long length, string reason, string transactionId);
+
+    [LoggerMessage(16, LogLevel.Warning, "Decision log {Path} salvaged: {Kept} readable records kept, {Damaged} damaged ranges dropped; the file as it was is kept in {DamagedCopy}")]
+    public static partial void Salvaged(ILogger logger, string path, int kept, int damaged, string damagedCopy);
+
+    [LoggerMessage(17, LogLevel.Information, "The decision log path '{Configured}' is relative to the working folder; it resolved to {Path}. Set an absolute path on a durable disk so that a restart from another folder finds the same file")]
+    public static partial void RelativeLogPath(ILogger logger, string configured, string path);
 }

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace DataPatterns.Transactions;
 
 /// <summary>
-/// Runs the resources' start-up checks and a recovery pass when the host starts (start-up fails if a resource cannot
-/// take part in 2PC), then a recovery pass every <see cref="TwoPhaseCommitOptions.RecoveryInterval"/>.
+/// Runs the resources' start-up checks, claims the coordinator's prefix and node id, and runs a recovery pass when the
+/// host starts (start-up fails if a resource cannot take part in 2PC or another live coordinator has the node id), then a recovery pass every <see cref="TwoPhaseCommitOptions.RecoveryInterval"/>.
 /// </summary>
 internal sealed class TransactionRecoveryService : IHostedService, IAsyncDisposable
 {
@@ -25,6 +25,7 @@ internal sealed class TransactionRecoveryService : IHostedService, IAsyncDisposa
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _coordinator.ValidateResourcesAsync(cancellationToken).ConfigureAwait(false);
+        await _coordinator.ClaimNodeAsync(cancellationToken).ConfigureAwait(false); // before recovery touches any branch
         await _coordinator.RecoverAsync(cancellationToken).ConfigureAwait(false);
         _loop = RunAsync(_stopping.Token);
     }

@@ -10,11 +10,14 @@ public sealed partial class TwoPhaseCommitCoordinator
     /// <see cref="TwoPhaseCommitOptions.RecoveryGracePeriod"/> → ROLLBACK PREPARED (presumed abort), after recording the
     /// abort first when the log can fence (<see cref="IFencingDecisionLog"/>), so that a last-resource commit still on its
     /// way cannot land afterwards. Transactions still in flight in this process are left alone. Decision records whose
-    /// branches are all finished are forgotten.
+    /// branches are all finished are forgotten. When the node id was claimed (<see cref="ClaimNodeAsync"/>), the pass first
+    /// makes sure the claims are still held.
     /// </summary>
+    /// <exception cref="CoordinatorNodeInUseException">Another coordinator took this node id's claim while it was lost.</exception>
     public async ValueTask<RecoveryResult> RecoverAsync(CancellationToken cancellationToken)
     {
         using var activity = TransactionsTelemetry.ActivitySource.StartActivity("2pc recover");
+        await RenewNodeClaimsAsync(cancellationToken).ConfigureAwait(false);
         var decisions = new Dictionary<Guid, CommitDecision>();
         foreach (var decision in await _log.ReadCommittedAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -1,0 +1,100 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace DataPatterns.Transactions;
+
+/// <summary>What <see cref="FileDecisionLog.Salvage"/> did.</summary>
+/// <param name="Path">The log's full path.</param>
+/// <param name="DamagedCopyPath">The copy of the file as it was before the salvage (its offsets are the ones logged); null when nothing was damaged.</param>
+/// <param name="RecordsKept">The readable records the salvaged log keeps, in their order.</param>
+/// <param name="DamagedOffsets">Where each damaged range started in the file as it was.</param>
+/// <param name="PossiblyLostTransactions">The transaction ids the damaged records seem to hold (they may be damaged too).</param>
+public sealed record DecisionLogSalvageReport(
+    string Path,
+    string? DamagedCopyPath,
+    int RecordsKept,
+    IReadOnlyList<long> DamagedOffsets,
+    IReadOnlyList<Guid> PossiblyLostTransactions);
+
+/// <summary>
+/// Rebuilds a damaged decision log from its readable records: the file as it was is copied beside it first (owner-only,
+/// created new), then the readable records are written to a new file that atomically replaces the log. Each damaged range
+/// is logged with the transaction it seems to hold, since a lost commit decision must be resolved by hand.
+/// </summary>
+internal static class DecisionLogSalvage
+{
+    public static DecisionLogSalvageReport Run(string path, SafeFileHandle handle, ILogger logger, TimeProvider time)
+    {
+        var data = FileDecisionLog.ReadAll(handle);
+        var scan = DecisionLogScan.Of(data);
+        if (scan.IsUnwritten || (scan.HeaderIntact && scan.Damage.Count == 0))
+        {
+            return new DecisionLogSalvageReport(path, null, scan.Records.Count, [], []);
+        }
+
+        if (!scan.HeaderIntact && scan.Records.Count == 0)
+        {
+            throw new DecisionLogDamagedException(path, 0, 0, null, $"'{path}' is not a DataPatterns decision log (its header is wrong and no readable record follows), so it is not salvaged: nothing in it says it belongs to the coordinator. Point TwoPhaseCommitOptions.DecisionLogPath at a file of its own.");
+        }
+
+        var copy = WriteDamagedCopy(path, data, time);
+        var rebuilt = new MemoryStream();
+        rebuilt.Write(DecisionRecordFormat.Header);
+        foreach (var record in scan.Records)
+        {
+            rebuilt.Write(data, (int)record.Offset, record.Size);
+        }
+
+        var temporary = path + ".salvaging";
+        using (var file = DecisionLogFiles.CreateNew(temporary))
+        {
+            RandomAccess.Write(file.SafeFileHandle, rebuilt.GetBuffer().AsSpan(0, (int)rebuilt.Length), 0);
+            RandomAccess.FlushToDisk(file.SafeFileHandle);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        DirectorySync.Flush(System.IO.Path.GetDirectoryName(path)!);
+
+        var lost = new List<Guid>();
+        foreach (var range in scan.Damage)
+        {
+            TransactionsLog.SalvageLostRecord(logger, path, range.Offset, range.Length, range.Reason, range.LikelyTransactionId?.ToString("N") ?? "unknown");
+            if (range.LikelyTransactionId is { } id)
+            {
+                lost.Add(id);
+            }
+        }
+
+        TransactionsLog.Salvaged(logger, path, scan.Records.Count, scan.Damage.Count, copy);
+        return new DecisionLogSalvageReport(path, copy, scan.Records.Count, scan.Damage.Select(d => d.Offset).ToArray(), lost);
+    }
+
+    /// <summary>Creates <c>{log}.damaged-{UTC time}</c> (never over an existing file) with the whole file as it was.</summary>
+    private static string WriteDamagedCopy(string path, byte[] data, TimeProvider time)
+    {
+        var stamp = time.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        for (var attempt = 0; ; attempt++)
+        {
+            var copy = attempt == 0 ? $"{path}.damaged-{stamp}" : $"{path}.damaged-{stamp}-{attempt}";
+            FileStream file;
+            try
+            {
+                file = DecisionLogFiles.CreateNewOnly(copy);
+            }
+            catch (IOException) when (attempt < 100)
+            {
+                continue;
+            }
+
+            using (file)
+            {
+                RandomAccess.Write(file.SafeFileHandle, data, 0);
+                RandomAccess.FlushToDisk(file.SafeFileHandle);
+            }
+
+            DirectorySync.Flush(System.IO.Path.GetDirectoryName(path)!);
+            return copy;
+        }
+    }
+}

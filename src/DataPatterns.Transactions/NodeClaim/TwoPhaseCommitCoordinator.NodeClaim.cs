@@ -1,0 +1,90 @@
+namespace DataPatterns.Transactions;
+
+public sealed partial class TwoPhaseCommitCoordinator
+{
+    private readonly List<IHeldNodeClaim> _nodeClaims = [];
+    private readonly SemaphoreSlim _nodeClaimGate = new(1, 1);
+    private bool _nodeClaimed;
+
+    /// <summary>
+    /// Claims this coordinator's prefix and node id on every resource and on the decision log that can hold such a claim
+    /// (<see cref="ICoordinatorNodeClaim"/>; once per database), and holds the claims until the coordinator is disposed.
+    /// The recovery service does this at start, before its first pass; call it yourself when you run recovery without it.
+    /// A second call does nothing. Every recovery pass afterwards checks the claims first, takes a lost one again (its
+    /// session ended, say, with a server restart), and fails when another coordinator took it meanwhile.
+    /// </summary>
+    /// <exception cref="CoordinatorNodeInUseException">Another live coordinator uses the same prefix and node id on one of them.</exception>
+    public async ValueTask ClaimNodeAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        await _nodeClaimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_nodeClaimed)
+            {
+                return;
+            }
+
+            var scopes = new HashSet<string>(StringComparer.Ordinal);
+            var claimants = _resources.Values.OfType<ICoordinatorNodeClaim>().ToList();
+            if (_log is ICoordinatorNodeClaim log)
+            {
+                claimants.Insert(0, log);
+            }
+
+            try
+            {
+                foreach (var claimant in claimants.Where(c => scopes.Add(c.NodeClaimScope)))
+                {
+                    _nodeClaims.Add(await claimant.ClaimNodeAsync(_options.Prefix, _options.NodeId, cancellationToken).ConfigureAwait(false));
+                }
+            }
+            catch
+            {
+                await ReleaseNodeClaimsAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            _nodeClaimed = true;
+        }
+        finally
+        {
+            _nodeClaimGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Before a recovery pass: takes again any claim that was lost, and stops the pass when another coordinator took one
+    /// meanwhile, since recovery is where two coordinators with one node id do their harm.
+    /// </summary>
+    private async ValueTask RenewNodeClaimsAsync(CancellationToken cancellationToken)
+    {
+        if (!_nodeClaimed)
+        {
+            return;
+        }
+
+        await _nodeClaimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var claim in _nodeClaims)
+            {
+                await claim.RenewAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _nodeClaimGate.Release();
+        }
+    }
+
+    private async ValueTask ReleaseNodeClaimsAsync()
+    {
+        foreach (var claim in _nodeClaims)
+        {
+            await claim.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _nodeClaims.Clear();
+    }
+}

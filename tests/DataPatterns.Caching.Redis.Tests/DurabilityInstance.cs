@@ -90,6 +90,24 @@ public sealed class DurabilityInstance : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes, retrying while the multiplexer reconnects to a restarted Redis (what a caller does with WriteBackUnavailableException).</summary>
+    public async Task SetWhenReachableAsync(int key, string value)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await Cache.SetAsync(key, value);
+                return;
+            }
+            catch (WriteBackUnavailableException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
     /// <summary>Flushes until the queue is empty, riding out the errors of a Redis that is coming back.</summary>
     public async Task FlushUntilEmptyAsync(TimeSpan within)
     {

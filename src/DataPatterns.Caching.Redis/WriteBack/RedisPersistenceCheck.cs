@@ -34,6 +34,11 @@ internal sealed class RedisPersistenceCheck
     /// <summary>Runs the check once; a failed check (Redis unreachable) is run again by the next caller.</summary>
     public Task EnsureAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _check) is { IsCompletedSuccessfully: true })
+        {
+            return Task.CompletedTask; // every append asks: the common answer takes no lock
+        }
+
         lock (_lock)
         {
             if (_check is null || (_check.IsFaulted && _check.Exception?.InnerException is not RedisWriteBackDurabilityException))

@@ -38,4 +38,10 @@ public sealed class RedisCachingOptions
     /// <see cref="ConnectionMultiplexerFactory"/>: the application's multiplexer keeps its own settings.
     /// </summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// What a durable write-back acknowledgement rests on: the persistence check at start (warn or refuse when Redis would
+    /// lose acknowledged writes on a restart) and acknowledgement by replicas (WAIT) or append-only files (WAITAOF).
+    /// </summary>
+    public RedisWriteBackDurabilityOptions WriteBackDurability { get; } = new();
 }

@@ -45,6 +45,10 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         var options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = false;
         options.BacklogPolicy = BacklogPolicy.FailFast;
+
+        // Only the package issues commands on this multiplexer; admin mode lets the durable write-back check read
+        // CONFIG GET appendfsync (INFO does not report it).
+        options.AllowAdmin = true;
         if (!configuration.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase)
             && !configuration.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase))
         {

@@ -10,11 +10,13 @@ namespace DataPatterns.Testing;
 public sealed class PrivateRedis : IAsyncDisposable
 {
     private readonly string _directory;
+    private readonly IReadOnlyList<string> _settings;
     private Process? _process;
 
-    private PrivateRedis(string directory, int port)
+    private PrivateRedis(string directory, int port, IReadOnlyList<string> settings)
     {
         _directory = directory;
+        _settings = settings;
         Port = port;
         Server = new TestServer("private-redis", TestServerKind.Redis, "(private)", $"127.0.0.1:{port}");
     }
@@ -28,8 +30,16 @@ public sealed class PrivateRedis : IAsyncDisposable
     /// <summary>The server as a <see cref="TestServer"/>.</summary>
     public TestServer Server { get; }
 
-    /// <summary>Starts a new empty Redis server.</summary>
-    public static async Task<PrivateRedis> StartNewAsync(CancellationToken cancellationToken = default)
+    /// <summary>Starts a new empty Redis server that persists nothing (<c>--save "" --appendonly no</c>).</summary>
+    public static Task<PrivateRedis> StartNewAsync(CancellationToken cancellationToken = default) =>
+        StartNewAsync([], cancellationToken);
+
+    /// <summary>
+    /// Starts a new empty Redis server with <paramref name="settings"/> added to its command line after the defaults
+    /// (<c>--save "" --appendonly no</c>), which they override: e.g. <c>["--appendonly", "yes", "--appendfsync", "always"]</c>.
+    /// <see cref="StartAsync"/> after <see cref="KillAsync"/> restarts it from its files with the same settings.
+    /// </summary>
+    public static async Task<PrivateRedis> StartNewAsync(IReadOnlyList<string> settings, CancellationToken cancellationToken = default)
     {
         var services = Environment.GetEnvironmentVariable("DATAPATTERNS_SERVICES_DIR") is { Length: > 0 } dir ? dir : "/tmp/datapatterns-services";
         var directory = Path.Combine(services, "private", $"redis-{Guid.NewGuid():N}");
@@ -38,7 +48,7 @@ public sealed class PrivateRedis : IAsyncDisposable
         // new port is tried.
         for (var attempt = 1; ; attempt++)
         {
-            var redis = new PrivateRedis(directory, FreePort.Next());
+            var redis = new PrivateRedis(directory, FreePort.Next(), settings);
             try
             {
                 await redis.StartAsync(cancellationToken);
@@ -59,7 +69,7 @@ public sealed class PrivateRedis : IAsyncDisposable
         }
 
         var startInfo = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--dir", _directory, "--save", "", "--appendonly", "no" })
+        foreach (var argument in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--dir", _directory, "--save", "", "--appendonly", "no" }.Concat(_settings))
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -93,6 +103,34 @@ public sealed class PrivateRedis : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Starts a replica of <paramref name="primary"/> (<c>--replicaof</c>, plus <paramref name="settings"/>) in a folder of
+    /// its own and waits until the primary reports it connected and in step.
+    /// </summary>
+    public static async Task<PrivateRedis> StartReplicaAsync(PrivateRedis primary, IReadOnlyList<string>? settings = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(primary);
+        var replica = await StartNewAsync(
+            ["--replicaof", "127.0.0.1", primary.Port.ToString(CultureInfo.InvariantCulture), .. settings ?? []], cancellationToken);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await primary.InfoAsync("replication", cancellationToken)).Contains("state=online", StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                await replica.DisposeAsync();
+                throw new InvalidOperationException($"The replica on port {replica.Port} did not come online with its primary on port {primary.Port} within 30 s.");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        return replica;
+    }
+
+    /// <summary>The server's INFO <paramref name="section"/> as text (through redis-cli).</summary>
+    public Task<string> InfoAsync(string section, CancellationToken cancellationToken = default) =>
+        ProcessRunner.RunAsync("redis-cli", ["-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "INFO", section], asPostgresUser: false, cancellationToken);
 
     /// <summary>Kills the server with SIGKILL.</summary>
     public async Task KillAsync()

@@ -1,3 +1,4 @@
+using DataPatterns.Caching.Redis;
 using DataPatterns.Samples.Shop.Hosting;
 
 namespace DataPatterns.Samples.Shop.Postgres;
@@ -19,6 +20,11 @@ public static class PostgresShop
             {
                 o.Configuration = servers.Redis;
                 o.WriteBackClaimIdleTime = TimeSpan.FromSeconds(5);   // a dead instance's queued carts are taken over after 5 s
+
+                // The Redis of eng/services.sh persists nothing (--save "" --appendonly no), so a queued cart survives the
+                // death of an instance but not a Redis restart: the Shop starts with the warning that says so. A deployment
+                // that must keep carts across Redis restarts runs Redis with appendonly yes, appendfsync always and Refuse.
+                o.WriteBackDurability.Persistence = RedisPersistenceRequirement.Warn;
             });
 
         services.AddReadWriteSplitting(o => o

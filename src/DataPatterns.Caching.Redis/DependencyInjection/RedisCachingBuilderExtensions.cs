@@ -2,6 +2,7 @@ using DataPatterns.Caching;
 using DataPatterns.Caching.Redis;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,8 @@ public static class RedisCachingBuilderExtensions
         services.TryAddSingleton<ICacheBackplane, RedisBackplane>();
         services.TryAddSingleton<ICacheDistributedLock, RedisDistributedLock>();
         services.TryAddSingleton<IWriteBackStore, RedisWriteBackStore>();
+        services.TryAddSingleton<RedisPersistenceCheck>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisWriteBackStartup>());
         return builder;
     }
 
@@ -58,6 +61,22 @@ public static class RedisCachingBuilderExtensions
             if (options.LockRetryDelay <= TimeSpan.Zero)
             {
                 failures.Add($"Redis caching: LockRetryDelay must be positive (it is {options.LockRetryDelay}).");
+            }
+
+            var durability = options.WriteBackDurability;
+            if (durability.RequiredReplicas < 0)
+            {
+                failures.Add($"Redis caching: WriteBackDurability.RequiredReplicas must be 0 (acknowledge once the master holds a write) or more (it is {durability.RequiredReplicas}).");
+            }
+
+            if (durability.ReplicaTimeout <= TimeSpan.Zero)
+            {
+                failures.Add($"Redis caching: WriteBackDurability.ReplicaTimeout must be positive (it is {durability.ReplicaTimeout}); WAIT with 0 would wait forever.");
+            }
+            else if (options.ConnectionMultiplexerFactory is null && durability.ReplicaTimeout >= options.CommandTimeout
+                && (durability.RequiredReplicas > 0 || durability.WaitForAppendOnlyFile))
+            {
+                failures.Add($"Redis caching: WriteBackDurability.ReplicaTimeout ({durability.ReplicaTimeout}) must be shorter than CommandTimeout ({options.CommandTimeout}), or the wait is cut off by the command timeout first.");
             }
 
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -47,4 +47,10 @@ internal static partial class RedisCachingLog
 
     [LoggerMessage(104, LogLevel.Information, "Redis write-back '{CacheName}': took over {Count} writes left by instances that stopped answering.")]
     public static partial void Claimed(ILogger logger, string cacheName, int count);
+
+    [LoggerMessage(105, LogLevel.Warning, "Durable write-back: {Risk} Acknowledged writes survive the application's death but not this. Set appendonly yes and appendfsync always on {Endpoint}, or RedisCachingOptions.WriteBackDurability.Persistence = Refuse to refuse to start on such a server.")]
+    public static partial void PersistenceRisk(ILogger logger, string endpoint, string risk);
+
+    [LoggerMessage(106, LogLevel.Warning, "Durable write-back: Redis's persistence could not be checked at start; it is checked before the first write.")]
+    public static partial void PersistenceUnchecked(ILogger logger, Exception exception);
 }

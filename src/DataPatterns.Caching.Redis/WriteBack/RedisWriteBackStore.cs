@@ -22,9 +22,21 @@ internal sealed class RedisWriteBackStore : IWriteBackStore
     private readonly ILogger _logger;
     private readonly string _applicationName;
     private readonly ConcurrentDictionary<string, Lazy<Task>> _groups = new(StringComparer.Ordinal);
+    private readonly RedisPersistenceCheck _persistence;
+    private readonly RedisWriteBackAppender _appender;
 
-    public RedisWriteBackStore(RedisConnection connection, IOptions<RedisCachingOptions> options, IOptions<CachingOptions> caching, RedisCachingMetrics metrics, ILoggerFactory? loggerFactory = null)
+    public RedisWriteBackStore(
+        RedisConnection connection,
+        IOptions<RedisCachingOptions> options,
+        IOptions<CachingOptions> caching,
+        RedisCachingMetrics metrics,
+        RedisPersistenceCheck persistence,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? time = null)
     {
+        _persistence = persistence;
+        _persistence.Require();
+        _appender = new RedisWriteBackAppender(options.Value.WriteBackDurability, time ?? TimeProvider.System);
         _connection = connection;
         _options = options.Value;
         _metrics = metrics;
@@ -40,12 +52,27 @@ internal sealed class RedisWriteBackStore : IWriteBackStore
 
     public async ValueTask AppendAsync(string cacheName, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
     {
-        var database = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        await database.StreamAddAsync(StreamKey(cacheName), [new NameValueEntry(KeyField, key), new NameValueEntry(ValueField, value)])
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _persistence.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var multiplexer = await _connection.GetAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _appender.AppendAsync(multiplexer, multiplexer.GetDatabase(), StreamKey(cacheName), key, value, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyList<WriteBackRecord>> ReadAsync(string cacheName, int maxCount, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadOnceAsync(cacheName, maxCount, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+        {
+            // The stream and its group are gone (a Redis restart without persistence, a failover to a replica that never
+            // had them): make the group again, or writes appended from now on would never be read.
+            _groups.Clear();
+            return await ReadOnceAsync(cacheName, maxCount, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<IReadOnlyList<WriteBackRecord>> ReadOnceAsync(string cacheName, int maxCount, CancellationToken cancellationToken)
     {
         var database = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         var stream = StreamKey(cacheName);
@@ -87,10 +114,16 @@ internal sealed class RedisWriteBackStore : IWriteBackStore
             await database.StreamAcknowledgeAsync(stream, GroupName, [.. deleted]).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return taken.Values
+        var records = taken.Values
             .OrderBy(e => e.Id.ToString(), StreamIdComparer.Instance)
             .Select(e => new WriteBackRecord(e.Id.ToString(), (byte[])e[KeyField]!, (byte[])e[ValueField]!, VersionOf(e.Id.ToString())))
             .ToList();
+        if (records.Count > 0)
+        {
+            _appender.Observe(records[^1].Version); // later appends stay above what this process flushes
+        }
+
+        return records;
 
         void Add(StreamEntry[] entries)
         {

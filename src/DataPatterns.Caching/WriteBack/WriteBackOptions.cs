@@ -3,7 +3,11 @@ namespace DataPatterns.Caching;
 /// <summary>The write-behind queue of a <see cref="CacheWriteStrategy.WriteBack"/> cache.</summary>
 public sealed class WriteBackOptions
 {
-    /// <summary>Keep the queue in the durable store (Redis stream) instead of memory, so a crash loses nothing. Default false.</summary>
+    /// <summary>
+    /// Keep the queue in the durable store (Redis stream) instead of memory, so the death of an application instance loses
+    /// no acknowledged write. A restart or failover of Redis itself loses what its persistence and replication do not keep
+    /// (the Redis package checks them at start: <c>RedisCachingOptions.WriteBackDurability</c>). Default false.
+    /// </summary>
     public bool Durable { get; set; }
 
     /// <summary>The most writes flushed in one batch. Default 500.</summary>

@@ -16,6 +16,12 @@ internal sealed class FakeNode(string name) : DbDataSource
     /// <summary>Accepts the connection but never answers (a paused or overloaded server).</summary>
     public bool Hangs { get; set; }
 
+    /// <summary>Opens connections, but its probe query never answers (a probe stuck behind a saturated server).</summary>
+    public bool ProbeHangs { get; set; }
+
+    /// <summary>Refuses new connections for overload (a server out of connection slots, or an exhausted pool).</summary>
+    public bool Overloaded { get; set; }
+
     public ulong Position { get; set; }
 
     /// <summary>How far the position moves each time a replay position is asked (a replica catching up during a wait).</summary>
@@ -56,6 +62,11 @@ internal sealed class FakeConnection(FakeNode node) : DbConnection
         if (Node.Down)
         {
             throw new FakeDbException($"{Node.Name} is down");
+        }
+
+        if (Node.Overloaded)
+        {
+            throw new FakeOverloadException($"{Node.Name}: sorry, too many clients already");
         }
 
         Node.Opens++;
@@ -100,12 +111,20 @@ internal sealed class FakeConnection(FakeNode node) : DbConnection
 
 internal sealed class FakeDbException(string message) : DbException(message);
 
+internal sealed class FakeOverloadException(string message) : DbException(message);
+
+/// <summary>Knows the fake overload refusal, as a provider's classifier knows its client's.</summary>
+internal sealed class FakeClassifier : IRoutingFailureClassifier
+{
+    public bool IsOverload(Exception exception) => exception is FakeOverloadException;
+}
+
 /// <summary>Answers from the fake node behind the connection.</summary>
 internal sealed class FakeProbe : IRoutingProbe
 {
     public int WritePositionQueries { get; private set; }
 
-    public ValueTask<NodeProbeResult> ProbeAsync(DbConnection connection, CancellationToken cancellationToken)
+    public async ValueTask<NodeProbeResult> ProbeAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         var node = ((FakeConnection)connection).Node;
         if (node.Down)
@@ -113,7 +132,17 @@ internal sealed class FakeProbe : IRoutingProbe
             throw new FakeDbException($"{node.Name} is down");
         }
 
-        return ValueTask.FromResult(new NodeProbeResult(node.Writable, new ConsistencyToken(node.Position)));
+        if (node.Hangs || node.ProbeHangs)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        if (node.Overloaded)
+        {
+            throw new FakeOverloadException($"{node.Name}: sorry, too many clients already");
+        }
+
+        return new NodeProbeResult(node.Writable, new ConsistencyToken(node.Position));
     }
 
     public ValueTask<ConsistencyToken> GetWritePositionAsync(DbConnection connection, CancellationToken cancellationToken)
@@ -140,6 +169,7 @@ internal sealed class FakeCluster : IAsyncDisposable
         Options = new ReadWriteRouterOptions
         {
             Probe = Probe,
+            FailureClassifier = new FakeClassifier(),
             ProbeInterval = TimeSpan.FromDays(1),
             ProbeTimeout = TimeSpan.FromDays(1),
             EjectionCooldown = TimeSpan.FromSeconds(5),

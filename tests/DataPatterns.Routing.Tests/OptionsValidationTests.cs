@@ -79,4 +79,15 @@ public sealed class OptionsValidationTests
         await using var read = await session.OpenReadConnectionAsync();
         Assert.Equal("or", ((FakeConnection)read).Node.Name);
     }
+
+    [Fact]
+    public void Overload_settings_out_of_range_are_start_up_errors_that_name_the_setting()
+    {
+        var options = new ReadWriteRouterOptions { Probe = new FakeProbe(), MaxEjectionPercent = 101, PanicThresholdPercent = -1, OverloadRetryAfter = TimeSpan.FromSeconds(-1) }
+            .AddNode("a", FakeNode.Primary("a"));
+        var error = Assert.Throws<OptionsValidationException>(() => new ReadWriteRouter("orders", options));
+        Assert.Contains("MaxEjectionPercent is 101; use a percentage from 0 to 100", error.Message, StringComparison.Ordinal);
+        Assert.Contains("PanicThresholdPercent is -1; use a percentage from 0 (panic mode off) to 100", error.Message, StringComparison.Ordinal);
+        Assert.Contains("OverloadRetryAfter is -00:00:01; use zero or a positive time", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -17,6 +17,7 @@ public static class RoutingTelemetry
     internal const string RouterTag = "datapatterns.routing.router";
     internal const string NodeTag = "datapatterns.routing.node";
     internal const string ReasonTag = "datapatterns.routing.reason";
+    internal const string RoleTag = "datapatterns.routing.role";
 
     private static readonly ConcurrentDictionary<ReadWriteRouter, bool> LiveRouters = new();
 
@@ -36,6 +37,15 @@ public static class RoutingTelemetry
     internal static readonly Counter<long> Ejections = Meter.CreateCounter<long>(
         "datapatterns.routing.ejections", "{ejection}", "Nodes taken out of rotation after a failure.");
 
+    internal static readonly Counter<long> SlowProbes = Meter.CreateCounter<long>(
+        "datapatterns.routing.slow_probes", "{probe}", "Probes that timed out or met overload on a node that stays in rotation (marked slow, not ejected).");
+
+    internal static readonly Counter<long> Overloads = Meter.CreateCounter<long>(
+        "datapatterns.routing.overloads", "{refusal}", "Opens refused because the node or its pool was overloaded (NodeOverloadedException).");
+
+    internal static readonly ObservableGauge<int> Panic = Meter.CreateObservableGauge(
+        "datapatterns.routing.panic", ObservePanic, "{router}", "1 while the router routes to nodes ejected for timeouts because too few are healthy, per role.");
+
     internal static readonly Counter<long> PrimaryChanges = Meter.CreateCounter<long>(
         "datapatterns.routing.primary_changes", "{change}", "Times the router found a different node to be the primary (failover).");
 
@@ -45,6 +55,16 @@ public static class RoutingTelemetry
     internal static void Register(ReadWriteRouter router) => LiveRouters.TryAdd(router, true);
 
     internal static void Unregister(ReadWriteRouter router) => LiveRouters.TryRemove(router, out _);
+
+    private static IEnumerable<Measurement<int>> ObservePanic()
+    {
+        foreach (var router in LiveRouters.Keys)
+        {
+            var routerTag = new KeyValuePair<string, object?>(RouterTag, router.Name);
+            yield return new Measurement<int>(router.ReplicaPanic ? 1 : 0, routerTag, new KeyValuePair<string, object?>(RoleTag, "replica"));
+            yield return new Measurement<int>(router.PrimaryPanic ? 1 : 0, routerTag, new KeyValuePair<string, object?>(RoleTag, "primary"));
+        }
+    }
 
     private static IEnumerable<Measurement<double>> ObserveLag()
     {

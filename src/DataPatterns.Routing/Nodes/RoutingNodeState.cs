@@ -15,4 +15,11 @@ public readonly record struct RoutingNodeState(
     bool IsDemoted,
     ConsistencyToken LogPosition,
     TimeSpan Lag,
-    int OutstandingConnections);
+    int OutstandingConnections)
+{
+    /// <summary>
+    /// True while the node is in rotation but its last probe timed out (though operations on it succeeded) or it refused
+    /// for overload. A slow node is not ejected; it stops being slow at its next answered probe.
+    /// </summary>
+    public bool IsSlow { get; init; }
+}

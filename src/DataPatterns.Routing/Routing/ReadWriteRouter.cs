@@ -15,7 +15,7 @@ namespace DataPatterns.Routing;
 /// and follows a failover to a promoted standby. Plug it into existing code through <see cref="Primary"/> and
 /// <see cref="Replica"/> (plain <see cref="DbDataSource"/>s) or a per-request <see cref="RoutingSession"/>.
 /// </summary>
-public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
+public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
 {
     private const int MaxStackCandidates = 64;
 
@@ -38,6 +38,11 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
     private readonly bool _activeActive;
     private readonly NoReplicaBehavior _whenNoReplica;
     private readonly KeyValuePair<string, object?> _routerTag;
+    private readonly IRoutingFailureClassifier? _classifier;
+    private readonly int _maxEjectionPercent;
+    private readonly int _panicThresholdPercent;
+    private readonly TimeSpan _overloadRetryAfter;
+    private long _lastCycleStart;
     private Task? _probeInFlight;
     private RoutingNode? _primary;
     private bool _noPrimaryLogged;
@@ -76,6 +81,11 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         _readYourWritesWait = options.ReadYourWritesWait;
         _activeActive = options.ActiveActive;
         _whenNoReplica = options.WhenNoReplica;
+        _classifier = options.FailureClassifier;
+        _maxEjectionPercent = options.MaxEjectionPercent;
+        _panicThresholdPercent = options.PanicThresholdPercent;
+        _overloadRetryAfter = options.OverloadRetryAfter;
+        _lastCycleStart = _time.GetTimestamp();
         ReadYourWrites = options.ReadYourWrites;
         _routerTag = new(RoutingTelemetry.RouterTag, name);
 
@@ -84,8 +94,8 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         {
             var node = options.Nodes[i];
             _nodes[i] = node.DataSource is { } dataSource
-                ? new RoutingNode(i, node, dataSource, ownsDataSource: false)
-                : new RoutingNode(i, node, options.ProviderFactory!.CreateDataSource(node.ConnectionString!), ownsDataSource: true);
+                ? new RoutingNode(i, node, dataSource, ownsDataSource: false, _time)
+                : new RoutingNode(i, node, options.ProviderFactory!.CreateDataSource(node.ConnectionString!), ownsDataSource: true, _time);
         }
 
         Primary = new RoutingDataSource(this, RoutingIntent.Write, session: null);
@@ -248,6 +258,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         _disposing.Dispose();
         foreach (var node in _nodes)
         {
+            node.ProbeConnection?.Dispose();
             if (node.OwnsDataSource)
             {
                 node.DataSource.Dispose();
@@ -269,6 +280,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         _disposing.Dispose();
         foreach (var node in _nodes)
         {
+            await DropProbeConnectionAsync(node).ConfigureAwait(false);
             if (node.OwnsDataSource)
             {
                 await node.DataSource.DisposeAsync().ConfigureAwait(false);
@@ -313,12 +325,13 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
     internal RoutingNode? SelectPrimary()
     {
         var nodes = _nodes;
+        var panic = PrimaryPanic;
         Span<int> candidates = nodes.Length <= MaxStackCandidates ? stackalloc int[nodes.Length] : new int[nodes.Length];
         var count = 0;
         for (var i = 0; i < nodes.Length; i++)
         {
             var node = nodes[i];
-            if (node.Role == NodeRole.Primary && node.IsHealthy && !node.IsDemoted)
+            if (node.Role == NodeRole.Primary && (node.IsHealthy || (panic && node.EjectedForTimeout)) && !node.IsDemoted)
             {
                 candidates[count++] = i;
             }
@@ -335,12 +348,13 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
     internal RoutingNode? SelectReplica(ConsistencyToken token)
     {
         var nodes = _nodes;
+        var panic = ReplicaPanic;
         Span<int> candidates = nodes.Length <= MaxStackCandidates ? stackalloc int[nodes.Length] : new int[nodes.Length];
         var count = 0;
         for (var i = 0; i < nodes.Length; i++)
         {
             var node = nodes[i];
-            if (node.Role == NodeRole.Replica && node.IsHealthy && !node.IsDemoted
+            if (node.Role == NodeRole.Replica && (node.IsHealthy || (panic && node.EjectedForTimeout)) && !node.IsDemoted
                 && node.Lag.Ticks <= _maxLagTicks && node.Position >= token)
             {
                 candidates[count++] = i;
@@ -405,7 +419,10 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
                 catch (Exception ex) when (IsConnectFailure(ex, cancellationToken))
                 {
                     failure = ex;
-                    Eject(node, ex);
+                    if (OnOpenFailure(node, ex, cancellationToken) is { } overloaded)
+                    {
+                        throw overloaded;
+                    }
                 }
             }
 
@@ -454,7 +471,11 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
             catch (Exception ex) when (IsConnectFailure(ex, cancellationToken))
             {
                 // Taken out of rotation; the next candidate (or the primary) serves this read, so the caller sees no failure.
-                Eject(node, ex);
+                // An overloaded node is not failed over: sending its load elsewhere would only spread the overload.
+                if (OnOpenFailure(node, ex, cancellationToken) is { } overloaded)
+                {
+                    throw overloaded;
+                }
             }
         }
 
@@ -477,7 +498,11 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
             {
                 connection.Dispose();
                 failure = ex;
-                Eject(node, ex);
+                if (OnOpenFailure(node, ex, CancellationToken.None) is { } overloaded)
+                {
+                    throw overloaded;
+                }
+
                 continue;
             }
 
@@ -502,6 +527,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         try
         {
             connection = await node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            node.LastSuccessAt = _time.GetTimestamp();
             while (true)
             {
                 var replayed = await _probe.GetReplayPositionAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -527,7 +553,8 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         }
         catch (Exception ex) when (IsConnectFailure(ex, cancellationToken))
         {
-            Eject(node, ex);
+            // Overloaded or not, the read still has the primary to go to.
+            _ = OnOpenFailure(node, ex, cancellationToken);
             return null;
         }
         finally
@@ -559,7 +586,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
     { RouterName = Name };
 
     private string DescribeNodes() => string.Join(", ", _nodes.Select(n =>
-        $"'{n.Name}' {(n.Role == NodeRole.Any ? "not probed yet" : n.Role.ToString().ToLowerInvariant())}{(n.IsHealthy ? "" : " ejected")}{(n.IsDemoted ? " demoted" : "")}"));
+        $"'{n.Name}' {(n.Role == NodeRole.Any ? "not probed yet" : n.Role.ToString().ToLowerInvariant())}{(n.IsHealthy ? "" : " ejected")}{(n.IsSlow ? " slow" : "")}{(n.IsDemoted ? " demoted" : "")}"));
 
     private void OnTimer()
     {
@@ -569,29 +596,14 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         }
     }
 
-    private void Eject(RoutingNode node, Exception? exception)
-    {
-        lock (_stateLock)
-        {
-            node.EjectedAt = _time.GetTimestamp();
-            if (!node.IsHealthy)
-            {
-                return;
-            }
-
-            node.IsHealthy = false;
-        }
-
-        RoutingTelemetry.Ejections.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingTelemetry.NodeTag, node.Name));
-        RoutingLog.NodeEjected(_logger, Name, node.Name, _cooldown, exception?.Message ?? "it did not answer", exception);
-    }
-
     private async Task RunProbeCycleAsync(TaskCompletionSource completion)
     {
         try
         {
             using var activity = RoutingTelemetry.ActivitySource.StartActivity("routing.probe", ActivityKind.Internal);
             activity?.SetTag(RoutingTelemetry.RouterTag, Name);
+            var previousCycleStart = _lastCycleStart;
+            _lastCycleStart = _time.GetTimestamp();
             var results = new ProbeOutcome[_nodes.Length];
             var probes = new Task[_nodes.Length];
             for (var i = 0; i < _nodes.Length; i++)
@@ -600,7 +612,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
             }
 
             await Task.WhenAll(probes).ConfigureAwait(false);
-            Apply(results);
+            Apply(results, previousCycleStart);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || _disposed == 0)
         {
@@ -618,12 +630,17 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         {
             using var timeout = new CancellationTokenSource(_probeTimeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _disposing.Token);
-            var connection = await node.DataSource.OpenConnectionAsync(linked.Token).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
+            var connection = node.ProbeConnection;
+            if (connection is null || connection.State != System.Data.ConnectionState.Open)
             {
-                var result = await _probe.ProbeAsync(connection, linked.Token).ConfigureAwait(false);
-                results[node.Index] = new ProbeOutcome(true, result, null);
+                // Its own connection, kept open between cycles: a probe never queues behind the application's pool.
+                await DropProbeConnectionAsync(node).ConfigureAwait(false);
+                connection = node.ProbeConnection = _probe.CreateProbeConnection(node.DataSource);
+                await connection.OpenAsync(linked.Token).ConfigureAwait(false);
             }
+
+            var result = await _probe.ProbeAsync(connection, linked.Token).ConfigureAwait(false);
+            results[node.Index] = new ProbeOutcome(true, result, null);
         }
         catch (ObjectDisposedException) when (_disposed != 0)
         {
@@ -631,11 +648,13 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         }
         catch (Exception ex) when (ex is DbException or SocketException or TimeoutException or IOException or OperationCanceledException or InvalidOperationException)
         {
+            // A connection whose probe failed or was cancelled mid-query is in an unknown state: the next cycle opens a new one.
+            await DropProbeConnectionAsync(node).ConfigureAwait(false);
             results[node.Index] = new ProbeOutcome(false, default, ex);
         }
     }
 
-    private void Apply(ProbeOutcome[] results)
+    private void Apply(ProbeOutcome[] results, long previousCycleStart)
     {
         if (_disposed != 0)
         {
@@ -653,20 +672,14 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
                 var outcome = results[i];
                 if (!outcome.Answered)
                 {
-                    node.EjectedAt = now;
-                    if (node.IsHealthy)
-                    {
-                        node.IsHealthy = false;
-                        var reason = outcome.Error?.Message ?? "its probe did not answer";
-                        var error = outcome.Error;
-                        log.Add(() =>
-                        {
-                            RoutingTelemetry.Ejections.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingTelemetry.NodeTag, node.Name));
-                            RoutingLog.NodeEjected(_logger, Name, node.Name, _cooldown, reason, error);
-                        });
-                    }
-
+                    ApplyUnanswered(node, outcome.Error, now, previousCycleStart, log);
                     continue;
+                }
+
+                if (node.IsSlow)
+                {
+                    node.IsSlow = false;
+                    log.Add(() => RoutingLog.NodeNotSlow(_logger, Name, node.Name));
                 }
 
                 var writable = outcome.Probe.IsWritable;
@@ -681,6 +694,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
                 if (!node.IsHealthy && (writable || _time.GetElapsedTime(node.EjectedAt, now) >= _cooldown))
                 {
                     node.IsHealthy = true;
+                    node.EjectedForTimeout = false;
                     log.Add(() => RoutingLog.NodeReinstated(_logger, Name, node.Name));
                 }
             }
@@ -721,6 +735,8 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
             {
                 if (!results[node.Index].Answered)
                 {
+                    // A slow primary that kept its place still takes writes.
+                    anyWritable |= node.Role == NodeRole.Primary && !node.IsDemoted && node.IsHealthy;
                     continue;
                 }
 
@@ -748,6 +764,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
             }
 
             _noPrimaryLogged = !anyWritable;
+            UpdatePanic(log);
 
             // 3. Lag: the primary's positions over time, against each replica's replay position.
             if (keep is not null && results[keep.Index].Answered)

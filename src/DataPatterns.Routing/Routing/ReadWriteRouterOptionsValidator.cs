@@ -82,6 +82,21 @@ internal sealed class ReadWriteRouterOptionsValidator : IValidateOptions<ReadWri
             failures.Add($"{prefix} EjectionCooldown is {options.EjectionCooldown}; use zero or a positive time.");
         }
 
+        if (options.MaxEjectionPercent is < 0 or > 100)
+        {
+            failures.Add($"{prefix} MaxEjectionPercent is {options.MaxEjectionPercent}; use a percentage from 0 to 100 (50 lets half the nodes be ejected for timeouts, 100 lifts the cap).");
+        }
+
+        if (options.PanicThresholdPercent is < 0 or > 100)
+        {
+            failures.Add($"{prefix} PanicThresholdPercent is {options.PanicThresholdPercent}; use a percentage from 0 (panic mode off) to 100.");
+        }
+
+        if (options.OverloadRetryAfter < TimeSpan.Zero)
+        {
+            failures.Add($"{prefix} OverloadRetryAfter is {options.OverloadRetryAfter}; use zero or a positive time.");
+        }
+
         if (options.MaxReplicaLag is { } lag && lag <= TimeSpan.Zero)
         {
             failures.Add($"{prefix} MaxReplicaLag is {lag}; use a positive time, or null for no staleness bound.");

@@ -46,6 +46,18 @@ public static class RoutingTelemetry
     internal static readonly ObservableGauge<int> Panic = Meter.CreateObservableGauge(
         "datapatterns.routing.panic", ObservePanic, "{router}", "1 while the router routes to nodes ejected for timeouts because too few are healthy, per role.");
 
+    internal static readonly ObservableGauge<int> ConcurrencyLimit = Meter.CreateObservableGauge(
+        "datapatterns.routing.concurrency.limit", () => ObserveLimiters(static l => l.Limit), "{operation}", "The adaptive concurrency limit per node (when enabled).");
+
+    internal static readonly ObservableUpDownCounter<int> ConcurrencyInFlight = Meter.CreateObservableUpDownCounter(
+        "datapatterns.routing.concurrency.in_flight", () => ObserveLimiters(static l => l.InFlight), "{operation}", "Operations holding a slot of the adaptive limit per node.");
+
+    internal static readonly ObservableUpDownCounter<int> ConcurrencyQueued = Meter.CreateObservableUpDownCounter(
+        "datapatterns.routing.concurrency.queued", () => ObserveLimiters(static l => l.Queued), "{operation}", "Opens waiting for a slot of the adaptive limit per node.");
+
+    internal static readonly ObservableCounter<long> ConcurrencyRejected = Meter.CreateObservableCounter(
+        "datapatterns.routing.concurrency.rejected", ObserveRejected, "{operation}", "Opens refused by the adaptive limit per node (NodeOverloadedException).");
+
     internal static readonly Counter<long> PrimaryChanges = Meter.CreateCounter<long>(
         "datapatterns.routing.primary_changes", "{change}", "Times the router found a different node to be the primary (failover).");
 
@@ -63,6 +75,34 @@ public static class RoutingTelemetry
             var routerTag = new KeyValuePair<string, object?>(RouterTag, router.Name);
             yield return new Measurement<int>(router.ReplicaPanic ? 1 : 0, routerTag, new KeyValuePair<string, object?>(RoleTag, "replica"));
             yield return new Measurement<int>(router.PrimaryPanic ? 1 : 0, routerTag, new KeyValuePair<string, object?>(RoleTag, "primary"));
+        }
+    }
+
+    private static IEnumerable<Measurement<int>> ObserveLimiters(Func<AdaptiveConcurrencyLimiter, int> read)
+    {
+        foreach (var router in LiveRouters.Keys)
+        {
+            foreach (var node in router.Nodes)
+            {
+                if (node.Limiter is { } limiter)
+                {
+                    yield return new Measurement<int>(read(limiter), new(RouterTag, router.Name), new(NodeTag, node.Name));
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveRejected()
+    {
+        foreach (var router in LiveRouters.Keys)
+        {
+            foreach (var node in router.Nodes)
+            {
+                if (node.Limiter is { } limiter)
+                {
+                    yield return new Measurement<long>(limiter.Rejected, new(RouterTag, router.Name), new(NodeTag, node.Name));
+                }
+            }
         }
     }
 

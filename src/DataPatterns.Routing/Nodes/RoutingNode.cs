@@ -92,6 +92,9 @@ internal sealed class RoutingNode
         set => Volatile.Write(ref _lastSuccessAt, value);
     }
 
+    /// <summary>The node's adaptive concurrency limit, or null when <see cref="AdaptiveConcurrencyOptions.Enabled"/> is off.</summary>
+    public AdaptiveConcurrencyLimiter? Limiter { get; set; }
+
     /// <summary>The probe's own connection (outside the application's pool); only the probe cycle touches it, and cycles never overlap.</summary>
     public DbConnection? ProbeConnection { get; set; }
 
@@ -155,5 +158,5 @@ internal sealed class RoutingNode
         }
     }
 
-    public RoutingNodeState Snapshot() => new(Name, Role, IsHealthy, IsDemoted, Position, Lag, Outstanding) { IsSlow = IsSlow };
+    public RoutingNodeState Snapshot() => new(Name, Role, IsHealthy, IsDemoted, Position, Lag, Outstanding) { IsSlow = IsSlow, ConcurrencyLimit = Limiter?.Limit, QueuedOpens = Limiter?.Queued ?? 0, RejectedOpens = Limiter?.Rejected ?? 0 };
 }

@@ -22,4 +22,13 @@ public readonly record struct RoutingNodeState(
     /// for overload. A slow node is not ejected; it stops being slow at its next answered probe.
     /// </summary>
     public bool IsSlow { get; init; }
+
+    /// <summary>The node's adaptive concurrency limit now, or null when <see cref="AdaptiveConcurrencyOptions.Enabled"/> is off.</summary>
+    public int? ConcurrencyLimit { get; init; }
+
+    /// <summary>Opens waiting for a slot under the adaptive limit now.</summary>
+    public int QueuedOpens { get; init; }
+
+    /// <summary>Opens refused by the adaptive limit since the router started.</summary>
+    public long RejectedOpens { get; init; }
 }

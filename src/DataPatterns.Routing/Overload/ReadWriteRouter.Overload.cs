@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 
 namespace DataPatterns.Routing;
@@ -223,6 +224,48 @@ public sealed partial class ReadWriteRouter
         return timedOut > 0 && healthy * 100 < _panicThresholdPercent * total;
     }
 
+    /// <summary>Opens a connection on a node, through its adaptive limit when there is one.</summary>
+    private ValueTask<DbConnection> OpenOnAsync(RoutingNode node, CancellationToken cancellationToken) =>
+        node.Limiter is { } limiter ? OpenLimitedAsync(node, limiter, cancellationToken) : node.DataSource.OpenConnectionAsync(cancellationToken);
+
+    private async ValueTask<DbConnection> OpenLimitedAsync(RoutingNode node, AdaptiveConcurrencyLimiter limiter, CancellationToken cancellationToken)
+    {
+        if (!await limiter.AcquireAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw LimitReached(node);
+        }
+
+        var started = _time.GetTimestamp();
+        DbConnection connection;
+        try
+        {
+            connection = await node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            limiter.Release(started, sample: false);
+            throw;
+        }
+
+        ConcurrencyLease.AttachOpened(connection, limiter, _time, started);
+        return connection;
+    }
+
+    private NodeOverloadedException LimitReached(RoutingNode node)
+    {
+        RoutingTelemetry.Overloads.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingTelemetry.NodeTag, node.Name));
+        var limiter = node.Limiter!;
+        return new NodeOverloadedException(
+            $"Router '{Name}': node '{node.Name}' is at its adaptive concurrency limit ({limiter.Limit} operations in flight) and its wait queue is full "
+            + $"or the wait ran out; the open was refused to shed load. Retry after {_overloadRetryAfter.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s; "
+            + "if the node has capacity to spare, raise AdaptiveConcurrency.MaxLimit or MaxQueue.")
+        {
+            RouterName = Name,
+            NodeName = node.Name,
+            RetryAfter = _overloadRetryAfter,
+        };
+    }
+
     private static async ValueTask DropProbeConnectionAsync(RoutingNode node)
     {
         var connection = node.ProbeConnection;
@@ -233,7 +276,7 @@ public sealed partial class ReadWriteRouter
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+            catch (Exception ex) when (ex is DbException or IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
                 // A broken probe connection may fail to close cleanly; it is being replaced either way.
             }

@@ -96,6 +96,10 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
             _nodes[i] = node.DataSource is { } dataSource
                 ? new RoutingNode(i, node, dataSource, ownsDataSource: false, _time)
                 : new RoutingNode(i, node, options.ProviderFactory!.CreateDataSource(node.ConnectionString!), ownsDataSource: true, _time);
+            if (options.AdaptiveConcurrency.Enabled)
+            {
+                _nodes[i].Limiter = new AdaptiveConcurrencyLimiter(options.AdaptiveConcurrency, _time);
+            }
         }
 
         Primary = new RoutingDataSource(this, RoutingIntent.Write, session: null);
@@ -165,6 +169,11 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
         var node = Route(intent, intent == RoutingIntent.ReadAfterWrite ? token : ConsistencyToken.None, out var fallbackReason);
         var connection = node.DataSource.CreateConnection();
         node.Track(connection);
+        if (node.Limiter is { } limiter)
+        {
+            ConcurrencyLease.AttachUnopened(connection, limiter, _time);
+        }
+
         Count(node, intent == RoutingIntent.Write ? RoutingIntent.Write : RoutingIntent.Read, fallbackReason);
         return connection;
     }
@@ -174,6 +183,11 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
         var node = SelectPrimary() ?? throw NoPrimary(null);
         var connection = node.DataSource.CreateConnection();
         node.Track(connection);
+        if (node.Limiter is { } limiter)
+        {
+            ConcurrencyLease.AttachUnopened(connection, limiter, _time);
+        }
+
         Count(node, RoutingIntent.Read, reason);
         return connection;
     }
@@ -407,7 +421,7 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
             {
                 try
                 {
-                    var connection = await node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                    var connection = await OpenOnAsync(node, cancellationToken).ConfigureAwait(false);
                     node.Track(connection);
                     if (countAs is { } intent)
                     {
@@ -463,7 +477,7 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
 
             try
             {
-                var connection = await node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                var connection = await OpenOnAsync(node, cancellationToken).ConfigureAwait(false);
                 node.Track(connection);
                 Count(node, RoutingIntent.Read, null);
                 return connection;
@@ -489,10 +503,22 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
         for (var attempt = 0; attempt <= _nodes.Length; attempt++)
         {
             var node = Route(intent, token, out var reason);
+            var limiter = node.Limiter;
+            if (limiter is not null && !limiter.TryAcquire())
+            {
+                throw LimitReached(node);
+            }
+
+            var started = _time.GetTimestamp();
             var connection = node.DataSource.CreateConnection();
             try
             {
                 connection.Open();
+            }
+            catch when (limiter is not null)
+            {
+                limiter.Release(started, sample: false);
+                throw;
             }
             catch (Exception ex) when (IsConnectFailure(ex, CancellationToken.None))
             {
@@ -507,6 +533,11 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
             }
 
             node.Track(connection);
+            if (limiter is not null)
+            {
+                ConcurrencyLease.AttachOpened(connection, limiter, _time, started);
+            }
+
             Count(node, intent == RoutingIntent.Write ? RoutingIntent.Write : RoutingIntent.Read, reason);
             return connection;
         }
@@ -526,7 +557,7 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
         DbConnection? connection = null;
         try
         {
-            connection = await node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            connection = await OpenOnAsync(node, cancellationToken).ConfigureAwait(false);
             node.LastSuccessAt = _time.GetTimestamp();
             while (true)
             {
@@ -551,6 +582,11 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
                 await Task.Delay(remaining < pause ? remaining : pause, _time, cancellationToken).ConfigureAwait(false);
             }
         }
+        catch (NodeOverloadedException)
+        {
+            // The replica's limit is full: the read still has the primary to go to.
+            return null;
+        }
         catch (Exception ex) when (IsConnectFailure(ex, cancellationToken))
         {
             // Overloaded or not, the read still has the primary to go to.
@@ -569,8 +605,9 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
     private string FallbackReasonFor(ConsistencyToken token) =>
         !token.IsNone && SelectReplica(ConsistencyToken.None) is not null ? FallbackReasons.ReadYourWrites : FallbackReasons.NoReplica;
 
+    // A RoutingException is the router's own verdict (an overloaded node, a full limit), never a node failure to act on.
     private static bool IsConnectFailure(Exception exception, CancellationToken cancellationToken) =>
-        exception is DbException or SocketException or TimeoutException or IOException
+        exception is (DbException and not RoutingException) or SocketException or TimeoutException or IOException
         || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private NoPrimaryAvailableException NoPrimary(Exception? cause) => new(

@@ -54,6 +54,9 @@ public sealed class ReadWriteRouterOptions
     /// </summary>
     public int PanicThresholdPercent { get; set; } = 50;
 
+    /// <summary>The per-node adaptive limit on operations in flight (off by default; see <see cref="AdaptiveConcurrencyOptions"/>).</summary>
+    public AdaptiveConcurrencyOptions AdaptiveConcurrency { get; set; } = new();
+
     /// <summary>The retry hint carried by <see cref="NodeOverloadedException.RetryAfter"/>. Default 1 s.</summary>
     public TimeSpan OverloadRetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 

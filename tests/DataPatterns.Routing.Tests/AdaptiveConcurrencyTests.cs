@@ -99,9 +99,33 @@ public sealed class AdaptiveConcurrencyTests
         Assert.Equal(2, cluster.State("r").ConcurrencyLimit);
         Assert.Equal(2, cluster.State("r").OutstandingConnections);
 
+        Assert.Throws<NodeOverloadedException>(() => cluster.Router.Replica.OpenConnection().Dispose());
+
         await first.DisposeAsync();
         Assert.Equal("r", await cluster.ReadAsync());
-        Assert.Equal(1, cluster.State("r").RejectedOpens);
+        Assert.Equal(2, cluster.State("r").RejectedOpens);
+    }
+
+    [Fact]
+    public async Task With_the_limit_on_a_replica_that_refuses_is_still_ejected_and_its_slot_given_back()
+    {
+        await using var cluster = new FakeCluster(
+            o => o.AdaptiveConcurrency = new AdaptiveConcurrencyOptions { Enabled = true, InitialLimit = 1, MinLimit = 1, MaxLimit = 1, MaxQueue = 0 },
+            nodes: [FakeNode.Primary("p"), FakeNode.Replica("r1"), FakeNode.Replica("r2")]);
+        await cluster.Router.WaitUntilReadyAsync();
+        cluster["r1"].Down = true;
+        using (var connection = cluster.Router.Replica.OpenConnection())
+        {
+            Assert.Equal("r2", ((FakeConnection)connection).Node.Name);
+        }
+
+        Assert.False(cluster.State("r1").IsHealthy);
+        cluster["r1"].Down = false;
+        cluster.Time.Advance(TimeSpan.FromSeconds(5));
+        await cluster.Router.ProbeAsync();
+        await using var a = await cluster.Router.OpenConnectionAsync(RoutingIntent.Read);
+        await using var b = await cluster.Router.OpenConnectionAsync(RoutingIntent.Read);
+        Assert.Equal(["r1", "r2"], new[] { a.DataSource, b.DataSource }.Order());
     }
 
     /// <summary>

@@ -513,12 +513,15 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
             var connection = node.DataSource.CreateConnection();
             try
             {
-                connection.Open();
-            }
-            catch when (limiter is not null)
-            {
-                limiter.Release(started, sample: false);
-                throw;
+                try
+                {
+                    connection.Open();
+                }
+                catch when (limiter is not null)
+                {
+                    limiter.Release(started, sample: false);
+                    throw;
+                }
             }
             catch (Exception ex) when (IsConnectFailure(ex, CancellationToken.None))
             {

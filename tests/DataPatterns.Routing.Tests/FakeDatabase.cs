@@ -22,6 +22,11 @@ internal sealed class FakeNode(string name) : DbDataSource
     /// <summary>Refuses new connections for overload (a server out of connection slots, or an exhausted pool).</summary>
     public bool Overloaded { get; set; }
 
+    /// <summary>Every open fails with a timeout (a black-holed host).</summary>
+    public bool OpenTimesOut { get; set; }
+
+    public int OpenAttempts { get; set; }
+
     public ulong Position { get; set; }
 
     /// <summary>How far the position moves each time a replay position is asked (a replica catching up during a wait).</summary>
@@ -59,6 +64,12 @@ internal sealed class FakeConnection(FakeNode node) : DbConnection
 
     public override void Open()
     {
+        Node.OpenAttempts++;
+        if (Node.OpenTimesOut)
+        {
+            throw new TimeoutException($"{Node.Name} did not answer the connect");
+        }
+
         if (Node.Down)
         {
             throw new FakeDbException($"{Node.Name} is down");

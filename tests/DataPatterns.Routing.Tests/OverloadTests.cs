@@ -67,6 +67,44 @@ public sealed class OverloadTests
     }
 
     [Fact]
+    public async Task The_last_replica_may_be_ejected_for_a_timeout_when_reads_fall_back_to_the_primary()
+    {
+        // Panic mode off: with it on, the only replica would get reads again (see the panic test).
+        await using var cluster = new FakeCluster(
+            o => { Timeouts(o); o.MaxEjectionPercent = 100; o.PanicThresholdPercent = 0; },
+            nodes: [FakeNode.Primary("p"), FakeNode.Replica("r")]);
+        await cluster.Router.WaitUntilReadyAsync();
+        cluster.Time.Advance(TimeSpan.FromSeconds(1));
+        cluster["p"].ProbeHangs = true;
+        cluster["r"].ProbeHangs = true;
+
+        await TimedOutProbeCycleAsync(cluster);
+
+        Assert.True(cluster.State("p").IsHealthy);
+        Assert.False(cluster.State("r").IsHealthy);
+        Assert.Equal("p", await cluster.ReadAsync());
+    }
+
+    [Fact]
+    public async Task A_replica_kept_after_a_connect_timeout_is_not_tried_again_by_the_same_read()
+    {
+        await using var cluster = new FakeCluster(o => o.MaxEjectionPercent = 0, nodes: [FakeNode.Primary("p"), FakeNode.Replica("r")]);
+        await cluster.Router.WaitUntilReadyAsync();
+        cluster["r"].OpenTimesOut = true;
+        var before = cluster["r"].OpenAttempts;
+
+        Assert.Equal("p", await cluster.ReadAsync());
+        Assert.Equal(before + 1, cluster["r"].OpenAttempts);
+        using (var connection = cluster.Router.Replica.OpenConnection())
+        {
+            Assert.Equal("p", ((FakeConnection)connection).Node.Name);
+        }
+
+        Assert.Equal(before + 2, cluster["r"].OpenAttempts);
+        Assert.True(cluster.State("r").IsSlow);
+    }
+
+    [Fact]
     public async Task A_node_that_refuses_is_ejected_whatever_the_cap()
     {
         // The cap is for timeouts, which overload causes; a refused connection means the node is down for certain.
@@ -80,7 +118,10 @@ public sealed class OverloadTests
     [Fact]
     public async Task The_last_node_of_a_role_is_never_ejected_for_a_timeout()
     {
-        await using var cluster = new FakeCluster(o => { Timeouts(o); o.MaxEjectionPercent = 100; }, nodes: [FakeNode.Primary("p"), FakeNode.Replica("r")]);
+        // With WhenNoReplica = Fail the replica is the last node that can read; otherwise reads would fall back to p.
+        await using var cluster = new FakeCluster(
+            o => { Timeouts(o); o.MaxEjectionPercent = 100; o.WhenNoReplica = NoReplicaBehavior.Fail; },
+            nodes: [FakeNode.Primary("p"), FakeNode.Replica("r")]);
         await cluster.Router.WaitUntilReadyAsync();
         cluster.Time.Advance(TimeSpan.FromSeconds(1));
         cluster["p"].ProbeHangs = true;
@@ -108,13 +149,13 @@ public sealed class OverloadTests
             node.ProbeHangs = true;
         }
 
-        // Idle, every probe times out: r1 and r2 are ejected, r3 (the last replica) and p (the only primary) stay.
+        // Idle, every probe times out: the replicas are ejected (reads could fall back to p), p (the only primary) stays.
         await TimedOutProbeCycleAsync(cluster);
         Assert.False(cluster.State("r1").IsHealthy);
         Assert.False(cluster.State("r2").IsHealthy);
         Assert.True(cluster.Router.ReplicaPanic);
 
-        // One replica of three in rotation is under the threshold: reads spread over all three, and every one succeeds.
+        // No replica of three in rotation is under the threshold: reads spread over all three, and every one succeeds.
         var readers = new HashSet<string>();
         for (var i = 0; i < 9; i++)
         {
@@ -146,7 +187,7 @@ public sealed class OverloadTests
         Assert.False(cluster.Router.ReplicaPanic);
         for (var i = 0; i < 6; i++)
         {
-            Assert.Equal("r3", await cluster.ReadAsync());
+            Assert.Equal("p", await cluster.ReadAsync());
         }
     }
 

@@ -150,7 +150,9 @@ public sealed partial class ReadWriteRouter
             }
         }
 
-        if (node.Role != NodeRole.Any && othersInRole == 0)
+        // Reads fall back to the primary, so the last replica is the last reader only when that fallback is off.
+        var lastOfRole = node.Role == NodeRole.Primary || (node.Role == NodeRole.Replica && _whenNoReplica == NoReplicaBehavior.Fail);
+        if (lastOfRole && othersInRole == 0)
         {
             return $"it is the last {node.Role.ToString().ToLowerInvariant()} in rotation";
         }

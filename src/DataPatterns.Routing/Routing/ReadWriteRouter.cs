@@ -490,6 +490,12 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
                 {
                     throw overloaded;
                 }
+
+                if (node.IsHealthy || node.EjectedForTimeout)
+                {
+                    // Still selectable (a timeout under the ejection cap, or panic mode): choosing it again would only wait again.
+                    break;
+                }
             }
         }
 
@@ -500,9 +506,15 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
     internal DbConnection OpenConnection(RoutingIntent intent, ConsistencyToken token)
     {
         Exception? failure = null;
+        RoutingNode? kept = null;
         for (var attempt = 0; attempt <= _nodes.Length; attempt++)
         {
-            var node = Route(intent, token, out var reason);
+            var node = kept is null ? Route(intent, token, out var reason) : FallbackAfterKeptFailure(kept, intent, out reason);
+            if (node is null)
+            {
+                break;
+            }
+
             var limiter = node.Limiter;
             if (limiter is not null && !limiter.TryAcquire())
             {
@@ -532,6 +544,7 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
                     throw overloaded;
                 }
 
+                kept = node.IsHealthy || node.EjectedForTimeout ? node : null;
                 continue;
             }
 
@@ -546,6 +559,21 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
         }
 
         throw NoPrimary(failure);
+    }
+
+    /// <summary>
+    /// Where the synchronous open goes after a node timed out but stayed selectable (kept under the ejection cap, or in
+    /// panic mode; choosing it again would only wait again): a read goes to the primary, a write has nowhere else to go.
+    /// </summary>
+    private RoutingNode? FallbackAfterKeptFailure(RoutingNode kept, RoutingIntent intent, out string? reason)
+    {
+        reason = FallbackReasons.NoReplica;
+        if (intent == RoutingIntent.Write || kept.Role != NodeRole.Replica)
+        {
+            return null;
+        }
+
+        return _whenNoReplica == NoReplicaBehavior.Fail ? throw NoReplica() : SelectPrimary();
     }
 
     internal string DescribeConnectionString(RoutingIntent intent)

@@ -43,7 +43,8 @@ public sealed class ReadWriteRouterOptions
     /// The most nodes, as a percentage of all nodes, that may be out of rotation at once when the next ejection would be
     /// for a timeout (a probe or an open that did not answer in time). Timeouts under load are usually the load, not a
     /// dead node; ejecting for them concentrates the load on fewer nodes. Nodes that refuse outright are always ejected.
-    /// Whatever the cap, the last node of a role is never ejected for a timeout. Default 50; 100 lifts the cap.
+    /// Whatever the cap, the last node that can serve a role is never ejected for a timeout: the last primary, and the last
+    /// replica when <see cref="WhenNoReplica"/> is Fail (otherwise reads fall back to the primary). Default 50; 100 lifts the cap.
     /// </summary>
     public int MaxEjectionPercent { get; set; } = 50;
 

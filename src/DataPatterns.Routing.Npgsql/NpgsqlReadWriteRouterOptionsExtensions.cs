@@ -6,7 +6,10 @@ namespace DataPatterns.Routing.Npgsql;
 /// <summary>PostgreSQL settings on <see cref="ReadWriteRouterOptions"/>, for routers made without DI too.</summary>
 public static class NpgsqlReadWriteRouterOptionsExtensions
 {
-    /// <summary>Sets <see cref="NpgsqlFactory"/> and <see cref="NpgsqlRoutingProbe"/> where nothing else was set.</summary>
+    /// <summary>
+    /// Sets <see cref="NpgsqlFactory"/>, <see cref="NpgsqlRoutingProbe"/> and <see cref="NpgsqlRoutingFailureClassifier"/>
+    /// where nothing else was set.
+    /// </summary>
     /// <param name="options">The router's options.</param>
     /// <returns>The options.</returns>
     public static ReadWriteRouterOptions UseNpgsql(this ReadWriteRouterOptions options)
@@ -14,6 +17,7 @@ public static class NpgsqlReadWriteRouterOptionsExtensions
         ArgumentNullException.ThrowIfNull(options);
         options.ProviderFactory ??= NpgsqlFactory.Instance;
         options.Probe ??= NpgsqlRoutingProbe.Instance;
+        options.FailureClassifier ??= NpgsqlRoutingFailureClassifier.Instance;
         return options;
     }
 

@@ -62,6 +62,35 @@ public sealed class NpgsqlRoutingProbe : IRoutingProbe
         return ToToken(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
     }
 
+    /// <summary>
+    /// An unpooled connection to the node with the data source's settings and credentials, which the router keeps open
+    /// for probes: a probe then never waits for a pooled connection behind the application's traffic, and it takes one
+    /// server connection slot per node, opened once.
+    /// </summary>
+    /// <param name="nodeDataSource">The node's data source.</param>
+    /// <returns>An unopened connection.</returns>
+    public DbConnection CreateProbeConnection(DbDataSource nodeDataSource)
+    {
+        ArgumentNullException.ThrowIfNull(nodeDataSource);
+        var pooled = nodeDataSource.CreateConnection();
+        if (pooled is not NpgsqlConnection npgsql)
+        {
+            return pooled;
+        }
+
+        using (npgsql)
+        {
+            var settings = new NpgsqlConnectionStringBuilder(npgsql.ConnectionString)
+            {
+                Pooling = false,
+                ApplicationName = "DataPatterns.Routing probe",
+            };
+
+            // CloneWith carries the password (and certificate callbacks) the data source holds but its string omits.
+            return npgsql.CloneWith(settings.ConnectionString);
+        }
+    }
+
     /// <summary>Converts an Npgsql LSN to a token (the same 64-bit position and the same text form).</summary>
     /// <param name="lsn">The LSN.</param>
     public static ConsistencyToken ToToken(NpgsqlLogSequenceNumber lsn) => new((ulong)lsn);

@@ -16,6 +16,17 @@ internal sealed class FakeNode(string name) : DbDataSource
     /// <summary>Accepts the connection but never answers (a paused or overloaded server).</summary>
     public bool Hangs { get; set; }
 
+    /// <summary>Opens connections, but its probe query never answers (a probe stuck behind a saturated server).</summary>
+    public bool ProbeHangs { get; set; }
+
+    /// <summary>Refuses new connections for overload (a server out of connection slots, or an exhausted pool).</summary>
+    public bool Overloaded { get; set; }
+
+    /// <summary>Every open fails with a timeout (a black-holed host).</summary>
+    public bool OpenTimesOut { get; set; }
+
+    public int OpenAttempts { get; set; }
+
     public ulong Position { get; set; }
 
     /// <summary>How far the position moves each time a replay position is asked (a replica catching up during a wait).</summary>
@@ -53,9 +64,20 @@ internal sealed class FakeConnection(FakeNode node) : DbConnection
 
     public override void Open()
     {
+        Node.OpenAttempts++;
+        if (Node.OpenTimesOut)
+        {
+            throw new TimeoutException($"{Node.Name} did not answer the connect");
+        }
+
         if (Node.Down)
         {
             throw new FakeDbException($"{Node.Name} is down");
+        }
+
+        if (Node.Overloaded)
+        {
+            throw new FakeOverloadException($"{Node.Name}: sorry, too many clients already");
         }
 
         Node.Opens++;
@@ -100,12 +122,20 @@ internal sealed class FakeConnection(FakeNode node) : DbConnection
 
 internal sealed class FakeDbException(string message) : DbException(message);
 
+internal sealed class FakeOverloadException(string message) : DbException(message);
+
+/// <summary>Knows the fake overload refusal, as a provider's classifier knows its client's.</summary>
+internal sealed class FakeClassifier : IRoutingFailureClassifier
+{
+    public bool IsOverload(Exception exception) => exception is FakeOverloadException;
+}
+
 /// <summary>Answers from the fake node behind the connection.</summary>
 internal sealed class FakeProbe : IRoutingProbe
 {
     public int WritePositionQueries { get; private set; }
 
-    public ValueTask<NodeProbeResult> ProbeAsync(DbConnection connection, CancellationToken cancellationToken)
+    public async ValueTask<NodeProbeResult> ProbeAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         var node = ((FakeConnection)connection).Node;
         if (node.Down)
@@ -113,7 +143,17 @@ internal sealed class FakeProbe : IRoutingProbe
             throw new FakeDbException($"{node.Name} is down");
         }
 
-        return ValueTask.FromResult(new NodeProbeResult(node.Writable, new ConsistencyToken(node.Position)));
+        if (node.Hangs || node.ProbeHangs)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        if (node.Overloaded)
+        {
+            throw new FakeOverloadException($"{node.Name}: sorry, too many clients already");
+        }
+
+        return new NodeProbeResult(node.Writable, new ConsistencyToken(node.Position));
     }
 
     public ValueTask<ConsistencyToken> GetWritePositionAsync(DbConnection connection, CancellationToken cancellationToken)
@@ -140,6 +180,7 @@ internal sealed class FakeCluster : IAsyncDisposable
         Options = new ReadWriteRouterOptions
         {
             Probe = Probe,
+            FailureClassifier = new FakeClassifier(),
             ProbeInterval = TimeSpan.FromDays(1),
             ProbeTimeout = TimeSpan.FromDays(1),
             EjectionCooldown = TimeSpan.FromSeconds(5),

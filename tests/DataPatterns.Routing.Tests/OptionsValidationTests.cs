@@ -79,4 +79,28 @@ public sealed class OptionsValidationTests
         await using var read = await session.OpenReadConnectionAsync();
         Assert.Equal("or", ((FakeConnection)read).Node.Name);
     }
+
+    [Fact]
+    public void Overload_settings_out_of_range_are_start_up_errors_that_name_the_setting()
+    {
+        var options = new ReadWriteRouterOptions { Probe = new FakeProbe(), MaxEjectionPercent = 101, PanicThresholdPercent = -1, OverloadRetryAfter = TimeSpan.FromSeconds(-1) }
+            .AddNode("a", FakeNode.Primary("a"));
+        var error = Assert.Throws<OptionsValidationException>(() => new ReadWriteRouter("orders", options));
+        Assert.Contains("MaxEjectionPercent is 101; use a percentage from 0 to 100", error.Message, StringComparison.Ordinal);
+        Assert.Contains("PanicThresholdPercent is -1; use a percentage from 0 (panic mode off) to 100", error.Message, StringComparison.Ordinal);
+        Assert.Contains("OverloadRetryAfter is -00:00:01; use zero or a positive time", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_enabled_adaptive_limit_with_inverted_bounds_is_a_start_up_error()
+    {
+        var options = new ReadWriteRouterOptions
+        {
+            Probe = new FakeProbe(),
+            AdaptiveConcurrency = new AdaptiveConcurrencyOptions { Enabled = true, MinLimit = 10, InitialLimit = 5, MaxLimit = 8, MaxQueue = -1 },
+        }.AddNode("a", FakeNode.Primary("a"));
+        var error = Assert.Throws<OptionsValidationException>(() => new ReadWriteRouter("orders", options));
+        Assert.Contains("AdaptiveConcurrency limits are Min 10, Initial 5, Max 8; use 1 <= MinLimit <= InitialLimit <= MaxLimit", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxQueue -1", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -34,4 +34,19 @@ internal static partial class RoutingLog
 
     [LoggerMessage(4010, LogLevel.Information, "Router '{Router}': node '{Node}' is no longer demoted")]
     public static partial void NodeRestored(ILogger logger, string router, string node);
+
+    [LoggerMessage(4011, LogLevel.Warning, "Router '{Router}': node '{Node}' is slow and stays in rotation: {Reason}")]
+    public static partial void NodeSlow(ILogger logger, string router, string node, string reason, Exception? exception);
+
+    [LoggerMessage(4012, LogLevel.Information, "Router '{Router}': node '{Node}' answered its probe in time again and is no longer slow")]
+    public static partial void NodeNotSlow(ILogger logger, string router, string node);
+
+    [LoggerMessage(4013, LogLevel.Debug, "Router '{Router}': node '{Node}' refused a connection for overload; it stays in rotation")]
+    public static partial void NodeOverloaded(ILogger logger, string router, string node, Exception exception);
+
+    [LoggerMessage(4014, LogLevel.Error, "Router '{Router}': panic mode for {Role} nodes: too few are healthy, so nodes ejected for timeouts receive traffic again")]
+    public static partial void PanicEntered(ILogger logger, string router, string role);
+
+    [LoggerMessage(4015, LogLevel.Information, "Router '{Router}': panic mode for {Role} nodes is over")]
+    public static partial void PanicLeft(ILogger logger, string router, string role);
 }

@@ -28,4 +28,18 @@ public interface IRoutingProbe
     /// <param name="connection">An open connection to the replica.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     ValueTask<ConsistencyToken> GetReplayPositionAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A connection the router keeps open per node for its probes only, so a probe never waits behind application
+    /// traffic for a pooled connection (a saturated pool would otherwise make a working node look dead). Providers return
+    /// an unpooled connection with the node's settings and credentials; the default takes one from the node's own data
+    /// source, which shares its pool.
+    /// </summary>
+    /// <param name="nodeDataSource">The node's data source.</param>
+    /// <returns>An unopened connection; the router opens it, keeps it and disposes it.</returns>
+    DbConnection CreateProbeConnection(DbDataSource nodeDataSource)
+    {
+        ArgumentNullException.ThrowIfNull(nodeDataSource);
+        return nodeDataSource.CreateConnection();
+    }
 }

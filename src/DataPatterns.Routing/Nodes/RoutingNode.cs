@@ -15,9 +15,15 @@ internal sealed class RoutingNode
     private ulong _position;
     private long _lagTicks;
     private int _outstanding;
+    private int _slow;
+    private int _ejectedForTimeout;
+    private long _lastSuccessAt;
 
-    public RoutingNode(int index, RoutingNodeOptions options, DbDataSource dataSource, bool ownsDataSource)
+    private readonly TimeProvider _time;
+
+    public RoutingNode(int index, RoutingNodeOptions options, DbDataSource dataSource, bool ownsDataSource, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         Index = index;
         Name = options.Name;
         ExpectedRole = options.ExpectedRole;
@@ -62,6 +68,36 @@ internal sealed class RoutingNode
         set => Volatile.Write(ref _demoted, value ? 1 : 0);
     }
 
+    /// <summary>
+    /// In rotation, but its probe timed out (while operations on it kept succeeding) or it refused for overload:
+    /// visible in <see cref="RoutingNodeState.IsSlow"/>, never a reason to eject it.
+    /// </summary>
+    public bool IsSlow
+    {
+        get => Volatile.Read(ref _slow) == 1;
+        set => Volatile.Write(ref _slow, value ? 1 : 0);
+    }
+
+    /// <summary>Ejected for a timeout rather than a refusal: the node may be alive, so panic mode may still route to it.</summary>
+    public bool EjectedForTimeout
+    {
+        get => Volatile.Read(ref _ejectedForTimeout) == 1;
+        set => Volatile.Write(ref _ejectedForTimeout, value ? 1 : 0);
+    }
+
+    /// <summary>When a connection to the node last opened for the application (a <see cref="TimeProvider.GetTimestamp"/> value).</summary>
+    public long LastSuccessAt
+    {
+        get => Volatile.Read(ref _lastSuccessAt);
+        set => Volatile.Write(ref _lastSuccessAt, value);
+    }
+
+    /// <summary>The node's adaptive concurrency limit, or null when <see cref="AdaptiveConcurrencyOptions.Enabled"/> is off.</summary>
+    public AdaptiveConcurrencyLimiter? Limiter { get; set; }
+
+    /// <summary>The probe's own connection (outside the application's pool); only the probe cycle touches it, and cycles never overlap.</summary>
+    public DbConnection? ProbeConnection { get; set; }
+
     /// <summary>When the node was last ejected (a <see cref="TimeProvider.GetTimestamp"/> value).</summary>
     public long EjectedAt { get; set; }
 
@@ -97,12 +133,13 @@ internal sealed class RoutingNode
 
     public void SetPosition(ConsistencyToken position) => Volatile.Write(ref _position, position.Position);
 
-    /// <summary>Attaches the open-connection counter to a connection the router hands out.</summary>
+    /// <summary>Attaches the open-connection counter (which also notes the open as proof the node serves) to a connection the router hands out.</summary>
     public void Track(DbConnection connection)
     {
         if (connection.State == ConnectionState.Open)
         {
             Interlocked.Increment(ref _outstanding);
+            LastSuccessAt = _time.GetTimestamp();
         }
 
         connection.StateChange += TrackState;
@@ -113,6 +150,7 @@ internal sealed class RoutingNode
         if (e.CurrentState == ConnectionState.Open && e.OriginalState != ConnectionState.Open)
         {
             Interlocked.Increment(ref _outstanding);
+            LastSuccessAt = _time.GetTimestamp();
         }
         else if (e.OriginalState == ConnectionState.Open && e.CurrentState != ConnectionState.Open)
         {
@@ -120,5 +158,5 @@ internal sealed class RoutingNode
         }
     }
 
-    public RoutingNodeState Snapshot() => new(Name, Role, IsHealthy, IsDemoted, Position, Lag, Outstanding);
+    public RoutingNodeState Snapshot() => new(Name, Role, IsHealthy, IsDemoted, Position, Lag, Outstanding) { IsSlow = IsSlow, ConcurrencyLimit = Limiter?.Limit, QueuedOpens = Limiter?.Queued ?? 0, RejectedOpens = Limiter?.Rejected ?? 0 };
 }

@@ -15,4 +15,20 @@ public readonly record struct RoutingNodeState(
     bool IsDemoted,
     ConsistencyToken LogPosition,
     TimeSpan Lag,
-    int OutstandingConnections);
+    int OutstandingConnections)
+{
+    /// <summary>
+    /// True while the node is in rotation but its last probe timed out (though operations on it succeeded) or it refused
+    /// for overload. A slow node is not ejected; it stops being slow at its next answered probe.
+    /// </summary>
+    public bool IsSlow { get; init; }
+
+    /// <summary>The node's adaptive concurrency limit now, or null when <see cref="AdaptiveConcurrencyOptions.Enabled"/> is off.</summary>
+    public int? ConcurrencyLimit { get; init; }
+
+    /// <summary>Opens waiting for a slot under the adaptive limit now.</summary>
+    public int QueuedOpens { get; init; }
+
+    /// <summary>Opens refused by the adaptive limit since the router started.</summary>
+    public long RejectedOpens { get; init; }
+}

@@ -15,7 +15,7 @@ namespace DataPatterns.Routing;
 /// and follows a failover to a promoted standby. Plug it into existing code through <see cref="Primary"/> and
 /// <see cref="Replica"/> (plain <see cref="DbDataSource"/>s) or a per-request <see cref="RoutingSession"/>.
 /// </summary>
-public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
+public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
 {
     private const int MaxStackCandidates = 64;
 
@@ -38,6 +38,11 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
     private readonly bool _activeActive;
     private readonly NoReplicaBehavior _whenNoReplica;
     private readonly KeyValuePair<string, object?> _routerTag;
+    private readonly IRoutingFailureClassifier? _classifier;
+    private readonly int _maxEjectionPercent;
+    private readonly int _panicThresholdPercent;
+    private readonly TimeSpan _overloadRetryAfter;
+    private long _lastCycleStart;
     private Task? _probeInFlight;
     private RoutingNode? _primary;
     private bool _noPrimaryLogged;
@@ -76,6 +81,11 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         _readYourWritesWait = options.ReadYourWritesWait;
         _activeActive = options.ActiveActive;
         _whenNoReplica = options.WhenNoReplica;
+        _classifier = options.FailureClassifier;
+        _maxEjectionPercent = options.MaxEjectionPercent;
+        _panicThresholdPercent = options.PanicThresholdPercent;
+        _overloadRetryAfter = options.OverloadRetryAfter;
+        _lastCycleStart = _time.GetTimestamp();
         ReadYourWrites = options.ReadYourWrites;
         _routerTag = new(RoutingTelemetry.RouterTag, name);
 
@@ -84,8 +94,12 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         {
             var node = options.Nodes[i];
             _nodes[i] = node.DataSource is { } dataSource
-                ? new RoutingNode(i, node, dataSource, ownsDataSource: false)
-                : new RoutingNode(i, node, options.ProviderFactory!.CreateDataSource(node.ConnectionString!), ownsDataSource: true);
+                ? new RoutingNode(i, node, dataSource, ownsDataSource: false, _time)
+                : new RoutingNode(i, node, options.ProviderFactory!.CreateDataSource(node.ConnectionString!), ownsDataSource: true, _time);
+            if (options.AdaptiveConcurrency.Enabled)
+            {
+                _nodes[i].Limiter = new AdaptiveConcurrencyLimiter(options.AdaptiveConcurrency, _time);
+            }
         }
 
         Primary = new RoutingDataSource(this, RoutingIntent.Write, session: null);
@@ -155,6 +169,11 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         var node = Route(intent, intent == RoutingIntent.ReadAfterWrite ? token : ConsistencyToken.None, out var fallbackReason);
         var connection = node.DataSource.CreateConnection();
         node.Track(connection);
+        if (node.Limiter is { } limiter)
+        {
+            ConcurrencyLease.AttachUnopened(connection, limiter, _time);
+        }
+
         Count(node, intent == RoutingIntent.Write ? RoutingIntent.Write : RoutingIntent.Read, fallbackReason);
         return connection;
     }
@@ -164,6 +183,11 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         var node = SelectPrimary() ?? throw NoPrimary(null);
         var connection = node.DataSource.CreateConnection();
         node.Track(connection);
+        if (node.Limiter is { } limiter)
+        {
+            ConcurrencyLease.AttachUnopened(connection, limiter, _time);
+        }
+
         Count(node, RoutingIntent.Read, reason);
         return connection;
     }
@@ -248,6 +272,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         _disposing.Dispose();
         foreach (var node in _nodes)
         {
+            node.ProbeConnection?.Dispose();
             if (node.OwnsDataSource)
             {
                 node.DataSource.Dispose();
@@ -269,6 +294,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         _disposing.Dispose();
         foreach (var node in _nodes)
         {
+            await DropProbeConnectionAsync(node).ConfigureAwait(false);
             if (node.OwnsDataSource)
             {
                 await node.DataSource.DisposeAsync().ConfigureAwait(false);
@@ -313,12 +339,13 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
     internal RoutingNode? SelectPrimary()
     {
         var nodes = _nodes;
+        var panic = PrimaryPanic;
         Span<int> candidates = nodes.Length <= MaxStackCandidates ? stackalloc int[nodes.Length] : new int[nodes.Length];
         var count = 0;
         for (var i = 0; i < nodes.Length; i++)
         {
             var node = nodes[i];
-            if (node.Role == NodeRole.Primary && node.IsHealthy && !node.IsDemoted)
+            if (node.Role == NodeRole.Primary && (node.IsHealthy || (panic && node.EjectedForTimeout)) && !node.IsDemoted)
             {
                 candidates[count++] = i;
             }
@@ -335,12 +362,13 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
     internal RoutingNode? SelectReplica(ConsistencyToken token)
     {
         var nodes = _nodes;
+        var panic = ReplicaPanic;
         Span<int> candidates = nodes.Length <= MaxStackCandidates ? stackalloc int[nodes.Length] : new int[nodes.Length];
         var count = 0;
         for (var i = 0; i < nodes.Length; i++)
         {
             var node = nodes[i];
-            if (node.Role == NodeRole.Replica && node.IsHealthy && !node.IsDemoted
+            if (node.Role == NodeRole.Replica && (node.IsHealthy || (panic && node.EjectedForTimeout)) && !node.IsDemoted
                 && node.Lag.Ticks <= _maxLagTicks && node.Position >= token)
             {
                 candidates[count++] = i;
@@ -393,7 +421,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
             {
                 try
                 {
-                    var connection = await node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                    var connection = await OpenOnAsync(node, cancellationToken).ConfigureAwait(false);
                     node.Track(connection);
                     if (countAs is { } intent)
                     {
@@ -405,7 +433,10 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
                 catch (Exception ex) when (IsConnectFailure(ex, cancellationToken))
                 {
                     failure = ex;
-                    Eject(node, ex);
+                    if (OnOpenFailure(node, ex, cancellationToken) is { } overloaded)
+                    {
+                        throw overloaded;
+                    }
                 }
             }
 
@@ -446,7 +477,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
 
             try
             {
-                var connection = await node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                var connection = await OpenOnAsync(node, cancellationToken).ConfigureAwait(false);
                 node.Track(connection);
                 Count(node, RoutingIntent.Read, null);
                 return connection;
@@ -454,7 +485,17 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
             catch (Exception ex) when (IsConnectFailure(ex, cancellationToken))
             {
                 // Taken out of rotation; the next candidate (or the primary) serves this read, so the caller sees no failure.
-                Eject(node, ex);
+                // An overloaded node is not failed over: sending its load elsewhere would only spread the overload.
+                if (OnOpenFailure(node, ex, cancellationToken) is { } overloaded)
+                {
+                    throw overloaded;
+                }
+
+                if (node.IsHealthy || node.EjectedForTimeout)
+                {
+                    // Still selectable (a timeout under the ejection cap, or panic mode): choosing it again would only wait again.
+                    break;
+                }
             }
         }
 
@@ -465,28 +506,74 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
     internal DbConnection OpenConnection(RoutingIntent intent, ConsistencyToken token)
     {
         Exception? failure = null;
+        RoutingNode? kept = null;
         for (var attempt = 0; attempt <= _nodes.Length; attempt++)
         {
-            var node = Route(intent, token, out var reason);
+            var node = kept is null ? Route(intent, token, out var reason) : FallbackAfterKeptFailure(kept, intent, out reason);
+            if (node is null)
+            {
+                break;
+            }
+
+            var limiter = node.Limiter;
+            if (limiter is not null && !limiter.TryAcquire())
+            {
+                throw LimitReached(node);
+            }
+
+            var started = _time.GetTimestamp();
             var connection = node.DataSource.CreateConnection();
             try
             {
-                connection.Open();
+                try
+                {
+                    connection.Open();
+                }
+                catch when (limiter is not null)
+                {
+                    limiter.Release(started, sample: false);
+                    throw;
+                }
             }
             catch (Exception ex) when (IsConnectFailure(ex, CancellationToken.None))
             {
                 connection.Dispose();
                 failure = ex;
-                Eject(node, ex);
+                if (OnOpenFailure(node, ex, CancellationToken.None) is { } overloaded)
+                {
+                    throw overloaded;
+                }
+
+                kept = node.IsHealthy || node.EjectedForTimeout ? node : null;
                 continue;
             }
 
             node.Track(connection);
+            if (limiter is not null)
+            {
+                ConcurrencyLease.AttachOpened(connection, limiter, _time, started);
+            }
+
             Count(node, intent == RoutingIntent.Write ? RoutingIntent.Write : RoutingIntent.Read, reason);
             return connection;
         }
 
         throw NoPrimary(failure);
+    }
+
+    /// <summary>
+    /// Where the synchronous open goes after a node timed out but stayed selectable (kept under the ejection cap, or in
+    /// panic mode; choosing it again would only wait again): a read goes to the primary, a write has nowhere else to go.
+    /// </summary>
+    private RoutingNode? FallbackAfterKeptFailure(RoutingNode kept, RoutingIntent intent, out string? reason)
+    {
+        reason = FallbackReasons.NoReplica;
+        if (intent == RoutingIntent.Write || kept.Role != NodeRole.Replica)
+        {
+            return null;
+        }
+
+        return _whenNoReplica == NoReplicaBehavior.Fail ? throw NoReplica() : SelectPrimary();
     }
 
     internal string DescribeConnectionString(RoutingIntent intent)
@@ -501,7 +588,8 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         DbConnection? connection = null;
         try
         {
-            connection = await node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            connection = await OpenOnAsync(node, cancellationToken).ConfigureAwait(false);
+            node.LastSuccessAt = _time.GetTimestamp();
             while (true)
             {
                 var replayed = await _probe.GetReplayPositionAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -525,9 +613,15 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
                 await Task.Delay(remaining < pause ? remaining : pause, _time, cancellationToken).ConfigureAwait(false);
             }
         }
+        catch (NodeOverloadedException)
+        {
+            // The replica's limit is full: the read still has the primary to go to.
+            return null;
+        }
         catch (Exception ex) when (IsConnectFailure(ex, cancellationToken))
         {
-            Eject(node, ex);
+            // Overloaded or not, the read still has the primary to go to.
+            _ = OnOpenFailure(node, ex, cancellationToken);
             return null;
         }
         finally
@@ -542,8 +636,9 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
     private string FallbackReasonFor(ConsistencyToken token) =>
         !token.IsNone && SelectReplica(ConsistencyToken.None) is not null ? FallbackReasons.ReadYourWrites : FallbackReasons.NoReplica;
 
+    // A RoutingException is the router's own verdict (an overloaded node, a full limit), never a node failure to act on.
     private static bool IsConnectFailure(Exception exception, CancellationToken cancellationToken) =>
-        exception is DbException or SocketException or TimeoutException or IOException
+        exception is (DbException and not RoutingException) or SocketException or TimeoutException or IOException
         || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private NoPrimaryAvailableException NoPrimary(Exception? cause) => new(
@@ -559,7 +654,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
     { RouterName = Name };
 
     private string DescribeNodes() => string.Join(", ", _nodes.Select(n =>
-        $"'{n.Name}' {(n.Role == NodeRole.Any ? "not probed yet" : n.Role.ToString().ToLowerInvariant())}{(n.IsHealthy ? "" : " ejected")}{(n.IsDemoted ? " demoted" : "")}"));
+        $"'{n.Name}' {(n.Role == NodeRole.Any ? "not probed yet" : n.Role.ToString().ToLowerInvariant())}{(n.IsHealthy ? "" : " ejected")}{(n.IsSlow ? " slow" : "")}{(n.IsDemoted ? " demoted" : "")}"));
 
     private void OnTimer()
     {
@@ -569,29 +664,14 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         }
     }
 
-    private void Eject(RoutingNode node, Exception? exception)
-    {
-        lock (_stateLock)
-        {
-            node.EjectedAt = _time.GetTimestamp();
-            if (!node.IsHealthy)
-            {
-                return;
-            }
-
-            node.IsHealthy = false;
-        }
-
-        RoutingTelemetry.Ejections.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingTelemetry.NodeTag, node.Name));
-        RoutingLog.NodeEjected(_logger, Name, node.Name, _cooldown, exception?.Message ?? "it did not answer", exception);
-    }
-
     private async Task RunProbeCycleAsync(TaskCompletionSource completion)
     {
         try
         {
             using var activity = RoutingTelemetry.ActivitySource.StartActivity("routing.probe", ActivityKind.Internal);
             activity?.SetTag(RoutingTelemetry.RouterTag, Name);
+            var previousCycleStart = _lastCycleStart;
+            _lastCycleStart = _time.GetTimestamp();
             var results = new ProbeOutcome[_nodes.Length];
             var probes = new Task[_nodes.Length];
             for (var i = 0; i < _nodes.Length; i++)
@@ -600,7 +680,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
             }
 
             await Task.WhenAll(probes).ConfigureAwait(false);
-            Apply(results);
+            Apply(results, previousCycleStart);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || _disposed == 0)
         {
@@ -618,12 +698,17 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         {
             using var timeout = new CancellationTokenSource(_probeTimeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _disposing.Token);
-            var connection = await node.DataSource.OpenConnectionAsync(linked.Token).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
+            var connection = node.ProbeConnection;
+            if (connection is null || connection.State != System.Data.ConnectionState.Open)
             {
-                var result = await _probe.ProbeAsync(connection, linked.Token).ConfigureAwait(false);
-                results[node.Index] = new ProbeOutcome(true, result, null);
+                // Its own connection, kept open between cycles: a probe never queues behind the application's pool.
+                await DropProbeConnectionAsync(node).ConfigureAwait(false);
+                connection = node.ProbeConnection = _probe.CreateProbeConnection(node.DataSource);
+                await connection.OpenAsync(linked.Token).ConfigureAwait(false);
             }
+
+            var result = await _probe.ProbeAsync(connection, linked.Token).ConfigureAwait(false);
+            results[node.Index] = new ProbeOutcome(true, result, null);
         }
         catch (ObjectDisposedException) when (_disposed != 0)
         {
@@ -631,11 +716,13 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
         }
         catch (Exception ex) when (ex is DbException or SocketException or TimeoutException or IOException or OperationCanceledException or InvalidOperationException)
         {
+            // A connection whose probe failed or was cancelled mid-query is in an unknown state: the next cycle opens a new one.
+            await DropProbeConnectionAsync(node).ConfigureAwait(false);
             results[node.Index] = new ProbeOutcome(false, default, ex);
         }
     }
 
-    private void Apply(ProbeOutcome[] results)
+    private void Apply(ProbeOutcome[] results, long previousCycleStart)
     {
         if (_disposed != 0)
         {
@@ -653,20 +740,14 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
                 var outcome = results[i];
                 if (!outcome.Answered)
                 {
-                    node.EjectedAt = now;
-                    if (node.IsHealthy)
-                    {
-                        node.IsHealthy = false;
-                        var reason = outcome.Error?.Message ?? "its probe did not answer";
-                        var error = outcome.Error;
-                        log.Add(() =>
-                        {
-                            RoutingTelemetry.Ejections.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingTelemetry.NodeTag, node.Name));
-                            RoutingLog.NodeEjected(_logger, Name, node.Name, _cooldown, reason, error);
-                        });
-                    }
-
+                    ApplyUnanswered(node, outcome.Error, now, previousCycleStart, log);
                     continue;
+                }
+
+                if (node.IsSlow)
+                {
+                    node.IsSlow = false;
+                    log.Add(() => RoutingLog.NodeNotSlow(_logger, Name, node.Name));
                 }
 
                 var writable = outcome.Probe.IsWritable;
@@ -681,6 +762,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
                 if (!node.IsHealthy && (writable || _time.GetElapsedTime(node.EjectedAt, now) >= _cooldown))
                 {
                     node.IsHealthy = true;
+                    node.EjectedForTimeout = false;
                     log.Add(() => RoutingLog.NodeReinstated(_logger, Name, node.Name));
                 }
             }
@@ -721,6 +803,8 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
             {
                 if (!results[node.Index].Answered)
                 {
+                    // A slow primary that kept its place still takes writes.
+                    anyWritable |= node.Role == NodeRole.Primary && !node.IsDemoted && node.IsHealthy;
                     continue;
                 }
 
@@ -748,6 +832,7 @@ public sealed class ReadWriteRouter : IAsyncDisposable, IDisposable
             }
 
             _noPrimaryLogged = !anyWritable;
+            UpdatePanic(log);
 
             // 3. Lag: the primary's positions over time, against each replica's replay position.
             if (keep is not null && results[keep.Index].Answered)

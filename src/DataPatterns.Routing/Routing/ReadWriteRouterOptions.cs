@@ -14,6 +14,12 @@ public sealed class ReadWriteRouterOptions
     /// <summary>The database-specific probe (set by <c>UseNpgsql()</c>).</summary>
     public IRoutingProbe? Probe { get; set; }
 
+    /// <summary>
+    /// Tells overload (a full server or pool) apart from failure in the database client's exceptions (set by
+    /// <c>UseNpgsql()</c>). Without one, only timeouts are treated gently and every other refusal ejects the node.
+    /// </summary>
+    public IRoutingFailureClassifier? FailureClassifier { get; set; }
+
     /// <summary>How reads choose among eligible replicas. Default <see cref="NodeSelectionPolicy.RoundRobin"/>.</summary>
     public NodeSelectionPolicy ReplicaPolicy { get; set; } = NodeSelectionPolicy.RoundRobin;
 
@@ -32,6 +38,28 @@ public sealed class ReadWriteRouterOptions
 
     /// <summary>How long one probe may take before the node counts as failed. Default 2 s.</summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The most nodes, as a percentage of all nodes, that may be out of rotation at once when the next ejection would be
+    /// for a timeout (a probe or an open that did not answer in time). Timeouts under load are usually the load, not a
+    /// dead node; ejecting for them concentrates the load on fewer nodes. Nodes that refuse outright are always ejected.
+    /// Whatever the cap, the last node that can serve a role is never ejected for a timeout: the last primary, and the last
+    /// replica when <see cref="WhenNoReplica"/> is Fail (otherwise reads fall back to the primary). Default 50; 100 lifts the cap.
+    /// </summary>
+    public int MaxEjectionPercent { get; set; } = 50;
+
+    /// <summary>
+    /// Panic mode: when fewer than this percentage of a role's nodes (replicas, or writable nodes in active-active) are in
+    /// rotation, the router routes to the ones ejected for a timeout too, because a node that may be slow serves more than
+    /// no node at all. Nodes that refused outright stay out (they would fail every request). 0 turns panic mode off. Default 50.
+    /// </summary>
+    public int PanicThresholdPercent { get; set; } = 50;
+
+    /// <summary>The per-node adaptive limit on operations in flight (off by default; see <see cref="AdaptiveConcurrencyOptions"/>).</summary>
+    public AdaptiveConcurrencyOptions AdaptiveConcurrency { get; set; } = new();
+
+    /// <summary>The retry hint carried by <see cref="NodeOverloadedException.RetryAfter"/>. Default 1 s.</summary>
+    public TimeSpan OverloadRetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a failed node stays out of rotation before a successful probe may bring it back. Default 5 s.</summary>
     public TimeSpan EjectionCooldown { get; set; } = TimeSpan.FromSeconds(5);

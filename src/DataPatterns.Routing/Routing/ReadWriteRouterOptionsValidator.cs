@@ -82,6 +82,23 @@ internal sealed class ReadWriteRouterOptionsValidator : IValidateOptions<ReadWri
             failures.Add($"{prefix} EjectionCooldown is {options.EjectionCooldown}; use zero or a positive time.");
         }
 
+        if (options.MaxEjectionPercent is < 0 or > 100)
+        {
+            failures.Add($"{prefix} MaxEjectionPercent is {options.MaxEjectionPercent}; use a percentage from 0 to 100 (50 lets half the nodes be ejected for timeouts, 100 lifts the cap).");
+        }
+
+        if (options.PanicThresholdPercent is < 0 or > 100)
+        {
+            failures.Add($"{prefix} PanicThresholdPercent is {options.PanicThresholdPercent}; use a percentage from 0 (panic mode off) to 100.");
+        }
+
+        if (options.OverloadRetryAfter < TimeSpan.Zero)
+        {
+            failures.Add($"{prefix} OverloadRetryAfter is {options.OverloadRetryAfter}; use zero or a positive time.");
+        }
+
+        ValidateConcurrency(failures, prefix, options.AdaptiveConcurrency);
+
         if (options.MaxReplicaLag is { } lag && lag <= TimeSpan.Zero)
         {
             failures.Add($"{prefix} MaxReplicaLag is {lag}; use a positive time, or null for no staleness bound.");
@@ -108,6 +125,41 @@ internal sealed class ReadWriteRouterOptionsValidator : IValidateOptions<ReadWri
         }
 
         return failures;
+    }
+
+    private static void ValidateConcurrency(List<string> failures, string prefix, AdaptiveConcurrencyOptions? limit)
+    {
+        if (limit is null)
+        {
+            failures.Add($"{prefix} AdaptiveConcurrency is null; leave the default (off) or set Enabled = true on it.");
+            return;
+        }
+
+        if (!limit.Enabled)
+        {
+            return;
+        }
+
+        var where = $"{prefix} AdaptiveConcurrency";
+        if (limit.MinLimit < 1 || limit.MaxLimit < limit.MinLimit || limit.InitialLimit < limit.MinLimit || limit.InitialLimit > limit.MaxLimit)
+        {
+            failures.Add($"{where} limits are Min {limit.MinLimit}, Initial {limit.InitialLimit}, Max {limit.MaxLimit}; use 1 <= MinLimit <= InitialLimit <= MaxLimit.");
+        }
+
+        if (limit.MaxQueue < 0 || limit.MaxQueueWait < TimeSpan.Zero)
+        {
+            failures.Add($"{where} MaxQueue {limit.MaxQueue} / MaxQueueWait {limit.MaxQueueWait}; use zero (no waiting) or more for both.");
+        }
+
+        if (limit.QueueAllowance is < 0 or > 1 || limit.Smoothing is <= 0 or > 1 || double.IsNaN(limit.QueueAllowance) || double.IsNaN(limit.Smoothing))
+        {
+            failures.Add($"{where} QueueAllowance {limit.QueueAllowance} / Smoothing {limit.Smoothing}; use 0 to 1 for QueueAllowance and more than 0 up to 1 for Smoothing.");
+        }
+
+        if (limit.BaselineWindow < 1)
+        {
+            failures.Add($"{where} BaselineWindow is {limit.BaselineWindow}; use 1 or more completions.");
+        }
     }
 
     private static void Positive(List<string> failures, string prefix, string setting, TimeSpan value)

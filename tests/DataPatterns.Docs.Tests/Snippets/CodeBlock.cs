@@ -5,7 +5,9 @@ namespace DataPatterns.Docs.Tests.Snippets;
 /// <param name="Line">The 1-based line of the block's first code line (the line after the fence).</param>
 /// <param name="Info">The fence's info string, e.g. "csharp" or "csharp fragment".</param>
 /// <param name="Code">The block's text.</param>
-public sealed record CodeBlock(string File, int Line, string Info, string Code)
+/// <param name="CopyOf">The repository file the block shows whole (a <c>&lt;!-- snippet: path --&gt;</c> line above the fence),
+/// compiled together with the other C# files of its folder; null for a block that stands alone.</param>
+public sealed record CodeBlock(string File, int Line, string Info, string Code, string? CopyOf = null)
 {
     /// <summary>The fence word that marks a block as a deliberate fragment: listed, counted, not compiled.</summary>
     public const string FragmentMarker = "fragment";

@@ -52,11 +52,27 @@ public static class MarkdownCodeBlocks
             {
                 // A fence indented in a list item indents its code too; take the indent off so line positions stay true.
                 var code = lines[(i + 1)..Math.Min(end, lines.Length)].Select(l => l.Length >= indent && string.IsNullOrWhiteSpace(l[..indent]) ? l[indent..] : l.TrimStart());
-                yield return new CodeBlock(file, i + 2, info, string.Join('\n', code));
+                yield return new CodeBlock(file, i + 2, info, string.Join('\n', code), CopyOf(lines, i));
             }
 
             i = end;
         }
+    }
+
+    // eng/test-steps/quickstart.sh checks that such a block equals its file; here it is compiled with its folder.
+    private static string? CopyOf(string[] lines, int fence)
+    {
+        const string Marker = "<!-- snippet: ";
+        var above = fence - 1;
+        while (above >= 0 && string.IsNullOrWhiteSpace(lines[above]))
+        {
+            above--;
+        }
+
+        var line = above >= 0 ? lines[above].Trim() : "";
+        return line.StartsWith(Marker, StringComparison.Ordinal) && line.EndsWith("-->", StringComparison.Ordinal)
+            ? line[Marker.Length..^3].Trim()
+            : null;
     }
 
     private static string FindRoot()

@@ -48,7 +48,7 @@ public static class SnippetCompiler
         var snippet = CSharpSyntaxTree.ParseText(source, ParseOptions, "Snippet.cs", Encoding.UTF8);
         var compilation = CSharpCompilation.Create(
             "DocSnippet",
-            [implicitUsings, snippet],
+            [implicitUsings, snippet, .. SiblingsOf(block)],
             SnippetReferences.Get(),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         return compilation.GetDiagnostics()
@@ -75,6 +75,23 @@ public static class SnippetCompiler
         return report.Append(block.Excerpt()).Append("\nFix the block, or mark it ```csharp fragment if it deliberately cannot stand alone.").ToString();
     }
 
+    // A block that shows one file of a sample needs the sample's other files (its types live there); a sibling with
+    // top-level statements is another program's entry point and stays out.
+    private static List<SyntaxTree> SiblingsOf(CodeBlock block)
+    {
+        if (block.CopyOf is null)
+        {
+            return [];
+        }
+
+        var shown = Path.GetFullPath(Path.Combine(MarkdownCodeBlocks.RepositoryRoot, block.CopyOf));
+        return Directory.GetFiles(Path.GetDirectoryName(shown)!, "*.cs")
+            .Where(f => !string.Equals(f, shown, StringComparison.Ordinal))
+            .Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), ParseOptions, f, Encoding.UTF8))
+            .Where(t => !((CompilationUnitSyntax)t.GetRoot()).Members.OfType<GlobalStatementSyntax>().Any())
+            .ToList();
+    }
+
     /// <summary>The C# file <paramref name="block"/> becomes.</summary>
     public static string Wrap(CodeBlock block)
     {
@@ -97,7 +114,9 @@ public static class SnippetCompiler
             var declared = DeclaredNames(statements);
             var parameters = WellKnownVariables.Where(v => !declared.Contains(v.Name)).Select(v => $"{v.Type} {v.Name}");
             text.Append("internal static class DocSnippetBody\n{\n#pragma warning disable CS1998\n");
-            text.Append("    internal static async global::System.Threading.Tasks.Task RunAsync(").Append(string.Join(", ", parameters)).Append(")\n    {\n");
+            // A program may end with "return 2;": then it is a Task<int> Main, as top-level statements would make it.
+            var returnType = ReturnsValue(statements) ? "global::System.Threading.Tasks.Task<int>" : "global::System.Threading.Tasks.Task";
+            text.Append("    internal static async ").Append(returnType).Append(" RunAsync(").Append(string.Join(", ", parameters)).Append(")\n    {\n");
             foreach (var statement in statements)
             {
                 Append(text, block, root, statement);
@@ -140,6 +159,11 @@ public static class SnippetCompiler
             .Append(node.ToString())
             .Append('\n');
     }
+
+    private static bool ReturnsValue(IEnumerable<GlobalStatementSyntax> statements) =>
+        statements.SelectMany(s => s.DescendantNodesAndSelf(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+            .OfType<ReturnStatementSyntax>()
+            .Any(r => r.Expression is not null);
 
     private static HashSet<string> DeclaredNames(IEnumerable<GlobalStatementSyntax> statements)
     {

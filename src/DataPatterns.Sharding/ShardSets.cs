@@ -33,7 +33,7 @@ public sealed class ShardSets
 
         if (keyType != typeof(TKey))
         {
-            throw new InvalidOperationException($"Shard set '{shardSetName}' has keys of type '{keyType.Name}', not '{typeof(TKey).Name}'.");
+            throw new InvalidOperationException($"Shard set '{shardSetName}' has keys of type '{keyType.Name}', not '{typeof(TKey).Name}'; ask for Resolver<{keyType.Name}>(\"{shardSetName}\"), or register the set with AddShardSet<{typeof(TKey).Name}> if its keys really are '{typeof(TKey).Name}'.");
         }
 
         return _services.GetRequiredKeyedService<ShardResolver<TKey>>(shardSetName);

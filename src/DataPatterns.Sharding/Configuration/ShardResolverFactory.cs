@@ -20,7 +20,8 @@ public static class ShardResolverFactory
             throw new ArgumentException(validation.FailureMessage, nameof(options));
         }
 
-        var shards = options.Shards.Select((s, i) => new Shard(s.Name, i, s.Weight)).ToArray();
+        var set = new ShardSetIdentity(shardSetName);
+        var shards = options.Shards.Select((s, i) => new Shard(set, s.Name, i, s.Weight)).ToArray();
         if (options.Strategy == ShardingStrategy.Directory)
         {
             if (directorySource is null)

@@ -26,9 +26,13 @@ public static class ScatterGatherExtensions
         var shards = (options.Shards ?? map.Shards).OrderBy(s => s.Index).ToArray();
         foreach (var shard in shards)
         {
-            if (shard.Index >= map.Shards.Count || !ReferenceEquals(map.Shards[shard.Index], shard))
+            if (!map.Owns(shard))
             {
-                throw new ArgumentException($"Shard '{shard.Name}' is not a shard of set '{map.ShardSetName}'.", nameof(options));
+                throw new ShardSetMismatchException(
+                    map.ShardSetName,
+                    shard.Name,
+                    shard.ShardSetName,
+                    $"ScatterGatherOptions.Shards holds shard '{shard.Name}' of set '{shard.ShardSetName}', but the map is of set '{map.ShardSetName}'; list only shards of the map's set (map.Shards, or the resolver of '{map.ShardSetName}').");
             }
         }
 

@@ -56,7 +56,7 @@ public class RedisClusterTests(RedisClusterFixture fixture) : IClassFixture<Redi
         var masters = new HashSet<int>();
         for (var key = 0; key < 60; key++)
         {
-            RedisKey redisKey = application + ":items:" + key.ToString(CultureInfo.InvariantCulture);
+            RedisKey redisKey = application + ":items:data:" + key.ToString(CultureInfo.InvariantCulture);
             Assert.True(await direct.GetDatabase().KeyExistsAsync(redisKey));
             masters.Add(await PrivateRedisCluster.MasterOfAsync(direct, redisKey));
         }

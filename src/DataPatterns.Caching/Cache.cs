@@ -54,7 +54,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         _writerFactory = registration.WriterFactory;
         _warmUpKeys = registration.WarmUpKeys;
         _cacheTag = new("cache", name);
-        _lockPrefix = applicationName + ":" + name + ":lock:";
+        _lockPrefix = CacheKeyLayout.LockPrefix(applicationName, name);
 
         if (options.Memory.Enabled)
         {

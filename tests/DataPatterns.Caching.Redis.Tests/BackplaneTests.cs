@@ -56,8 +56,8 @@ public class BackplaneTests
 
         Assert.Equal(1, database.Loads);
         await using var redis = await ServerConnections.ConnectRedisAsync();
-        Assert.True(await redis.GetDatabase().KeyExistsAsync(application + ":items:1"), "keys are namespaced {application}:{cache}:{key}");
-        Assert.True(await redis.GetDatabase().KeyTimeToLiveAsync(application + ":items:1") is { } ttl && ttl <= TimeSpan.FromMinutes(5), "entries expire in Redis too");
+        Assert.True(await redis.GetDatabase().KeyExistsAsync(application + ":items:data:1"), "keys are namespaced {application}:{cache}:data:{key}");
+        Assert.True(await redis.GetDatabase().KeyTimeToLiveAsync(application + ":items:data:1") is { } ttl && ttl <= TimeSpan.FromMinutes(5), "entries expire in Redis too");
     }
 
     [Fact]

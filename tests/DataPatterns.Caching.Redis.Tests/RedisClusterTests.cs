@@ -56,7 +56,7 @@ public class RedisClusterTests(RedisClusterFixture fixture) : IClassFixture<Redi
         var masters = new HashSet<int>();
         for (var key = 0; key < 60; key++)
         {
-            RedisKey redisKey = application + ":items:" + key.ToString(CultureInfo.InvariantCulture);
+            RedisKey redisKey = application + ":items:data:" + key.ToString(CultureInfo.InvariantCulture);
             Assert.True(await direct.GetDatabase().KeyExistsAsync(redisKey));
             masters.Add(await PrivateRedisCluster.MasterOfAsync(direct, redisKey));
         }
@@ -163,6 +163,42 @@ public class RedisClusterTests(RedisClusterFixture fixture) : IClassFixture<Redi
         Assert.Equal(20, database.Rows.Count);
         Assert.All(database.Rows, row => Assert.Equal($"r4k{row.Key}", row.Value));
         Assert.Equal(0, await direct.GetDatabase().StreamLengthAsync(stream));
+        await direct.GetDatabase().KeyDeleteAsync(stream);
+    }
+
+    [Fact]
+    public async Task User_keys_with_hash_tags_choose_only_their_own_slot_and_the_durable_queue_keeps_every_write()
+    {
+        var application = RedisInstance.NewApplication();
+        var table = new StringTable();
+        string[] keys = ["{writeback}", "{" + application + ":items:writeback}", "tag:{sale}", "lock:{x}", "{a}1", "{a}2", "}{", "{", "writeback"];
+        static void Durable(CacheOptions o)
+        {
+            o.WriteStrategy = CacheWriteStrategy.WriteBack;
+            o.WriteBack.Durable = true;
+            o.WriteBack.FlushInterval = TimeSpan.FromHours(1);
+        }
+
+        await using var writer = new StringInstance(Redis, application, table, Durable);
+        await using var flusher = new StringInstance(Redis, application, table, Durable);
+        foreach (var key in keys)
+        {
+            await writer.Cache.SetAsync(key, "v:" + key);
+        }
+
+        await flusher.Cache.FlushAsync();
+
+        Assert.All(keys, key => Assert.Equal("v:" + key, table.Rows[key]));
+        foreach (var key in keys)
+        {
+            Assert.Equal("v:" + key, (await flusher.Cache.TryGetAsync(key)).Value);
+        }
+
+        await using var direct = await ConnectionMultiplexer.ConnectAsync(Redis);
+        var stream = application + ":items:writeback";
+        Assert.Equal(RedisType.Stream, await direct.GetDatabase().KeyTypeAsync(stream));
+        Assert.Equal(0, await direct.GetDatabase().StreamLengthAsync(stream));
+        Assert.Equal(direct.HashSlot(application + ":items:data:{a}1"), direct.HashSlot(application + ":items:data:{a}2")); // the user's own hash tag
         await direct.GetDatabase().KeyDeleteAsync(stream);
     }
 }

@@ -145,7 +145,7 @@ public class RedisMidCallFailureTests
         using var errors = new MetricCollector<long>(a.Metrics.LevelErrors);
         using var repairs = new MetricCollector<long>(a.Metrics.Repairs);
         Assert.Equal("v1", await a.Cache.GetOrLoadAsync(1));
-        await WaitForAsync(replica.Port, ["EXISTS", application + ":items:1"], reply => reply == "1"); // replicated
+        await WaitForAsync(replica.Port, ["EXISTS", application + ":items:data:1"], reply => reply == "1"); // replicated
         Assert.Equal("v1", await b.Cache.GetOrLoadAsync(1));
 
         await primary.KillAsync(); // kill -9: the replica still holds "v1"

@@ -66,8 +66,8 @@ public class BadInputTests
     {
         await using var fixture = new CacheFixture(o => o.Memory.Enabled = false, withDistributed: true);
         fixture.Database.Rows[1] = "one";
-        await fixture.Distributed.SetAsync("datapatterns:items:1", [1, 2, 3], new DistributedCacheEntryOptions());
-        await fixture.Distributed.SetAsync("datapatterns:items:2", [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 42], new DistributedCacheEntryOptions());
+        await fixture.Distributed.SetAsync("datapatterns:items:data:1", [1, 2, 3], new DistributedCacheEntryOptions());
+        await fixture.Distributed.SetAsync("datapatterns:items:data:2", [CacheKeyLayout.Version, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 42], new DistributedCacheEntryOptions());
 
         Assert.Equal("one", await fixture.Cache.GetOrLoadAsync(1));
         Assert.Null(await fixture.Cache.GetOrLoadAsync(2));

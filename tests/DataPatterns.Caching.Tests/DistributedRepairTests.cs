@@ -9,7 +9,7 @@ namespace DataPatterns.Caching.Tests;
 /// </summary>
 public class DistributedRepairTests
 {
-    private const string L2Key = "datapatterns:items:1";
+    private const string L2Key = "datapatterns:items:data:1";
 
     private static void WriteThroughWithoutMemory(CacheOptions o)
     {

@@ -143,6 +143,55 @@ public sealed class RedisReadModelTests : IAsyncLifetime
         Assert.Empty(await server.KeysAsync(pattern: "{" + _prefix + "balances}:g1:*").ToListAsync());
     }
 
+    [Fact]
+    public async Task Deleting_a_retired_generation_touches_no_key_outside_that_generation()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            await WriteAsync($"acct-{i % 3}", "2", rollback: false, pauseMs: 0);
+        }
+
+        await using var host = await StartAsync();
+        await WaitForCatchUpAsync(host.Monitor);
+        var db = _redis.GetDatabase();
+        var sibling = _prefix[..^1] + "x:"; // another store's prefix that starts like this one
+        RedisKey[] neighbours =
+        [
+            "{" + _prefix + "balances}:g10:balances", // a generation whose number starts like the retired one's
+            "{" + _prefix + "balances}:g1", // no separator after the generation
+            "{" + _prefix + "balances_x}:g1:balances", // another projection whose name starts like this one
+            "{" + sibling + "balances}:g1:balances", // the same projection and generation under the other prefix
+        ];
+        try
+        {
+            foreach (var key in neighbours)
+            {
+                await db.StringSetAsync(key, "keep", TimeSpan.FromMinutes(5));
+            }
+
+            var generation = await host.Services.GetRequiredService<IProjectionRebuilder>().RebuildAsync("balances");
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (host.Monitor.Find("balances") is not { LiveGeneration: var live, RebuildingGeneration: null } || live != generation)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the rebuild did not switch within 30 s");
+                await Task.Delay(20);
+            }
+
+            var server = _redis.GetServer(_redis.GetEndPoints()[0]);
+            Assert.Empty(await server.KeysAsync(pattern: "{" + _prefix + "balances}:g1:*").ToListAsync()); // the retired generation went
+            foreach (var key in neighbours)
+            {
+                Assert.True(await db.KeyExistsAsync(key), $"{key} was deleted with the retired generation");
+            }
+
+            Assert.True(await db.KeyExistsAsync("{" + _prefix + "balances}:meta"));
+        }
+        finally
+        {
+            await db.KeyDeleteAsync(neighbours);
+        }
+    }
+
     private async Task<TestHost> StartAsync()
     {
         var services = new ServiceCollection();

@@ -29,7 +29,7 @@ internal sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable, IDispo
         _connection = connection;
         _metrics = metrics;
         _logger = (loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<RedisBackplane>();
-        _channel = RedisChannel.Literal(caching.Value.ApplicationName + ":backplane");
+        _channel = RedisChannel.Literal(CacheKeyLayout.BackplaneChannel(caching.Value.ApplicationName));
     }
 
     /// <summary>Completes once the subscription is active.</summary>

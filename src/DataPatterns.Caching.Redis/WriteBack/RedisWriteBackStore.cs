@@ -48,7 +48,7 @@ internal sealed class RedisWriteBackStore : IWriteBackStore
     /// <summary>This instance's consumer name in the group.</summary>
     internal string ConsumerName { get; }
 
-    internal string StreamKey(string cacheName) => _applicationName + ":" + cacheName + ":writeback";
+    internal string StreamKey(string cacheName) => CacheKeyLayout.WriteBackStream(_applicationName, cacheName);
 
     public async ValueTask AppendAsync(string cacheName, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
     {

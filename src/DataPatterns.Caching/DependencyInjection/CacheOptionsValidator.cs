@@ -114,7 +114,7 @@ internal sealed class CacheOptionsValidator(IServiceProvider services) : IValida
 
     public ValidateOptionsResult Validate(string? name, CachingOptions options)
     {
-        if (string.IsNullOrEmpty(options.ApplicationName) || !options.ApplicationName.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'))
+        if (!CacheKeyLayout.IsValidName(options.ApplicationName))
         {
             return ValidateOptionsResult.Fail(
                 $"Caching: ApplicationName '{options.ApplicationName}' must be non-empty letters, digits, '.', '-' or '_'; it prefixes every Redis key.");

@@ -28,9 +28,9 @@ public sealed class CachingBuilder
         where TKey : notnull
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (!name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'))
+        if (!CacheKeyLayout.IsValidName(name))
         {
-            throw new ArgumentException($"The cache name '{name}' may hold only letters, digits, '.', '-' and '_' (it becomes part of Redis keys).", nameof(name));
+            throw new ArgumentException($"The cache name '{name}' may hold only letters, digits, '.', '-' and '_': it becomes part of Redis keys, between ':' separators that must stay unambiguous.", nameof(name));
         }
 
         if (!_names.Add(name))

@@ -46,4 +46,7 @@ internal static partial class CachingLog
 
     [LoggerMessage(14, LogLevel.Warning, "Cache '{CacheName}': repairing the distributed level after failed writes failed; it is retried after the next successful write.")]
     public static partial void RepairFailed(ILogger logger, string cacheName, Exception exception);
+
+    [LoggerMessage(15, LogLevel.Warning, "Caching: ApplicationName is left at its shared default '{ApplicationName}' while a shared store (distributed level, backplane, stampede lock or durable write-back queue) is in use, so every application on the same store reads and clears the other's entries. Give each application its own name: AddCaching().Configure(o => o.ApplicationName = \"my-app\").")]
+    public static partial void DefaultApplicationName(ILogger logger, string applicationName);
 }

@@ -10,7 +10,8 @@ namespace DataPatterns.Caching;
 /// </summary>
 internal sealed class DistributedEntry<TValue>
 {
-    private const byte FormatVersion = 1;
+    // The key layout's version: entries of layout 1 (read as misses) never pass for entries of another key.
+    private const byte FormatVersion = CacheKeyLayout.Version;
     private const byte NotFoundFlag = 1;
     private const int FixedHeader = 1 + 1 + 8 + 8 + 2;
 

@@ -20,6 +20,7 @@ internal sealed class DistributedLevel<TValue> : IDisposable
     private readonly TimeSpan _timeout;
     private readonly string _cacheName;
     private readonly string _prefix;
+    private readonly string _tagPrefix;
     private readonly CachingMetrics _metrics;
     private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _cacheTag;
@@ -34,7 +35,8 @@ internal sealed class DistributedLevel<TValue> : IDisposable
         _time = time;
         _timeout = timeout;
         _cacheName = cacheName;
-        _prefix = applicationName + ":" + cacheName + ":";
+        _prefix = CacheKeyLayout.DataPrefix(applicationName, cacheName);
+        _tagPrefix = CacheKeyLayout.TagPrefix(applicationName, cacheName);
         _metrics = metrics;
         _logger = logger;
         _cacheTag = new("cache", cacheName);
@@ -185,13 +187,22 @@ internal sealed class DistributedLevel<TValue> : IDisposable
         }
     }
 
-    /// <summary>The last tag invalidation time (0 when never), or null when the level failed.</summary>
+    /// <summary>
+    /// The last tag invalidation time (0 when never), or null when the level failed. A marker that is not 8 bytes was not
+    /// written by this layout (an instance of the old layout stored an entry there while both ran): it reads as
+    /// "invalidated now", so the tag's entries are reloaded rather than trusted.
+    /// </summary>
     private async ValueTask<long?> GetTagInvalidationAsync(string tag, CancellationToken cancellationToken)
     {
         try
         {
             var data = await _cache.GetAsync(TagKey(tag), cancellationToken).WithTimeout(_timeout, _time, cancellationToken).ConfigureAwait(false);
-            return data is { Length: 8 } ? BinaryPrimitives.ReadInt64LittleEndian(data) : 0;
+            return data switch
+            {
+                null => 0,
+                { Length: 8 } => BinaryPrimitives.ReadInt64LittleEndian(data),
+                _ => long.MaxValue,
+            };
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -202,8 +213,7 @@ internal sealed class DistributedLevel<TValue> : IDisposable
 
     public void Dispose() => _readTimeouts?.Dispose();
 
-    private string TagKey(string tag) => _prefix + "tag:" + tag;
-
+    private string TagKey(string tag) => _tagPrefix + tag;
 
     private void Report(string operation, Exception exception)
     {

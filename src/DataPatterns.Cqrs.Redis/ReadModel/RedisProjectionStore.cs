@@ -46,26 +46,28 @@ public sealed class RedisProjectionStore : IProjectionStore, IProjectionLeases, 
 
     /// <summary>Creates the store over an existing multiplexer (share one per Redis endpoint).</summary>
     /// <param name="multiplexer">The connection.</param>
-    /// <param name="keyPrefix">The prefix of every key.</param>
+    /// <param name="keyPrefix">The prefix of every key: letters, digits, '.', '-', '_' and ':', ending with ':' (or empty).</param>
     /// <param name="keepRetiredGenerations">Keep a generation's keys after a rebuild replaced it.</param>
+    /// <exception cref="ArgumentException">The key prefix holds other characters or does not end with ':'.</exception>
     public RedisProjectionStore(IConnectionMultiplexer multiplexer, string keyPrefix = "cqrs:", bool keepRetiredGenerations = false)
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
         _connection = Task.FromResult(multiplexer);
         _connect = () => Task.FromResult(multiplexer);
-        _prefix = keyPrefix ?? string.Empty;
+        _prefix = RedisKeyPrefix.Checked(keyPrefix, nameof(keyPrefix));
         _keepRetired = keepRetiredGenerations;
     }
 
     /// <summary>Creates the store that connects on first use.</summary>
     /// <param name="configuration">A StackExchange.Redis configuration string.</param>
-    /// <param name="keyPrefix">The prefix of every key.</param>
+    /// <param name="keyPrefix">The prefix of every key: letters, digits, '.', '-', '_' and ':', ending with ':' (or empty).</param>
     /// <param name="keepRetiredGenerations">Keep a generation's keys after a rebuild replaced it.</param>
+    /// <exception cref="ArgumentException">The key prefix holds other characters or does not end with ':'.</exception>
     public RedisProjectionStore(string configuration, string keyPrefix = "cqrs:", bool keepRetiredGenerations = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
         _connect = async () => await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
-        _prefix = keyPrefix ?? string.Empty;
+        _prefix = RedisKeyPrefix.Checked(keyPrefix, nameof(keyPrefix));
         _keepRetired = keepRetiredGenerations;
     }
 
@@ -312,9 +314,11 @@ public static class RedisReadModel
     /// <param name="name">The entry, as the projection named it with <see cref="RedisProjectionContext.Key"/>.</param>
     /// <param name="keyPrefix">The store's key prefix.</param>
     /// <returns>The key to read.</returns>
+    /// <exception cref="ArgumentException">The prefix is not one a store accepts.</exception>
     public static async Task<RedisKey> LiveKeyAsync(IDatabase database, string projectionName, string name, string keyPrefix = "cqrs:")
     {
         ArgumentNullException.ThrowIfNull(database);
+        RedisKeyPrefix.Checked(keyPrefix, nameof(keyPrefix));
         var live = await database.HashGetAsync("{" + keyPrefix + projectionName + "}:meta", "live").ConfigureAwait(false);
         var generation = live.IsNull ? 1 : (int)live;
         return string.Create(CultureInfo.InvariantCulture, $"{{{keyPrefix}{projectionName}}}:g{generation}:{name}");

@@ -2,7 +2,7 @@
 # The Shop cluster under ten times its capacity (issue #13): nginx + two Shop instances + the real servers, one
 # database-backed endpoint at a time.
 #
-#   eng/overload-test.sh           short form (eng/test-steps/overload.sh): 4 s at 64 connections, 8 s at 10,000, 5 + 3 s at 64
+#   eng/overload-test.sh           short form (eng/test-steps/overload.sh): 3 s at 64 connections, 7 s at 10,000, 5 + 3 s at 64
 #   eng/overload-test.sh --long    long form, by hand: 5 s at 64, 20 s at 10,000, 5 + 5 s at 64, per endpoint
 #
 # Endpoints, in turn: replica reads (GET /products?after=&count=, on the replica), orders (POST /orders: 2PC over the
@@ -25,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LC_ALL=C
-peak_seconds=4 over_seconds=8 recover_seconds=5 after_seconds=3
+peak_seconds=3 over_seconds=7 recover_seconds=5 after_seconds=3
 [ "${1:-}" = "--long" ] && { peak_seconds=5; over_seconds=20; recover_seconds=5; after_seconds=5; }
 endpoints="${OVERLOAD_ENDPOINTS:-replica orders history carts}"
 export DATAPATTERNS_CLUSTER_PORT="${DATAPATTERNS_CLUSTER_PORT:-8090}"

@@ -74,16 +74,15 @@ public sealed class ShopServers
     public ShopServers WithPools(IReadOnlyList<ServerBudget> budgets)
     {
         ArgumentNullException.ThrowIfNull(budgets);
-        var primary = budgets.Single(b => b.Server == "primary");
-        int Whole(string server) => budgets.Single(b => b.Server == server).SizeOf(ConnectionBudget.Whole);
+        int Size(string pool) => budgets.SelectMany(b => b.Pools).Single(p => p.Name == pool).Size;
         return new ShopServers(
-            Sized(Primary, primary.SizeOf(ConnectionBudget.Routing)),
-            Sized(Primary, primary.SizeOf(ConnectionBudget.Payments)),
-            Sized(Primary, primary.SizeOf(ConnectionBudget.Decisions)),
-            Sized(Primary, primary.SizeOf(ConnectionBudget.Events)),
-            Sized(Replica, Whole("replica")),
-            Sized(OrdersOne, Whole("node2")),
-            Sized(OrdersTwo, Whole("node3")),
+            Sized(Primary, Size(ConnectionBudget.Routing)),
+            Sized(Primary, Size(ConnectionBudget.Payments)),
+            Sized(Primary, Size(ConnectionBudget.Decisions)),
+            Sized(Primary, Size(ConnectionBudget.Events)),
+            Sized(Replica, Size(ConnectionBudget.Replica)),
+            Sized(OrdersOne, Size(ConnectionBudget.OrdersOne)),
+            Sized(OrdersTwo, Size(ConnectionBudget.OrdersTwo)),
             Redis);
     }
 

@@ -6,7 +6,7 @@ namespace DataPatterns.Samples.Shop.Postgres.Budget;
 public sealed record PoolSize(string Name, int Size);
 
 /// <summary>What one server allows and how the Shop's pools on it are sized.</summary>
-/// <param name="Server">The server's name (primary, replica, node2, node3).</param>
+/// <param name="Server">The server's roles (primary, replica, node2, node3; "primary+node2" when two share a server).</param>
 /// <param name="MaxConnections">The server's <c>max_connections</c>, as it answered, or the assumed value.</param>
 /// <param name="Asked">True when the server answered <c>SHOW max_connections</c> at start.</param>
 /// <param name="Reserved">Connections left to other clients.</param>

@@ -79,9 +79,11 @@ start_instance() {
   if alive "$DIR/shop-$name.pid"; then log "instance $name already running"; return 0; fi
   [ "${DATAPATTERNS_SKIP_SERVICES:-0}" = "1" ] || eval "$(eng/services.sh env)"
   raise_file_limit
-  # The process itself (not a dotnet-run wrapper) owns the pid file, so kill -9 hits the server.
+  # The process itself (not a dotnet-run wrapper) owns the pid file, so kill -9 hits the server. Each instance sizes its
+  # database pools for its share of every server's max_connections: it is told how many instances share them.
   # shellcheck disable=SC2086 # DATAPATTERNS_SHOP_ARGS is a list of extra Shop arguments
-  setsid dotnet "$DIR/shop/Shop.dll" --services --node="$name" --urls="http://127.0.0.1:$port" ${DATAPATTERNS_SHOP_ARGS:-} \
+  setsid dotnet "$DIR/shop/Shop.dll" --services --node="$name" --urls="http://127.0.0.1:$port" \
+    --Shop:Connections:Instances="${#SHOP_PORTS[@]}" ${DATAPATTERNS_SHOP_ARGS:-} \
     >>"$DIR/shop-$name.log" 2>&1 </dev/null &
   echo $! >"$DIR/shop-$name.pid"
   for _ in $(seq 1 120); do

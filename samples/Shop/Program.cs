@@ -4,6 +4,7 @@ using DataPatterns.Samples.Shop.Hosting;
 using DataPatterns.Samples.Shop.Hosting.Overload;
 using DataPatterns.Samples.Shop.Hosting.Problems;
 using DataPatterns.Samples.Shop.Postgres;
+using DataPatterns.Samples.Shop.Postgres.Budget;
 
 var builder = WebApplication.CreateBuilder(ShopDefaults.NormalizeArguments(args));
 var services = ShopDefaults.UsesServices(builder.Configuration);
@@ -30,7 +31,12 @@ var writeBackFlushInterval = builder.Configuration["writeBackFlushSeconds"] is {
 ShopServers? servers = null;
 if (services)
 {
-    servers = ShopServers.FromConfiguration(builder.Configuration);
+    // Pools sized from each server's max_connections, shared among the instances, so that a cluster under overload waits
+    // for a pooled connection rather than being refused by the server ("too many clients").
+    var budgets = await ConnectionBudget.PlanAsync(ShopServers.FromConfiguration(builder.Configuration),
+        builder.Services.AddShopConnectionBudget(builder.Configuration), CancellationToken.None);
+    servers = ShopServers.FromConfiguration(builder.Configuration).WithPools(budgets);
+    builder.Services.AddSingleton(budgets);
     // The coordinator's node id must be unique per instance and survive its restarts: the replacement of a dead instance
     // finishes that instance's prepared transactions, and nobody else does. A host name is neither (two instances on one
     // host, a spot VM replaced under a new name), so it is asked for.

@@ -43,16 +43,16 @@ public static class PostgresShop
                 o.RecoveryGracePeriod = TimeSpan.FromSeconds(10);
                 o.LastResourceCommit = true;                           // the decision log is in payments' database: payments commits with the decision
             })
-            .UseNpgsql(ShopShards.Payments, servers.Primary)
+            .UseNpgsql(ShopShards.Payments, servers.Payments)
             .UseNpgsql(ShopShards.OrdersOne, servers.OrdersOne)
             .UseNpgsql(ShopShards.OrdersTwo, servers.OrdersTwo)
-            .UseNpgsqlDecisionLog(servers.Primary, "shop_2pc_decisions");
+            .UseNpgsqlDecisionLog(servers.Decisions, "shop_2pc_decisions");
 
         services.AddCqrs(cqrs => cqrs
                 .AddShopHandlers()
                 .AddProjection<PostgresOrderHistoryProjection>()
                 .ConfigureRunner(o => o.BatchSize = 500))
-            .UseNpgsql(o => o.ConnectionString = servers.Primary);
+            .UseNpgsql(o => o.ConnectionString = servers.Events);
 
         services.AddScoped<ICatalogStore, PostgresCatalogStore>();
         services.AddScoped<ICartStore, PostgresCartStore>();

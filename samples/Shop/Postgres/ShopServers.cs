@@ -1,3 +1,4 @@
+using DataPatterns.Samples.Shop.Postgres.Budget;
 using Npgsql;
 
 namespace DataPatterns.Samples.Shop.Postgres;
@@ -13,16 +14,33 @@ public sealed class ShopServers
     public const string Database = "shop";
 
     private ShopServers(string primary, string replica, string ordersOne, string ordersTwo, string redis)
+        : this(primary, primary, primary, primary, replica, ordersOne, ordersTwo, redis)
+    {
+    }
+
+    private ShopServers(string primary, string payments, string decisions, string events, string replica, string ordersOne, string ordersTwo, string redis)
     {
         Primary = primary;
+        Payments = payments;
+        Decisions = decisions;
+        Events = events;
         Replica = replica;
         OrdersOne = ordersOne;
         OrdersTwo = ordersTwo;
         Redis = redis;
     }
 
-    /// <summary>The primary's Shop database (payments, catalogue, carts, outbox, read models).</summary>
+    /// <summary>The primary's Shop database (catalogue, carts), as the router's primary node uses it.</summary>
     public string Primary { get; }
+
+    /// <summary>The primary's Shop database for the payments branch of the two-phase commit (its own pool).</summary>
+    public string Payments { get; }
+
+    /// <summary>The primary's Shop database for the two-phase commit's decision log (its own pool).</summary>
+    public string Decisions { get; }
+
+    /// <summary>The primary's Shop database for CQRS: the outbox's events and the read models (its own pool).</summary>
+    public string Events { get; }
 
     /// <summary>The streaming replica of the primary.</summary>
     public string Replica { get; }
@@ -51,6 +69,25 @@ public sealed class ShopServers
             InShopDatabase(Require("DATAPATTERNS_PG_NODE3")),
             Require("DATAPATTERNS_REDIS"));
     }
+
+    /// <summary>The same servers with every pool sized as <paramref name="budgets"/> says (see <see cref="ConnectionBudget"/>).</summary>
+    public ShopServers WithPools(IReadOnlyList<ServerBudget> budgets)
+    {
+        ArgumentNullException.ThrowIfNull(budgets);
+        int Size(string pool) => budgets.SelectMany(b => b.Pools).Single(p => p.Name == pool).Size;
+        return new ShopServers(
+            Sized(Primary, Size(ConnectionBudget.Routing)),
+            Sized(Primary, Size(ConnectionBudget.Payments)),
+            Sized(Primary, Size(ConnectionBudget.Decisions)),
+            Sized(Primary, Size(ConnectionBudget.Events)),
+            Sized(Replica, Size(ConnectionBudget.Replica)),
+            Sized(OrdersOne, Size(ConnectionBudget.OrdersOne)),
+            Sized(OrdersTwo, Size(ConnectionBudget.OrdersTwo)),
+            Redis);
+    }
+
+    private static string Sized(string connectionString, int maxPoolSize) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxPoolSize }.ConnectionString;
 
     private static string InShopDatabase(string connectionString) =>
         new NpgsqlConnectionStringBuilder(connectionString) { Database = Database, MaxPoolSize = 100 }.ConnectionString;

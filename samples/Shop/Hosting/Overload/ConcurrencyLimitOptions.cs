@@ -17,10 +17,12 @@ public sealed class ConcurrencyLimitOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>
-    /// Requests that run at once. Default 64 per core (128 on 2 cores): enough to keep the database pools (100 connections
-    /// each) busy while the cores serve cache hits, few enough that a slow database does not pile up thousands of calls.
+    /// Requests that run at once. Default 16 per core (32 on 2 cores): about the concurrency at which the Shop and its
+    /// databases give their best throughput (eng/overload-test.sh measures it at 64 connections over two instances).
+    /// More running at once does not serve more: under ten times that load it only made the databases and the cores
+    /// switch between more calls, and throughput fell; the rest wait in the queue, oldest first.
     /// </summary>
-    public int PermitLimit { get; set; } = 64 * Environment.ProcessorCount;
+    public int PermitLimit { get; set; } = 16 * Environment.ProcessorCount;
 
     /// <summary>
     /// Requests that may wait for a turn, oldest first. Default 4,096 per core (8,192 on 2 cores): a load balancer's

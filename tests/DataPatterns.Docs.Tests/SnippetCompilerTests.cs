@@ -30,6 +30,25 @@ public sealed class SnippetCompilerTests
     }
 
     [Fact]
+    public void A_statement_after_a_type_declaration_fails_as_it_would_in_Program_cs()
+    {
+        var block = Only("""
+            ```csharp
+            Console.WriteLine(new Order(1));
+
+            public sealed record Order(long Id);
+
+            Console.WriteLine(new Order(2));
+            ```
+            """);
+
+        var failure = SnippetCompiler.Check(block);
+
+        Assert.NotNull(failure);
+        Assert.Contains("memory.md:6:1: CS8803", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_block_that_misses_a_using_of_a_package_fails()
     {
         var block = Only("""

@@ -53,7 +53,30 @@ public static class SnippetCompiler
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         return compilation.GetDiagnostics()
             .Where(d => d.Severity == DiagnosticSeverity.Error || (d.Severity == DiagnosticSeverity.Warning && WarningsThatFail.Contains(d.Id)))
+            .Concat(StatementsAfterTypes(block))
             .ToList();
+    }
+
+    // Wrapping moves a block's statements into a method, which hides C#'s rule that top-level statements come before
+    // every type declaration: a reader who pastes such a block into Program.cs gets CS8803, so the block fails here too.
+    private static IEnumerable<Diagnostic> StatementsAfterTypes(CodeBlock block)
+    {
+        var root = (CompilationUnitSyntax)CSharpSyntaxTree.ParseText(block.Code, ParseOptions).GetRoot();
+        var late = root.Members.SkipWhile(m => m is GlobalStatementSyntax).OfType<GlobalStatementSyntax>().FirstOrDefault();
+        if (late is null)
+        {
+            yield break;
+        }
+
+        var span = root.SyntaxTree.GetLineSpan(late.Span);
+        var mapped = new Microsoft.CodeAnalysis.Text.LinePositionSpan(
+            new(block.Line - 1 + span.StartLinePosition.Line, span.StartLinePosition.Character),
+            new(block.Line - 1 + span.EndLinePosition.Line, span.EndLinePosition.Character));
+        yield return Diagnostic.Create(
+            "CS8803", "Compiler",
+            "Top-level statements must precede namespace and type declarations: move this statement above the first type of the block",
+            DiagnosticSeverity.Error, DiagnosticSeverity.Error, isEnabledByDefault: true, warningLevel: 0,
+            location: Location.Create(block.File, late.Span, mapped));
     }
 
     /// <summary>Compiles <paramref name="block"/> and describes each failing diagnostic as file:line:column, with the block's excerpt.</summary>

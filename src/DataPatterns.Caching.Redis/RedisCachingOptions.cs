@@ -15,7 +15,10 @@ public sealed class RedisCachingOptions
 
     /// <summary>
     /// Returns the application's own shared multiplexer instead (one per Redis endpoint, never one per call). The package
-    /// does not dispose a multiplexer it did not create.
+    /// does not dispose a multiplexer it did not create. When <see cref="RedisWriteBackDurabilityOptions.RequiredReplicas"/>
+    /// is above 0 or <see cref="RedisWriteBackDurabilityOptions.WaitForAppendOnlyFile"/> is set, it is called a second
+    /// time for the connection of the appends that wait (WAIT blocks the connection it runs on): return a separate
+    /// multiplexer there to keep your other commands from queueing behind it.
     /// </summary>
     public Func<IServiceProvider, Task<IConnectionMultiplexer>>? ConnectionMultiplexerFactory { get; set; }
 

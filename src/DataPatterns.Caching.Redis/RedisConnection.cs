@@ -3,15 +3,20 @@ using StackExchange.Redis;
 
 namespace DataPatterns.Caching.Redis;
 
-/// <summary>The one shared multiplexer of the caching package (created on first use, or the application's own).</summary>
+/// <summary>
+/// The one shared multiplexer of the caching package (created on first use, or the application's own), and a second one
+/// only durable write-back appends use when they wait for replicas or append-only files.
+/// </summary>
 internal sealed class RedisConnection : IAsyncDisposable, IDisposable
 {
     private readonly Lazy<Task<IConnectionMultiplexer>> _multiplexer;
+    private readonly Lazy<Task<IConnectionMultiplexer>> _acknowledging;
     private readonly bool _owned;
     private readonly TimeSpan _commandBound = Timeout.InfiniteTimeSpan;
 
     // Set once the connect task has finished, so synchronous callers and disposal never read a task's result.
     private volatile IConnectionMultiplexer? _connected;
+    private volatile IConnectionMultiplexer? _acknowledgingConnected;
 
     public RedisConnection(IOptions<RedisCachingOptions> options, IServiceProvider services)
     {
@@ -27,6 +32,18 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         _multiplexer = new Lazy<Task<IConnectionMultiplexer>>(() => RememberAsync(value.ConnectionMultiplexerFactory is { } factory
             ? factory(services)
             : ConnectAsync(configuration!)));
+
+        // WAIT and WAITAOF block the connection they run on until replicas answer or the timeout passes, so they get a
+        // connection of their own: L2 reads, locks and the backplane never queue behind them. An application that
+        // supplies its own multiplexer is asked a second time; returning the same one shares it (its choice).
+        _acknowledging = new Lazy<Task<IConnectionMultiplexer>>(async () =>
+        {
+            var multiplexer = await (value.ConnectionMultiplexerFactory is { } factory
+                ? factory(services)
+                : ConnectAsync(configuration!.Clone())).ConfigureAwait(false);
+            _acknowledgingConnected = multiplexer;
+            return multiplexer;
+        });
     }
 
     /// <summary>
@@ -63,6 +80,9 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
 
     public Task<IConnectionMultiplexer> GetAsync() => _multiplexer.Value;
 
+    /// <summary>The multiplexer used only for write-back appends that wait for acknowledgement (WAIT / WAITAOF).</summary>
+    public Task<IConnectionMultiplexer> GetAcknowledgingAsync() => _acknowledging.Value;
+
     /// <summary>The multiplexer when it is connected already (for the synchronous <c>IDistributedCache</c> methods).</summary>
     public IConnectionMultiplexer GetConnected()
     {
@@ -77,6 +97,11 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         {
             await multiplexer.DisposeAsync().ConfigureAwait(false);
         }
+
+        if (_owned && _acknowledgingConnected is { } acknowledging)
+        {
+            await acknowledging.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     public void Dispose()
@@ -84,6 +109,11 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         if (_owned && _connected is { } multiplexer)
         {
             multiplexer.Dispose();
+        }
+
+        if (_owned && _acknowledgingConnected is { } acknowledging)
+        {
+            acknowledging.Dispose();
         }
     }
 

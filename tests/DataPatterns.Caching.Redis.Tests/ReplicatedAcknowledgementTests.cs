@@ -1,4 +1,7 @@
+using System.Text;
 using DataPatterns.Testing;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DataPatterns.Caching.Redis.Tests;
 
@@ -37,5 +40,42 @@ public class ReplicatedAcknowledgementTests
 
         // Not reported as acknowledged: the cache does not serve it either.
         Assert.False((await instance.Cache.TryGetAsync(2)).Found);
+    }
+
+    [Fact]
+    public async Task Level_two_reads_answer_while_appends_wait_for_a_dead_replica_because_the_waits_have_a_connection_of_their_own()
+    {
+        await using var primary = await PrivateRedis.StartNewAsync(["--appendonly", "yes", "--appendfsync", "always"]);
+        await using var replica = await PrivateRedis.StartReplicaAsync(primary);
+        var application = RedisInstance.NewApplication();
+        await using var instance = new DurabilityInstance(primary.ConnectionString, application, new VersionedRows(), d =>
+        {
+            d.RequiredReplicas = 1;
+            d.ReplicaTimeout = TimeSpan.FromMilliseconds(600);
+        });
+        _ = instance.Cache;
+        await instance.StartingAsync();
+        var level2 = instance.Provider.GetRequiredKeyedService<IDistributedCache>(CachingServiceKeys.DistributedCache);
+        var entry = application + ":only-in-l2";
+        await level2.SetAsync(entry, Encoding.UTF8.GetBytes("there"), new DistributedCacheEntryOptions());
+
+        await replica.KillAsync(); // every WAIT now takes the whole ReplicaTimeout
+
+        // Eight appends wait 600 ms each, one after another: 4.8 s of WAIT, well past the 2 s command timeout. On the
+        // connection the reads use, a read queued behind them would fail with a timeout.
+        var appends = Enumerable.Range(10, 8).Select(k => instance.Cache.SetAsync(k, "unreplicated").AsTask()).ToArray();
+        var reads = new List<string?>();
+        for (var i = 0; i < 10; i++)
+        {
+            await Task.Delay(100);
+            var read = await level2.GetAsync(entry);
+            reads.Add(read is null ? null : Encoding.UTF8.GetString(read));
+        }
+
+        Assert.All(reads, r => Assert.Equal("there", r));
+        foreach (var append in appends)
+        {
+            await Assert.ThrowsAsync<WriteBackUnavailableException>(() => append);
+        }
     }
 }

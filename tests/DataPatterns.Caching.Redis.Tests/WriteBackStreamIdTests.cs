@@ -23,13 +23,13 @@ public class WriteBackStreamIdTests
         try
         {
             var ms = Now.ToUnixTimeMilliseconds();
-            Assert.Equal($"{ms}-0", await appender.AppendAsync(redis, database, stream, new byte[] { 1 }, new byte[] { 2 }, CancellationToken.None));
-            Assert.Equal($"{ms}-1", await appender.AppendAsync(redis, database, stream, new byte[] { 1 }, new byte[] { 2 }, CancellationToken.None));
+            Assert.Equal($"{ms}-0", await appender.AppendAsync(redis, stream, new byte[] { 1 }, new byte[] { 2 }, CancellationToken.None));
+            Assert.Equal($"{ms}-1", await appender.AppendAsync(redis, stream, new byte[] { 1 }, new byte[] { 2 }, CancellationToken.None));
 
             // The stream is lost (a Redis restart without persistence) while the clock is still in the same millisecond:
             // the next id must not start again at sequence 0, below the version already handed out.
             await database.KeyDeleteAsync(stream);
-            Assert.Equal($"{ms}-2", await appender.AppendAsync(redis, database, stream, new byte[] { 1 }, new byte[] { 2 }, CancellationToken.None));
+            Assert.Equal($"{ms}-2", await appender.AppendAsync(redis, stream, new byte[] { 1 }, new byte[] { 2 }, CancellationToken.None));
             Assert.Equal(1, await database.StreamLengthAsync(stream));
         }
         finally
@@ -51,7 +51,7 @@ public class WriteBackStreamIdTests
             var ahead = Now.ToUnixTimeMilliseconds() + 1_000;
             await database.StreamAddAsync(stream, "k", "x", messageId: $"{ahead}-5");
 
-            var id = await appender.AppendAsync(redis, database, stream, new byte[] { 1 }, new byte[] { 2 }, CancellationToken.None);
+            var id = await appender.AppendAsync(redis, stream, new byte[] { 1 }, new byte[] { 2 }, CancellationToken.None);
 
             Assert.Equal($"{ahead}-6", id);
             Assert.Equal(RedisWriteBackStore.VersionOf(id), appender.Floor);

@@ -5,7 +5,7 @@ namespace DataPatterns.Caching.Redis;
 
 /// <summary>
 /// Appends one write to a write-back stream with an id that never goes below one this process has seen, and, when asked,
-/// waits (in the same round trip) until replicas or append-only files hold it.
+/// waits (in the same round trip, on a connection of its own) until replicas or append-only files hold it.
 /// </summary>
 /// <remarks>
 /// Stream ids are write-back versions, and a database with a versioned writer drops a write whose version is below the
@@ -67,8 +67,11 @@ internal sealed class RedisWriteBackAppender
         }
     }
 
-    /// <summary>Appends and returns the entry's stream id.</summary>
-    public async Task<string> AppendAsync(IConnectionMultiplexer multiplexer, IDatabase database, RedisKey stream, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends and returns the entry's stream id. When the append must wait for acknowledgement, <paramref name="multiplexer"/>
+    /// is the one kept for such appends, because WAIT holds its connection until replicas answer.
+    /// </summary>
+    public async Task<string> AppendAsync(IConnectionMultiplexer multiplexer, RedisKey stream, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
     {
         var (milliseconds, sequence) = Candidate();
         var arguments = new RedisValue[]
@@ -76,14 +79,15 @@ internal sealed class RedisWriteBackAppender
             milliseconds.ToString(CultureInfo.InvariantCulture), sequence.ToString(CultureInfo.InvariantCulture), key, value,
         };
 
-        // The wait is sent right behind the append on the same connection, before either reply: one round trip, and
-        // WAIT covers the append because it follows it on that connection.
-        var append = database.ScriptEvaluateAsync(AppendScript, [stream], arguments);
+        // The wait is queued right behind the append, before either reply, on the connection to the stream's master
+        // (found from the key's slot locally, no round trip): one round trip, and WAIT covers the append because it
+        // follows it on that connection. WAIT then holds that connection, so appends waiting for acknowledgement go
+        // one after another; reads never share it.
+        var append = multiplexer.GetDatabase().ScriptEvaluateAsync(AppendScript, [stream], arguments);
         Task<RedisResult>? wait = null;
         if (_options.RequiredReplicas > 0 || _options.WaitForAppendOnlyFile)
         {
-            var endpoint = await database.IdentifyEndpointAsync(stream).ConfigureAwait(false);
-            var server = multiplexer.GetServer(endpoint!);
+            var server = multiplexer.GetServer(stream);
             var timeout = (long)Math.Ceiling(_options.ReplicaTimeout.TotalMilliseconds);
             wait = _options.WaitForAppendOnlyFile
                 ? server.ExecuteAsync("WAITAOF", 1, _options.RequiredReplicas, timeout)

@@ -20,6 +20,8 @@ public sealed class RedisWriteBackDurabilityOptions
     /// <summary>
     /// Acknowledge a write only once this many replicas hold it (WAIT after the append, sent with it in one round trip).
     /// 0 (the default) acknowledges once the master holds it. Checked at start against the replicas each master reports.
+    /// WAIT holds its connection until the replicas answer, so such appends use a multiplexer of their own (L2 reads,
+    /// locks and the backplane never wait behind them) and go one after another on it.
     /// </summary>
     public int RequiredReplicas { get; set; }
 

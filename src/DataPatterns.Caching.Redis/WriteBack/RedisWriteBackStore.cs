@@ -53,8 +53,12 @@ internal sealed class RedisWriteBackStore : IWriteBackStore
     public async ValueTask AppendAsync(string cacheName, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
     {
         await _persistence.EnsureAsync(cancellationToken).ConfigureAwait(false);
-        var multiplexer = await _connection.GetAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        await _appender.AppendAsync(multiplexer, multiplexer.GetDatabase(), StreamKey(cacheName), key, value, cancellationToken).ConfigureAwait(false);
+        var durability = _options.WriteBackDurability;
+        var connecting = durability.RequiredReplicas > 0 || durability.WaitForAppendOnlyFile
+            ? _connection.GetAcknowledgingAsync()
+            : _connection.GetAsync();
+        var multiplexer = await connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _appender.AppendAsync(multiplexer, StreamKey(cacheName), key, value, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyList<WriteBackRecord>> ReadAsync(string cacheName, int maxCount, CancellationToken cancellationToken)

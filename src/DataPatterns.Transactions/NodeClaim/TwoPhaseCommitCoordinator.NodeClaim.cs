@@ -20,6 +20,9 @@ public sealed partial class TwoPhaseCommitCoordinator
         await _nodeClaimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Again inside the gate: DisposeAsync may have released the claims between the check above and here, and
+            // claims taken now would never be released.
+            ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
             if (_nodeClaimed)
             {
                 return;

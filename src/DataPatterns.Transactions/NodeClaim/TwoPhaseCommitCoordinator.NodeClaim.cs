@@ -4,6 +4,7 @@ public sealed partial class TwoPhaseCommitCoordinator
 {
     private readonly List<IHeldNodeClaim> _nodeClaims = [];
     private readonly SemaphoreSlim _nodeClaimGate = new(1, 1);
+    private readonly NodeClaimOwner _nodeClaimOwner = new();
     private bool _nodeClaimed;
 
     /// <summary>
@@ -39,7 +40,7 @@ public sealed partial class TwoPhaseCommitCoordinator
             {
                 foreach (var claimant in claimants.Where(c => scopes.Add(c.NodeClaimScope)))
                 {
-                    _nodeClaims.Add(await claimant.ClaimNodeAsync(_options.Prefix, _options.NodeId, cancellationToken).ConfigureAwait(false));
+                    _nodeClaims.Add(await claimant.ClaimNodeAsync(_options.Prefix, _options.NodeId, _nodeClaimOwner, cancellationToken).ConfigureAwait(false));
                 }
             }
             catch

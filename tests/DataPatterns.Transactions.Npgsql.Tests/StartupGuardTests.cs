@@ -86,6 +86,40 @@ public sealed class StartupGuardTests : IAsyncLifetime
         Assert.Equal(_bank.Node, error.NodeId);
     }
 
+    [Fact]
+    public async Task Claims_of_one_coordinator_on_one_database_under_two_host_spellings_do_not_clash()
+    {
+        // Payments' database as 127.0.0.1 for the decision log and as localhost for the resource: two claims, one database.
+        var other = Respell(_bank.Payments);
+        await using var first = Coordinator(_bank.Node, decisionLogTable: "spelled_decisions", paymentsResource: other);
+        await StartAsync(first);
+
+        await using var second = Coordinator(_bank.Node, decisionLogTable: "spelled_decisions", paymentsResource: other);
+        var error = await Assert.ThrowsAsync<CoordinatorNodeInUseException>(() => StartAsync(second));
+
+        Assert.Equal(_bank.Node, error.NodeId);
+        Assert.Equal(1, await CountClaimsAsync());
+    }
+
+    [Fact]
+    public async Task The_claim_session_asks_the_server_to_notice_a_vanished_client_within_seconds()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(_bank.Payments);
+        await using var held = await PostgresNodeClaim.ClaimAsync(dataSource, "payments", BankDatabases.Prefix, _bank.Node, new NodeClaimOwner(), CancellationToken.None);
+        var connection = Assert.IsType<PostgresNodeClaim>(held).Connection!;
+
+        async Task<string> ShowAsync(string setting)
+        {
+            await using var command = new NpgsqlCommand($"SHOW {setting}", connection);
+            return (string)(await command.ExecuteScalarAsync())!;
+        }
+
+        Assert.Equal("10", await ShowAsync("tcp_keepalives_idle"));
+        Assert.Equal("5", await ShowAsync("tcp_keepalives_interval"));
+        Assert.Equal("3", await ShowAsync("tcp_keepalives_count"));
+        Assert.Equal("30000", await ShowAsync("tcp_user_timeout"));
+    }
+
     [Theory]
     [InlineData("'{payments,orders}', '{only-one}'", "names 2 resources but 1 global ids")]
     [InlineData("'{payments,orders}', '{a,NULL}'", "branch 2 has an empty resource or global id")]
@@ -137,7 +171,15 @@ public sealed class StartupGuardTests : IAsyncLifetime
         Assert.Contains("tableName of UseNpgsqlDecisionLog", error.Message, StringComparison.Ordinal);
     }
 
-    private Host Coordinator(string node, string? decisionLogTable)
+    /// <summary>The same database under the other spelling of the loopback host.</summary>
+    private static string Respell(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.Host = builder.Host == "localhost" ? "127.0.0.1" : "localhost";
+        return builder.ConnectionString;
+    }
+
+    private Host Coordinator(string node, string? decisionLogTable, string? paymentsResource = null)
     {
         var services = new ServiceCollection();
         var builder = services.AddTwoPhaseCommit(o =>
@@ -146,7 +188,7 @@ public sealed class StartupGuardTests : IAsyncLifetime
                 o.NodeId = node;
                 o.DecisionLogPath = Path.Combine(_directory, $"{Guid.NewGuid():N}.log");
             })
-            .UseNpgsql("payments", _bank.Payments)
+            .UseNpgsql("payments", paymentsResource ?? _bank.Payments)
             .UseNpgsql("orders", _bank.Orders);
         if (decisionLogTable is not null)
         {

@@ -59,8 +59,8 @@ public sealed class NpgsqlDecisionLog : IFencingDecisionLog, ICoordinatorNodeCla
     string ICoordinatorNodeClaim.NodeClaimScope => Location.ToString();
 
     /// <inheritdoc />
-    ValueTask<IHeldNodeClaim> ICoordinatorNodeClaim.ClaimNodeAsync(string prefix, string nodeId, CancellationToken cancellationToken) =>
-        PostgresNodeClaim.ClaimAsync(_dataSource, $"{Location} (the decision log's database)", prefix, nodeId, cancellationToken);
+    ValueTask<IHeldNodeClaim> ICoordinatorNodeClaim.ClaimNodeAsync(string prefix, string nodeId, NodeClaimOwner owner, CancellationToken cancellationToken) =>
+        PostgresNodeClaim.ClaimAsync(_dataSource, $"{Location} (the decision log's database)", prefix, nodeId, owner, cancellationToken);
 
     /// <summary>A PostgreSQL identifier in double quotes, an embedded double quote doubled.</summary>
     internal static string QuoteIdentifier(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

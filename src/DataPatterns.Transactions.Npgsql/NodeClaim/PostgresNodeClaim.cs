@@ -7,8 +7,10 @@ namespace DataPatterns.Transactions.Npgsql;
 /// <summary>
 /// A coordinator's prefix and node id claimed on one PostgreSQL database: a session-level advisory lock
 /// (<c>pg_try_advisory_lock</c>) on a connection kept open until the claim is released. The server drops the lock with
-/// the session, so a coordinator that dies (even kill -9) frees its node id for its replacement at once. The key is an
-/// XxHash64 of the prefix and node id: stable across processes, versions and machines.
+/// the session, so a coordinator that dies (even kill -9) frees its node id for its replacement at once. A host that
+/// vanishes (power loss, network cut) sends no goodbye, so the claim's session asks the server to probe it often: its
+/// session and lock end about 25-30 s after the host went silent, instead of after the OS default of two hours. The key
+/// is an XxHash64 of the prefix and node id: stable across processes, versions and machines.
 /// </summary>
 internal sealed class PostgresNodeClaim : IHeldNodeClaim
 {
@@ -16,12 +18,15 @@ internal sealed class PostgresNodeClaim : IHeldNodeClaim
     private readonly string _location;
     private readonly string _prefix;
     private readonly string _nodeId;
+    private readonly NodeClaimOwner _owner;
     private readonly long _key;
     private NpgsqlConnection? _connection;
+    private string? _session;
 
-    private PostgresNodeClaim(NpgsqlDataSource dataSource, string location, string prefix, string nodeId)
+    private PostgresNodeClaim(NpgsqlDataSource dataSource, string location, string prefix, string nodeId, NodeClaimOwner owner)
     {
         _dataSource = dataSource;
+        _owner = owner;
         _location = location;
         _prefix = prefix;
         _nodeId = nodeId;
@@ -33,9 +38,9 @@ internal sealed class PostgresNodeClaim : IHeldNodeClaim
         unchecked((long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes($"datapatterns.2pc.node\0{prefix}\0{nodeId}")));
 
     /// <summary>Claims the node id on <paramref name="dataSource"/>'s database, or says who holds it.</summary>
-    public static async ValueTask<IHeldNodeClaim> ClaimAsync(NpgsqlDataSource dataSource, string location, string prefix, string nodeId, CancellationToken cancellationToken)
+    public static async ValueTask<IHeldNodeClaim> ClaimAsync(NpgsqlDataSource dataSource, string location, string prefix, string nodeId, NodeClaimOwner owner, CancellationToken cancellationToken)
     {
-        var claim = new PostgresNodeClaim(dataSource, location, prefix, nodeId);
+        var claim = new PostgresNodeClaim(dataSource, location, prefix, nodeId, owner);
         await claim.TakeAsync(cancellationToken).ConfigureAwait(false);
         return claim;
     }
@@ -89,22 +94,35 @@ internal sealed class PostgresNodeClaim : IHeldNodeClaim
         await DropConnectionAsync().ConfigureAwait(false);
     }
 
+    /// <summary>The claim's server session, for tests: null while the claim is held through another of its owner's sessions.</summary>
+    internal NpgsqlConnection? Connection => _connection;
+
     private async ValueTask TakeAsync(CancellationToken cancellationToken)
     {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await ProbeClientOftenAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection))
             {
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _key });
                 if ((bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
                 {
+                    _session = await OwnSessionAsync(connection, cancellationToken).ConfigureAwait(false);
+                    _owner.Add(_session);
                     _connection = connection;
                     return;
                 }
             }
 
-            var holder = await DescribeHolderAsync(connection, _key, cancellationToken).ConfigureAwait(false);
+            var (session, holder) = await DescribeHolderAsync(connection, _key, cancellationToken).ConfigureAwait(false);
+            if (session is not null && _owner.Holds(session))
+            {
+                // This coordinator reached the same database under another spelling and holds the claim there already.
+                await connection.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+
             throw new CoordinatorNodeInUseException(_prefix, _nodeId, _location, holder);
         }
         catch
@@ -118,14 +136,51 @@ internal sealed class PostgresNodeClaim : IHeldNodeClaim
     {
         var connection = _connection;
         _connection = null;
+        if (_session is not null)
+        {
+            _owner.Remove(_session);
+            _session = null;
+        }
+
         if (connection is not null)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>The session holding the lock as far as this role may see it (pg_stat_activity hides others' details).</summary>
-    private static async ValueTask<string?> DescribeHolderAsync(NpgsqlConnection connection, long key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Has the server probe this session's client every 5 s after 10 s of silence and give up after 3 missed probes, or
+    /// after 30 s of unacknowledged data (PostgreSQL 12+): without it, a session whose host vanished lives on for the
+    /// OS keepalive default (two hours), and so does the claim, refusing the host's replacement all that time.
+    /// </summary>
+    private static async ValueTask ProbeClientOftenAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var sql = "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3";
+        if (connection.PostgreSqlVersion.Major >= 12)
+        {
+            sql += "; SET tcp_user_timeout = 30000";
+        }
+
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>This session's identity: its backend pid and start time (a pid alone may repeat on another server).</summary>
+    private static async ValueTask<string> OwnSessionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return SessionId(reader.GetInt32(0), reader.GetFieldValue<DateTime>(1));
+    }
+
+    private static string SessionId(int pid, DateTime backendStart) => FormattableString.Invariant($"{pid}@{backendStart.Ticks}");
+
+    /// <summary>
+    /// The session holding the lock as far as this role may see it (pg_stat_activity hides others' details): its identity
+    /// (null when hidden) and a description for the error.
+    /// </summary>
+    private static async ValueTask<(string? Session, string? Description)> DescribeHolderAsync(NpgsqlConnection connection, long key, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             "SELECT l.pid, a.client_addr::text, a.application_name, a.backend_start FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid " +
@@ -137,12 +192,13 @@ internal sealed class PostgresNodeClaim : IHeldNodeClaim
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            return null;
+            return (null, null);
         }
 
         var client = reader.IsDBNull(1) ? "a local socket or a hidden address" : reader.GetString(1);
         var application = reader.IsDBNull(2) || reader.GetString(2).Length == 0 ? "no application_name" : $"application_name '{reader.GetString(2)}'";
         var since = reader.IsDBNull(3) ? string.Empty : $", connected since {reader.GetFieldValue<DateTimeOffset>(3):u}";
-        return $"held by PostgreSQL backend pid {reader.GetInt32(0)}, client {client}, {application}{since}";
+        var session = reader.IsDBNull(3) ? null : SessionId(reader.GetInt32(0), reader.GetFieldValue<DateTime>(3));
+        return (session, $"held by PostgreSQL backend pid {reader.GetInt32(0)}, client {client}, {application}{since}");
     }
 }

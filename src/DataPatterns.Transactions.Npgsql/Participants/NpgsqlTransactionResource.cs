@@ -121,8 +121,8 @@ public sealed class NpgsqlTransactionResource : ITransactionResource, ICoordinat
     /// so it also catches two coordinators on different hosts with file decision logs of their own. It keeps one of the
     /// pool's connections for the coordinator's lifetime.
     /// </remarks>
-    ValueTask<IHeldNodeClaim> ICoordinatorNodeClaim.ClaimNodeAsync(string prefix, string nodeId, CancellationToken cancellationToken) =>
-        PostgresNodeClaim.ClaimAsync(DataSource, $"{Location} (resource '{Name}')", prefix, nodeId, cancellationToken);
+    ValueTask<IHeldNodeClaim> ICoordinatorNodeClaim.ClaimNodeAsync(string prefix, string nodeId, NodeClaimOwner owner, CancellationToken cancellationToken) =>
+        PostgresNodeClaim.ClaimAsync(DataSource, $"{Location} (resource '{Name}')", prefix, nodeId, owner, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<InDoubtBranch>> GetInDoubtBranchesAsync(string globalIdPrefix, CancellationToken cancellationToken)

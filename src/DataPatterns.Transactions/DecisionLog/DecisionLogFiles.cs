@@ -23,13 +23,15 @@ internal static class DecisionLogFiles
     }
 
     /// <summary>
-    /// Creates <paramref name="path"/> new and owner-only, after deleting what is there (a stale file of an earlier run, or a
-    /// link someone planted: deleting a link removes the link, never its target).
+    /// Creates <paramref name="path"/> new, owner-only, readable and locked like <see cref="OpenExclusive"/>, after deleting
+    /// what is there (a stale file of an earlier run, or a link someone planted: deleting a link removes the link, never its
+    /// target). A replacement for the log is renamed over it while still open, so the lock moves with the file and no
+    /// other process finds the new log unlocked.
     /// </summary>
-    public static FileStream CreateNew(string path)
+    public static FileStream CreateNewExclusive(string path)
     {
         File.Delete(path);
-        return new FileStream(path, Options(FileMode.CreateNew, FileAccess.Write));
+        return new FileStream(path, Options(FileMode.CreateNew, FileAccess.ReadWrite));
     }
 
     /// <summary>Creates <paramref name="path"/> new and owner-only; fails when anything is there already.</summary>

@@ -24,8 +24,14 @@ public sealed record DecisionLogSalvageReport(
 /// </summary>
 internal static class DecisionLogSalvage
 {
-    public static DecisionLogSalvageReport Run(string path, SafeFileHandle handle, ILogger logger, TimeProvider time)
+    /// <param name="path">The log's full path.</param>
+    /// <param name="handle">The log, open and locked.</param>
+    /// <param name="logger">Where damaged ranges are logged.</param>
+    /// <param name="time">For the damaged copy's name.</param>
+    /// <param name="replacement">The rebuilt log, open and locked, now at <paramref name="path"/>; null when nothing was replaced.</param>
+    public static DecisionLogSalvageReport Run(string path, SafeFileHandle handle, ILogger logger, TimeProvider time, out FileStream? replacement)
     {
+        replacement = null;
         var data = FileDecisionLog.ReadAll(handle);
         var scan = DecisionLogScan.Of(data);
         if (scan.IsUnwritten || (scan.HeaderIntact && scan.Damage.Count == 0))
@@ -47,14 +53,23 @@ internal static class DecisionLogSalvage
         }
 
         var temporary = path + ".salvaging";
-        using (var file = DecisionLogFiles.CreateNew(temporary))
+        // Renamed over the log while still open and locked: the lock moves with it, so no other process can open the
+        // rebuilt log between the rename and the caller taking this handle as the log's.
+        var file = DecisionLogFiles.CreateNewExclusive(temporary);
+        try
         {
             RandomAccess.Write(file.SafeFileHandle, rebuilt.GetBuffer().AsSpan(0, (int)rebuilt.Length), 0);
             RandomAccess.FlushToDisk(file.SafeFileHandle);
+            File.Move(temporary, path, overwrite: true);
+            DirectorySync.Flush(System.IO.Path.GetDirectoryName(path)!);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
         }
 
-        File.Move(temporary, path, overwrite: true);
-        DirectorySync.Flush(System.IO.Path.GetDirectoryName(path)!);
+        replacement = file;
 
         var lost = new List<Guid>();
         foreach (var range in scan.Damage)

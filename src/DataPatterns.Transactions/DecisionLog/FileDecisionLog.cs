@@ -60,9 +60,12 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
         {
             if (options.SalvageDamage)
             {
-                DecisionLogSalvage.Run(_path, _file.SafeFileHandle, _logger, TimeProvider.System);
-                _file.Dispose();
-                _file = DecisionLogFiles.OpenExclusive(_path); // the salvage replaced the file this handle had open
+                DecisionLogSalvage.Run(_path, _file.SafeFileHandle, _logger, TimeProvider.System, out var replacement);
+                if (replacement is not null)
+                {
+                    _file.Dispose(); // the salvage replaced the file this handle had open, and hands over the new one locked
+                    _file = replacement;
+                }
             }
 
             Load();
@@ -96,7 +99,9 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
         }
 
         using var file = DecisionLogFiles.OpenExclusive(fullPath);
-        return DecisionLogSalvage.Run(fullPath, file.SafeFileHandle, logger ?? NullLogger.Instance, TimeProvider.System);
+        var report = DecisionLogSalvage.Run(fullPath, file.SafeFileHandle, logger ?? NullLogger.Instance, TimeProvider.System, out var replacement);
+        replacement?.Dispose();
+        return report;
     }
 
     /// <summary>The full path of the file.</summary>
@@ -364,19 +369,27 @@ public sealed class FileDecisionLog : IDecisionLog, IAsyncDisposable
                 DecisionRecordFormat.WriteCommit(buffer, decision);
             }
 
-            // Created new after deleting a stale one: a link planted at this name is removed, never followed.
-            using (var file = DecisionLogFiles.CreateNew(temporary))
+            // Created new after deleting a stale one: a link planted at this name is removed, never followed. Kept open
+            // and locked through the rename, so the lock moves with it: no other process finds the new log unlocked.
+            var file = DecisionLogFiles.CreateNewExclusive(temporary);
+            try
             {
                 RandomAccess.Write(file.SafeFileHandle, buffer.WrittenSpan, 0);
                 RandomAccess.FlushToDisk(file.SafeFileHandle);
+
+                // Atomic swap; the folder is fsync'd so the new name survives a crash.
+                File.Move(temporary, _path, overwrite: true);
+            }
+            catch
+            {
+                file.Dispose();
+                throw;
             }
 
-            // Atomic swap; the folder is fsync'd so the new name survives a crash.
-            File.Move(temporary, _path, overwrite: true);
-            DirectorySync.Flush(System.IO.Path.GetDirectoryName(_path)!);
             var previous = _file;
-            _file = DecisionLogFiles.OpenExclusive(_path);
+            _file = file;
             previous.Dispose();
+            DirectorySync.Flush(System.IO.Path.GetDirectoryName(_path)!);
             Interlocked.Exchange(ref _length, buffer.WrittenCount);
             Interlocked.Increment(ref _compactions);
         }

@@ -16,9 +16,11 @@ public interface ICoordinatorNodeClaim
 
     /// <summary>
     /// Claims <paramref name="prefix"/> and <paramref name="nodeId"/> for as long as the returned claim is not disposed.
+    /// A claim already held through one of <paramref name="owner"/>'s sessions (the same database under another host
+    /// spelling) counts as held.
     /// </summary>
     /// <exception cref="CoordinatorNodeInUseException">Another live coordinator holds the claim.</exception>
-    ValueTask<IHeldNodeClaim> ClaimNodeAsync(string prefix, string nodeId, CancellationToken cancellationToken);
+    ValueTask<IHeldNodeClaim> ClaimNodeAsync(string prefix, string nodeId, NodeClaimOwner owner, CancellationToken cancellationToken);
 }
 
 /// <summary>A claim on a prefix and node id that this coordinator holds; disposing it gives the claim up.</summary>

@@ -4,6 +4,7 @@ public sealed partial class TwoPhaseCommitCoordinator
 {
     private readonly List<IHeldNodeClaim> _nodeClaims = [];
     private readonly SemaphoreSlim _nodeClaimGate = new(1, 1);
+    private readonly NodeClaimOwner _nodeClaimOwner = new();
     private bool _nodeClaimed;
 
     /// <summary>
@@ -20,6 +21,9 @@ public sealed partial class TwoPhaseCommitCoordinator
         await _nodeClaimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Again inside the gate: DisposeAsync may have released the claims between the check above and here, and
+            // claims taken now would never be released.
+            ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
             if (_nodeClaimed)
             {
                 return;
@@ -36,7 +40,7 @@ public sealed partial class TwoPhaseCommitCoordinator
             {
                 foreach (var claimant in claimants.Where(c => scopes.Add(c.NodeClaimScope)))
                 {
-                    _nodeClaims.Add(await claimant.ClaimNodeAsync(_options.Prefix, _options.NodeId, cancellationToken).ConfigureAwait(false));
+                    _nodeClaims.Add(await claimant.ClaimNodeAsync(_options.Prefix, _options.NodeId, _nodeClaimOwner, cancellationToken).ConfigureAwait(false));
                 }
             }
             catch

@@ -150,6 +150,8 @@ public sealed class DecisionLogDamageTests : IDisposable
 
         await using (var log = new FileDecisionLog(new FileDecisionLogOptions { Path = LogPath, SalvageDamage = true }))
         {
+            // The rebuilt file is the log's, locked: a second process cannot open it.
+            Assert.Throws<IOException>(() => new FileDecisionLog(LogPath));
             await log.RecordCommitAsync(later, CancellationToken.None);
         }
 

@@ -104,6 +104,59 @@ public sealed class OverloadTests
         Assert.True(cluster.State("r").IsSlow);
     }
 
+    [Theory]
+    [InlineData(false, 100)]
+    [InlineData(true, 100)]
+    [InlineData(false, 0)]
+    [InlineData(true, 0)]
+    public async Task A_read_whose_replica_times_out_goes_to_another_healthy_replica_not_the_primary(bool sync, int maxEjectionPercent)
+    {
+        // Panic mode off: the timed-out replica is ejected (cap 100) or kept slow (cap 0); either way r2 is healthy.
+        await using var cluster = new FakeCluster(
+            o => { o.MaxEjectionPercent = maxEjectionPercent; o.PanicThresholdPercent = 0; },
+            nodes: [FakeNode.Primary("p"), FakeNode.Replica("r1"), FakeNode.Replica("r2")]);
+        await cluster.Router.WaitUntilReadyAsync();
+        cluster["r1"].OpenTimesOut = true;
+
+        // Enough reads that the balancer picks r1 at least once, whichever replica it starts with.
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal("r2", await ReadOnceAsync(cluster, sync));
+        }
+
+        Assert.True(cluster["r1"].OpenAttempts > 0, "no read tried r1, so the test proves nothing");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task With_WhenNoReplica_Fail_a_replica_timeout_does_not_fail_the_read_while_another_replica_is_healthy(bool sync)
+    {
+        await using var cluster = new FakeCluster(
+            o => { o.MaxEjectionPercent = 100; o.PanicThresholdPercent = 0; o.WhenNoReplica = NoReplicaBehavior.Fail; },
+            nodes: [FakeNode.Primary("p"), FakeNode.Replica("r1"), FakeNode.Replica("r2")]);
+        await cluster.Router.WaitUntilReadyAsync();
+        cluster["r1"].OpenTimesOut = true;
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal("r2", await ReadOnceAsync(cluster, sync));
+        }
+
+        Assert.True(cluster["r1"].OpenAttempts > 0, "no read tried r1, so the test proves nothing");
+    }
+
+    private static async Task<string> ReadOnceAsync(FakeCluster cluster, bool sync)
+    {
+        if (!sync)
+        {
+            return await cluster.ReadAsync();
+        }
+
+        using var connection = cluster.Router.Replica.OpenConnection();
+        return ((FakeConnection)connection).Node.Name;
+    }
+
     [Fact]
     public async Task A_node_that_refuses_is_ejected_whatever_the_cap()
     {

@@ -359,7 +359,8 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
         };
     }
 
-    internal RoutingNode? SelectReplica(ConsistencyToken token)
+    /// <summary>Picks a replica in rotation that has replayed <paramref name="token"/>, skipping the nodes marked in <paramref name="tried"/>.</summary>
+    internal RoutingNode? SelectReplica(ConsistencyToken token, bool[]? tried = null)
     {
         var nodes = _nodes;
         var panic = ReplicaPanic;
@@ -369,7 +370,7 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
         {
             var node = nodes[i];
             if (node.Role == NodeRole.Replica && (node.IsHealthy || (panic && node.EjectedForTimeout)) && !node.IsDemoted
-                && node.Lag.Ticks <= _maxLagTicks && node.Position >= token)
+                && node.Lag.Ticks <= _maxLagTicks && node.Position >= token && (tried is null || !tried[i]))
             {
                 candidates[count++] = i;
             }
@@ -458,12 +459,13 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
             return await OpenPrimaryAsync(RoutingIntent.Read, FallbackReasons.Transaction, cancellationToken).ConfigureAwait(false);
         }
 
+        bool[]? tried = null;
         for (var attempt = 0; attempt <= _nodes.Length; attempt++)
         {
-            var node = SelectReplica(token);
+            var node = SelectReplica(token, tried);
             if (node is null)
             {
-                if (!token.IsNone && _readYourWritesWait > TimeSpan.Zero && SelectReplica(ConsistencyToken.None) is { } behind)
+                if (!token.IsNone && _readYourWritesWait > TimeSpan.Zero && SelectReplica(ConsistencyToken.None, tried) is { } behind)
                 {
                     var waited = await WaitForReplayAsync(behind, token, cancellationToken).ConfigureAwait(false);
                     if (waited is not null)
@@ -472,7 +474,7 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
                     }
                 }
 
-                return await OpenPrimaryAsync(RoutingIntent.Read, FallbackReasonFor(token), cancellationToken).ConfigureAwait(false);
+                return await OpenPrimaryAsync(RoutingIntent.Read, FallbackReasonFor(token, tried), cancellationToken).ConfigureAwait(false);
             }
 
             try
@@ -491,11 +493,9 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
                     throw overloaded;
                 }
 
-                if (node.IsHealthy || node.EjectedForTimeout)
-                {
-                    // Still selectable (a timeout under the ejection cap, or panic mode): choosing it again would only wait again.
-                    break;
-                }
+                // Never the same node twice in one read: one still in rotation (kept under the ejection cap, or panic
+                // mode) would only wait again. Other healthy replicas are tried before the primary takes the read.
+                (tried ??= new bool[_nodes.Length])[Array.IndexOf(_nodes, node)] = true;
             }
         }
 
@@ -506,10 +506,11 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
     internal DbConnection OpenConnection(RoutingIntent intent, ConsistencyToken token)
     {
         Exception? failure = null;
-        RoutingNode? kept = null;
+        RoutingNode? failed = null;
+        bool[]? tried = null;
         for (var attempt = 0; attempt <= _nodes.Length; attempt++)
         {
-            var node = kept is null ? Route(intent, token, out var reason) : FallbackAfterKeptFailure(kept, intent, out reason);
+            var node = failed is null ? Route(intent, token, out var reason) : RouteAfterFailure(failed, tried!, intent, token, out reason);
             if (node is null)
             {
                 break;
@@ -544,7 +545,8 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
                     throw overloaded;
                 }
 
-                kept = node.IsHealthy || node.EjectedForTimeout ? node : null;
+                failed = node;
+                (tried ??= new bool[_nodes.Length])[Array.IndexOf(_nodes, node)] = true;
                 continue;
             }
 
@@ -562,18 +564,32 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Where the synchronous open goes after a node timed out but stayed selectable (kept under the ejection cap, or in
-    /// panic mode; choosing it again would only wait again): a read goes to the primary, a write has nowhere else to go.
+    /// Where the synchronous open goes after <paramref name="failed"/> failed to open: a read tries the replicas not yet
+    /// <paramref name="tried"/>, then the primary (or fails, with WhenNoReplica = Fail); any other open routes again unless
+    /// the failed node is still selectable (kept under the ejection cap, or panic mode), since choosing it would only wait again.
     /// </summary>
-    private RoutingNode? FallbackAfterKeptFailure(RoutingNode kept, RoutingIntent intent, out string? reason)
+    private RoutingNode? RouteAfterFailure(RoutingNode failed, bool[] tried, RoutingIntent intent, ConsistencyToken token, out string? reason)
     {
-        reason = FallbackReasons.NoReplica;
-        if (intent == RoutingIntent.Write || kept.Role != NodeRole.Replica)
+        if (failed.Role == NodeRole.Replica && intent != RoutingIntent.Write)
         {
+            if (SelectReplica(token, tried) is { } other)
+            {
+                reason = null;
+                return other;
+            }
+
+            reason = FallbackReasonFor(token, tried);
+            return reason == FallbackReasons.NoReplica && _whenNoReplica == NoReplicaBehavior.Fail ? throw NoReplica() : SelectPrimary();
+        }
+
+        var panic = failed.Role == NodeRole.Primary ? PrimaryPanic : ReplicaPanic;
+        if (failed.IsHealthy || (panic && failed.EjectedForTimeout))
+        {
+            reason = FallbackReasons.NoReplica;
             return null;
         }
 
-        return _whenNoReplica == NoReplicaBehavior.Fail ? throw NoReplica() : SelectPrimary();
+        return Route(intent, token, out reason);
     }
 
     internal string DescribeConnectionString(RoutingIntent intent)
@@ -633,8 +649,8 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
         }
     }
 
-    private string FallbackReasonFor(ConsistencyToken token) =>
-        !token.IsNone && SelectReplica(ConsistencyToken.None) is not null ? FallbackReasons.ReadYourWrites : FallbackReasons.NoReplica;
+    private string FallbackReasonFor(ConsistencyToken token, bool[]? tried = null) =>
+        !token.IsNone && SelectReplica(ConsistencyToken.None, tried) is not null ? FallbackReasons.ReadYourWrites : FallbackReasons.NoReplica;
 
     // A RoutingException is the router's own verdict (an overloaded node, a full limit), never a node failure to act on.
     private static bool IsConnectFailure(Exception exception, CancellationToken cancellationToken) =>

@@ -103,12 +103,26 @@ public sealed class NpgsqlTransactionResource : ITransactionResource, ICoordinat
     /// <inheritdoc />
     public async ValueTask ValidateAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenForStartupCheckAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("SELECT current_setting('max_prepared_transactions')::int", connection);
         var maxPrepared = (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         if (maxPrepared == 0 || maxPrepared < MaxPoolSize)
         {
             throw new PreparedTransactionsUnavailableException(Name, maxPrepared, MaxPoolSize);
+        }
+    }
+
+    // A bare NpgsqlException at host start says neither which participant nor where it points; this one says both.
+    private async ValueTask<NpgsqlConnection> OpenForStartupCheckAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            var settings = new NpgsqlConnectionStringBuilder(DataSource.ConnectionString);
+            throw new ParticipantUnreachableException(Name, settings.Host ?? "(no host)", settings.Port, settings.Database ?? settings.Username ?? string.Empty, ex);
         }
     }
 

@@ -68,7 +68,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
 
         int live;
         int? building;
-        await using (var select = Command(connection, transaction, $"SELECT live_generation, building_generation FROM {_s}.projections WHERE name = $1 FOR UPDATE", projection.Name))
+        await using (var select = ReadModelCommands.Command(connection, transaction, $"SELECT live_generation, building_generation FROM {_s}.projections WHERE name = $1 FOR UPDATE", projection.Name))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -86,7 +86,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
         if (live == 0)
         {
             live = 1;
-            await ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.projections (name, live_generation, building_generation, next_generation) VALUES ($1, 1, NULL, 2)", cancellationToken, projection.Name).ConfigureAwait(false);
+            await ReadModelCommands.ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.projections (name, live_generation, building_generation, next_generation) VALUES ($1, 1, NULL, 2)", cancellationToken, projection.Name).ConfigureAwait(false);
             await CreateGenerationAsync(connection, transaction, typed, 1, cancellationToken).ConfigureAwait(false);
             await _owned.PointViewsAtAsync(connection, transaction, projection.Name, 1, cancellationToken).ConfigureAwait(false);
         }
@@ -184,7 +184,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await CheckTokenAsync(connection, transaction, projection.Name, fencingToken, cancellationToken).ConfigureAwait(false);
         int old;
-        await using (var select = Command(connection, transaction, $"SELECT live_generation, building_generation FROM {_s}.projections WHERE name = $1 FOR UPDATE", projection.Name))
+        await using (var select = ReadModelCommands.Command(connection, transaction, $"SELECT live_generation, building_generation FROM {_s}.projections WHERE name = $1 FOR UPDATE", projection.Name))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.IsDBNull(1) || reader.GetInt32(1) != generation)
@@ -195,12 +195,12 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
             old = reader.GetInt32(0);
         }
 
-        await ExecuteAsync(connection, transaction, $"UPDATE {_s}.projections SET live_generation = $2, building_generation = NULL WHERE name = $1", cancellationToken, projection.Name, generation).ConfigureAwait(false);
+        await ReadModelCommands.ExecuteAsync(connection, transaction, $"UPDATE {_s}.projections SET live_generation = $2, building_generation = NULL WHERE name = $1", cancellationToken, projection.Name, generation).ConfigureAwait(false);
         await _owned.PointViewsAtAsync(connection, transaction, projection.Name, generation, cancellationToken).ConfigureAwait(false);
         if (!_options.KeepRetiredGenerations)
         {
             await _owned.DropGenerationAsync(connection, transaction, projection.Name, old, cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, $"DELETE FROM {_s}.checkpoints WHERE name = $1 AND generation = $2", cancellationToken, projection.Name, old).ConfigureAwait(false);
+            await ReadModelCommands.ExecuteAsync(connection, transaction, $"DELETE FROM {_s}.checkpoints WHERE name = $1 AND generation = $2", cancellationToken, projection.Name, old).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -296,7 +296,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
         var context = new NpgsqlProjectionContext(connection, transaction, projection.Name, generation);
         await projection.InitializeAsync(context, cancellationToken).ConfigureAwait(false);
         await context.FlushAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.checkpoints (name, generation, transaction_id, sequence) VALUES ($1, $2, 0, 0)", cancellationToken, projection.Name, generation).ConfigureAwait(false);
+        await ReadModelCommands.ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.checkpoints (name, generation, transaction_id, sequence) VALUES ($1, $2, 0, 0)", cancellationToken, projection.Name, generation).ConfigureAwait(false);
     }
 
     /// <summary>The runner checks names at start-up; this covers a store used on its own, before any name reaches SQL.</summary>
@@ -310,7 +310,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
 
     private async Task CheckTokenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, long token, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, $"SELECT token FROM {_s}.leases WHERE name = $1 FOR SHARE", name);
+        await using var command = ReadModelCommands.Command(connection, transaction, $"SELECT token FROM {_s}.leases WHERE name = $1 FOR SHARE", name);
         if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not long current || current != token)
         {
             throw new LeadershipLostException(string.Create(CultureInfo.InvariantCulture, $"Projection '{name}': the lease token {token} is no longer current; another instance has taken over."));
@@ -319,27 +319,11 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
 
     private async Task<EventPosition?> ReadCheckpointAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, int generation, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, $"SELECT transaction_id, sequence FROM {_s}.checkpoints WHERE name = $1 AND generation = $2", name, generation);
+        await using var command = ReadModelCommands.Command(connection, transaction, $"SELECT transaction_id, sequence FROM {_s}.checkpoints WHERE name = $1 AND generation = $2", name, generation);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new EventPosition(reader.GetInt64(0), reader.GetInt64(1)) : null;
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params object[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, params object[] parameters)
-    {
-        var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach (var value in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-
-        return command;
-    }
 
     private static void AddParameters(NpgsqlBatchCommand command, params object[] values)
     {

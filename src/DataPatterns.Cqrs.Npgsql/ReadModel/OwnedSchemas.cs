@@ -23,7 +23,7 @@ internal sealed class OwnedSchemas(string bookkeepingSchema)
         if (await IsOwnedAsync(connection, transaction, schema, projection, Generation, cancellationToken).ConfigureAwait(false))
         {
             await RequireNoForeignDependentsAsync(connection, transaction, schema, projection, cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, $"DROP SCHEMA IF EXISTS {SqlNames.Quote(schema)} CASCADE; CREATE SCHEMA {SqlNames.Quote(schema)}", cancellationToken).ConfigureAwait(false);
+            await ReadModelCommands.ExecuteAsync(connection, transaction, $"DROP SCHEMA IF EXISTS {SqlNames.Quote(schema)} CASCADE; CREATE SCHEMA {SqlNames.Quote(schema)}", cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -37,8 +37,8 @@ internal sealed class OwnedSchemas(string bookkeepingSchema)
         if (await IsOwnedAsync(connection, transaction, schema, projection, Generation, cancellationToken).ConfigureAwait(false))
         {
             await RequireNoForeignDependentsAsync(connection, transaction, schema, projection, cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, $"DROP SCHEMA IF EXISTS {SqlNames.Quote(schema)} CASCADE", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, $"DELETE FROM {_s}.owned_objects WHERE schema_name = $1", cancellationToken, schema).ConfigureAwait(false);
+            await ReadModelCommands.ExecuteAsync(connection, transaction, $"DROP SCHEMA IF EXISTS {SqlNames.Quote(schema)} CASCADE", cancellationToken).ConfigureAwait(false);
+            await ReadModelCommands.ExecuteAsync(connection, transaction, $"DELETE FROM {_s}.owned_objects WHERE schema_name = $1", cancellationToken, schema).ConfigureAwait(false);
         }
         else if (await ExistsAsync(connection, transaction, schema, cancellationToken).ConfigureAwait(false))
         {
@@ -55,7 +55,7 @@ internal sealed class OwnedSchemas(string bookkeepingSchema)
         var viewSchema = SqlNames.Quote(projection);
         if (await IsOwnedAsync(connection, transaction, projection, projection, Views, cancellationToken).ConfigureAwait(false))
         {
-            await ExecuteAsync(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {viewSchema}", cancellationToken).ConfigureAwait(false);
+            await ReadModelCommands.ExecuteAsync(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {viewSchema}", cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -65,16 +65,16 @@ internal sealed class OwnedSchemas(string bookkeepingSchema)
         var oldViews = await NamesAsync(connection, transaction, $"SELECT object_name FROM {_s}.owned_objects WHERE schema_name = $1 AND projection = $1 AND kind = '{View}'", projection, cancellationToken).ConfigureAwait(false);
         foreach (var view in oldViews)
         {
-            await ExecuteAsync(connection, transaction, $"DROP VIEW IF EXISTS {viewSchema}.{SqlNames.Quote(view)}", cancellationToken).ConfigureAwait(false);
+            await ReadModelCommands.ExecuteAsync(connection, transaction, $"DROP VIEW IF EXISTS {viewSchema}.{SqlNames.Quote(view)}", cancellationToken).ConfigureAwait(false);
         }
 
-        await ExecuteAsync(connection, transaction, $"DELETE FROM {_s}.owned_objects WHERE schema_name = $1 AND projection = $1 AND kind = '{View}'", cancellationToken, projection).ConfigureAwait(false);
+        await ReadModelCommands.ExecuteAsync(connection, transaction, $"DELETE FROM {_s}.owned_objects WHERE schema_name = $1 AND projection = $1 AND kind = '{View}'", cancellationToken, projection).ConfigureAwait(false);
         var generationSchema = SqlNames.GenerationSchema(projection, generation);
         var tables = await NamesAsync(connection, transaction, "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'", generationSchema, cancellationToken).ConfigureAwait(false);
         foreach (var table in tables)
         {
-            await ExecuteAsync(connection, transaction, $"CREATE VIEW {viewSchema}.{SqlNames.Quote(table)} AS SELECT * FROM {SqlNames.Quote(generationSchema)}.{SqlNames.Quote(table)}", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.owned_objects (schema_name, object_name, projection, kind, generation) VALUES ($1, $2, $1, '{View}', $3)", cancellationToken, projection, table, generation).ConfigureAwait(false);
+            await ReadModelCommands.ExecuteAsync(connection, transaction, $"CREATE VIEW {viewSchema}.{SqlNames.Quote(table)} AS SELECT * FROM {SqlNames.Quote(generationSchema)}.{SqlNames.Quote(table)}", cancellationToken).ConfigureAwait(false);
+            await ReadModelCommands.ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.owned_objects (schema_name, object_name, projection, kind, generation) VALUES ($1, $2, $1, '{View}', $3)", cancellationToken, projection, table, generation).ConfigureAwait(false);
         }
     }
 
@@ -115,7 +115,7 @@ internal sealed class OwnedSchemas(string bookkeepingSchema)
 
     private async Task<bool> IsOwnedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string projection, string kind, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, $"SELECT projection, kind FROM {_s}.owned_objects WHERE schema_name = $1 AND object_name = '' FOR UPDATE", schema);
+        await using var command = ReadModelCommands.Command(connection, transaction, $"SELECT projection, kind FROM {_s}.owned_objects WHERE schema_name = $1 AND object_name = '' FOR UPDATE", schema);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -141,8 +141,8 @@ internal sealed class OwnedSchemas(string bookkeepingSchema)
             throw NotOwned(schema, projection, $"it would become the projection's {Describe(kind)}");
         }
 
-        await ExecuteAsync(connection, transaction, $"CREATE SCHEMA {SqlNames.Quote(schema)}", cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.owned_objects (schema_name, object_name, projection, kind, generation) VALUES ($1, '', $2, $3, $4)", cancellationToken, schema, projection, kind, (object?)generation ?? DBNull.Value).ConfigureAwait(false);
+        await ReadModelCommands.ExecuteAsync(connection, transaction, $"CREATE SCHEMA {SqlNames.Quote(schema)}", cancellationToken).ConfigureAwait(false);
+        await ReadModelCommands.ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.owned_objects (schema_name, object_name, projection, kind, generation) VALUES ($1, '', $2, $3, $4)", cancellationToken, schema, projection, kind, (object?)generation ?? DBNull.Value).ConfigureAwait(false);
     }
 
     private SchemaNotOwnedException NotOwned(string schema, string projection, string why) => new(
@@ -159,14 +159,14 @@ internal sealed class OwnedSchemas(string bookkeepingSchema)
 
     private static async Task<bool> ExistsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema);
+        await using var command = ReadModelCommands.Command(connection, transaction, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
     }
 
     private static async Task<List<string>> NamesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string parameter, CancellationToken cancellationToken)
     {
         var names = new List<string>();
-        await using var command = Command(connection, transaction, sql, parameter);
+        await using var command = ReadModelCommands.Command(connection, transaction, sql, parameter);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -174,22 +174,5 @@ internal sealed class OwnedSchemas(string bookkeepingSchema)
         }
 
         return names;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params object[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, params object[] parameters)
-    {
-        var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach (var value in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-
-        return command;
     }
 }

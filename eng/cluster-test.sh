@@ -27,45 +27,9 @@ c10k_seconds=10 fault_seconds=20
 [ "${1:-}" = "--long" ] && { c10k_seconds=60; fault_seconds=90; }
 port="${DATAPATTERNS_CLUSTER_PORT:-8080}"
 url="http://127.0.0.1:$port"
-out="$(mktemp -d)"
-export DATAPATTERNS_CLUSTER_DIR="$out/cluster"   # our own cluster: cleanup never touches anyone else's
-psql="${DATAPATTERNS_PG_BIN:-/usr/lib/postgresql/15/bin}/psql"
-
-fail() { echo "cluster-test: FAILED: $*" >&2; exit 1; }
-cleanup() {
-  local status=$?
-  if [ "$status" -ne 0 ] && [ -d "$DATAPATTERNS_CLUSTER_DIR" ]; then
-    for log in "$DATAPATTERNS_CLUSTER_DIR"/shop-*.log "$DATAPATTERNS_CLUSTER_DIR/nginx/error.log"; do
-      [ -f "$log" ] || continue
-      echo "cluster-test: --- last 40 lines of $(basename "$(dirname "$log")")/$(basename "$log") ---" >&2
-      tail -n 40 "$log" >&2
-    done
-  fi
-  eng/cluster.sh down >/dev/null 2>&1 || true
-  rm -rf "$out"
-  exit "$status"
-}
-trap cleanup EXIT
-
-# The ports must be free: the test never shares (or stops) a cluster someone else is running.
-for p in "$port" "${DATAPATTERNS_SHOP_PORT_A:-5081}" "${DATAPATTERNS_SHOP_PORT_B:-5082}"; do
-  [ -z "$(ss -Hltn "( sport = :$p )")" ] || fail "port $p is already in use (another cluster?): set DATAPATTERNS_CLUSTER_PORT, DATAPATTERNS_SHOP_PORT_A and DATAPATTERNS_SHOP_PORT_B to free ports"
-done
-
-ensure_wrk() {
-  command -v wrk >/dev/null 2>&1 && return 0
-  [ "$(id -u)" = "0" ] || fail "wrk is not installed (apt-get install -y wrk)"
-  echo "cluster-test: installing wrk from Debian's packages"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-}
-
-[ "${DATAPATTERNS_SKIP_SERVICES:-0}" = "1" ] || eval "$(eng/services.sh env)"
-pg() { # pg <connection string> <sql>: one column, no headers
-  local cs="$1" host port
-  host="$(sed -n 's/.*Host=\([^;]*\).*/\1/p' <<<"$cs")"; port="$(sed -n 's/.*Port=\([^;]*\).*/\1/p' <<<"$cs")"
-  "$psql" -h "$host" -p "$port" -U postgres -d shop -Atc "$2"
-}
+name=cluster-test log_lines=40
+source eng/cluster-common.sh
+cluster_require_free_ports "$port" "${DATAPATTERNS_SHOP_PORT_A:-5081}" "${DATAPATTERNS_SHOP_PORT_B:-5082}"
 
 # redis_xlen: the length of the carts' write-back stream; fails (never "0") when redis-cli fails or answers no number.
 redis_xlen() {
@@ -75,7 +39,7 @@ redis_xlen() {
   echo "$n"
 }
 
-ensure_wrk
+cluster_ensure_wrk
 ulimit -Hn 65536 2>/dev/null || true
 ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
 eng/cluster.sh up

@@ -37,40 +37,10 @@ export DATAPATTERNS_CLUSTER_PORT="${DATAPATTERNS_CLUSTER_PORT:-8090}"
 export DATAPATTERNS_SHOP_PORT_A="${DATAPATTERNS_SHOP_PORT_A:-5091}" DATAPATTERNS_SHOP_PORT_B="${DATAPATTERNS_SHOP_PORT_B:-5092}"
 port="$DATAPATTERNS_CLUSTER_PORT"
 url="http://127.0.0.1:$port"
-out="$(mktemp -d)"
-export DATAPATTERNS_CLUSTER_DIR="$out/cluster"   # our own cluster: cleanup never touches anyone else's
-psql="${DATAPATTERNS_PG_BIN:-/usr/lib/postgresql/15/bin}/psql"
-
-fail() { echo "overload-test: FAILED: $*" >&2; exit 1; }
-cleanup() {
-  local status=$?
-  if [ "$status" -ne 0 ] && [ -d "$DATAPATTERNS_CLUSTER_DIR" ]; then
-    for log in "$DATAPATTERNS_CLUSTER_DIR"/shop-*.log "$DATAPATTERNS_CLUSTER_DIR/nginx/error.log"; do
-      [ -f "$log" ] || continue
-      echo "overload-test: --- last 15 lines of $(basename "$log") ---" >&2
-      tail -n 15 "$log" | cut -c1-400 >&2
-    done
-  fi
-  eng/cluster.sh down >/dev/null 2>&1 || true
-  rm -rf "$out"
-  exit "$status"
-}
-trap cleanup EXIT
-
-for p in "$port" "$DATAPATTERNS_SHOP_PORT_A" "$DATAPATTERNS_SHOP_PORT_B"; do
-  [ -z "$(ss -Hltn "( sport = :$p )")" ] || fail "port $p is already in use (another cluster?): set DATAPATTERNS_CLUSTER_PORT, DATAPATTERNS_SHOP_PORT_A and DATAPATTERNS_SHOP_PORT_B to free ports"
-done
-if ! command -v wrk >/dev/null 2>&1; then
-  [ "$(id -u)" = "0" ] || fail "wrk is not installed (apt-get install -y wrk)"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
-[ "${DATAPATTERNS_SKIP_SERVICES:-0}" = "1" ] || eval "$(eng/services.sh env)"
-pg() { # pg <connection string> <sql>: one column, no headers
-  local cs="$1" host port
-  host="$(sed -n 's/.*Host=\([^;]*\).*/\1/p' <<<"$cs")"; port="$(sed -n 's/.*Port=\([^;]*\).*/\1/p' <<<"$cs")"
-  "$psql" -h "$host" -p "$port" -U postgres -d shop -Atc "$2"
-}
+name=overload-test log_lines=15
+source eng/cluster-common.sh
+cluster_require_free_ports "$port" "$DATAPATTERNS_SHOP_PORT_A" "$DATAPATTERNS_SHOP_PORT_B"
+cluster_ensure_wrk
 
 # This run's customers: 5,000 ids for orders and history, far from eng/cluster-test.sh's and other runs'.
 run=$((RANDOM * 32768 + RANDOM))

@@ -22,7 +22,20 @@ internal sealed class WaitBoundedLimiter(ConcurrencyLimiter inner, TimeSpan maxW
     }
 
     /// <inheritdoc />
-    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+    {
+        // A free permit is the common case: take it without the timers and token sources a wait needs.
+        var lease = inner.AttemptAcquire(permitCount);
+        if (lease.IsAcquired)
+        {
+            return ValueTask.FromResult(lease);
+        }
+
+        lease.Dispose();
+        return WaitAsync(permitCount, cancellationToken);
+    }
+
+    private async ValueTask<RateLimitLease> WaitAsync(int permitCount, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(maxWait, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);

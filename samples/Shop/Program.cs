@@ -44,6 +44,7 @@ if (services)
         ? node
         : throw new InvalidOperationException("--services needs --node=NAME: a name unique to this instance that its replacement reuses (a StatefulSet ordinal, say), so that it can finish this instance's in-doubt orders.");
     builder.Services.AddShopOnServers(servers, nodeId, writeBackFlushInterval);
+    builder.Services.AddShopRouterConcurrency(builder.Configuration, budgets);
 }
 else
 {

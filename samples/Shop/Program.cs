@@ -1,6 +1,7 @@
 using DataPatterns.Samples.Shop;
 using DataPatterns.Samples.Shop.Embedded;
 using DataPatterns.Samples.Shop.Hosting;
+using DataPatterns.Samples.Shop.Hosting.Health;
 using DataPatterns.Samples.Shop.Hosting.Overload;
 using DataPatterns.Samples.Shop.Hosting.Problems;
 using DataPatterns.Samples.Shop.Postgres;
@@ -54,6 +55,7 @@ else
 }
 
 builder.Services.AddShopProblemDetails();
+builder.Services.AddHealthChecks();
 builder.Services.AddShopOverloadProtection(builder.Configuration);
 
 var app = builder.Build();
@@ -85,6 +87,7 @@ if (servers is not null)
 }
 
 app.MapGet("/health", () => Results.Ok(new { status = "healthy", mode = ShopDefaults.Mode(app.Configuration) })).DisableRateLimiting();
+app.MapShopHealth();
 app.MapGet("/", () => Results.Text(ShopDefaults.Tour(app.Urls.FirstOrDefault() ?? ShopDefaults.Url, services)));
 app.MapShopEndpoints();
 

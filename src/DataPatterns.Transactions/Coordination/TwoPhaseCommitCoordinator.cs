@@ -23,6 +23,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, DistributedTransaction> _inFlight = new();
     private readonly ConcurrentDictionary<Guid, Task> _phaseTwoRetries = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly RecoveryStartWatch _recoveryWatch;
 
     /// <summary>Creates a coordinator from DI (see <c>AddTwoPhaseCommit</c>).</summary>
     public TwoPhaseCommitCoordinator(
@@ -74,7 +75,11 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _telemetry = new TransactionsTelemetry(meterFactory);
         GlobalIdPrefix = GlobalTransactionId.CoordinatorPrefix(options.Prefix, options.NodeId);
+        _recoveryWatch = new RecoveryStartWatch(RecoveryState, _time, _logger);
     }
+
+    /// <summary>What recovery has done lately (for the health check and the start-up warning).</summary>
+    internal RecoveryStatus RecoveryState { get; } = new();
 
     /// <summary>The start of every global id this coordinator makes: <c>prefix:node:</c>.</summary>
     public string GlobalIdPrefix { get; }
@@ -110,6 +115,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(effective, TimeSpan.Zero, nameof(timeout));
         var transaction = new DistributedTransaction(this, Guid.CreateVersion7(_time.GetUtcNow()), _time.GetTimestamp(), effective);
         _inFlight[transaction.Id] = transaction;
+        _recoveryWatch.Used();
         return transaction;
     }
 
@@ -135,6 +141,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
+        _recoveryWatch.Dispose();
         try
         {
             await Task.WhenAll(_phaseTwoRetries.Values).ConfigureAwait(false);

@@ -55,4 +55,7 @@ internal static partial class TransactionsLog
 
     [LoggerMessage(17, LogLevel.Information, "The decision log path '{Configured}' is relative to the working folder; it resolved to {Path}. Set an absolute path on a durable disk so that a restart from another folder finds the same file")]
     public static partial void RelativeLogPath(ILogger logger, string configured, string path);
+
+    [LoggerMessage(18, LogLevel.Warning, "Two-phase commit: transactions began {Seconds} s ago but recovery has not run: nothing started the hosted recovery service (IHostedService), so branches a crash leaves prepared would stay prepared and keep their locks. Build and run a generic host (Host.CreateApplicationBuilder(...).Build().RunAsync()), or call TwoPhaseCommitCoordinator.RecoverAsync on a timer yourself")]
+    public static partial void RecoveryNotStarted(ILogger logger, double seconds);
 }

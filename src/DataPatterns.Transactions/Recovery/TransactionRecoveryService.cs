@@ -24,6 +24,7 @@ internal sealed class TransactionRecoveryService : IHostedService, IAsyncDisposa
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        _coordinator.RecoveryState.ServiceStarted();
         await _coordinator.ValidateResourcesAsync(cancellationToken).ConfigureAwait(false);
         await _coordinator.ClaimNodeAsync(cancellationToken).ConfigureAwait(false); // before recovery touches any branch
         await _coordinator.RecoverAsync(cancellationToken).ConfigureAwait(false);
@@ -59,6 +60,7 @@ internal sealed class TransactionRecoveryService : IHostedService, IAsyncDisposa
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
+                    _coordinator.RecoveryState.PassFailed(_time.GetUtcNow(), ex);
                     TransactionsLog.RecoveryPassFailed(_logger, interval, ex);
                 }
             }

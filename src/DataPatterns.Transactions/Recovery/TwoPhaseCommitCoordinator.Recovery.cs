@@ -129,6 +129,7 @@ public sealed partial class TwoPhaseCommitCoordinator
         }
 
         _telemetry.ReportInDoubt(inDoubt, oldest);
+        RecoveryState.PassFinished(_time.GetUtcNow(), inDoubt, oldest, unreachable);
         if (committed + rolledBack + forgotten > 0 || waiting > 0)
         {
             TransactionsLog.RecoveryPass(_logger, committed, rolledBack, waiting, forgotten);

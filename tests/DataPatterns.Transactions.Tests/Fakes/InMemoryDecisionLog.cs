@@ -9,6 +9,8 @@ internal sealed class InMemoryDecisionLog : IDecisionLog
 
     public bool FailWrites { get; set; }
 
+    public bool FailReads { get; set; }
+
     public int Records { get; private set; }
 
     public IReadOnlyCollection<Guid> Open => _decisions.Keys.ToArray();
@@ -32,5 +34,7 @@ internal sealed class InMemoryDecisionLog : IDecisionLog
     }
 
     public ValueTask<IReadOnlyList<CommitDecision>> ReadCommittedAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IReadOnlyList<CommitDecision>>(_decisions.Values.ToArray());
+        FailReads
+            ? throw new IOException("the decision log cannot be read")
+            : ValueTask.FromResult<IReadOnlyList<CommitDecision>>(_decisions.Values.ToArray());
 }

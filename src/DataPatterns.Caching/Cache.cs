@@ -28,6 +28,8 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
     private readonly ConcurrentDictionary<TKey, LoadOperation> _inFlight = new();
     private readonly IDisposable? _subscription;
     private readonly IDisposable? _queueGauge;
+    private readonly WriteBackStatus? _writeBackStatus;
+    private readonly WriteBackStartWatch? _writeBackWatch;
     private readonly string _lockPrefix;
     private readonly KeyValuePair<string, object?> _cacheTag;
     private readonly KeyValuePair<string, object?> _l1Tag = new("level", "l1");
@@ -75,8 +77,10 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
 
         if (options.WriteStrategy == CacheWriteStrategy.WriteBack && _writerFactory is not null)
         {
+            _writeBackStatus = new WriteBackStatus(name, options.WriteBack.Capacity);
+            _writeBackWatch = new WriteBackStartWatch(_writeBackStatus, _time, _logger);
             var flusher = new WriteBackFlusher<TKey, TValue>(
-                name, options.WriteBack, _writerFactory, sp => sp.GetService<IWriteBackDeadLetterHandler<TKey, TValue>>(), _scopes, _metrics, _logger, _time);
+                name, options.WriteBack, _writerFactory, sp => sp.GetService<IWriteBackDeadLetterHandler<TKey, TValue>>(), _scopes, _metrics, _logger, _time, _writeBackStatus);
             _writeBack = options.WriteBack.Durable
                 ? new DurableWriteBackQueue<TKey, TValue>(name, services.GetRequiredService<IWriteBackStore>(), options.WriteBack, flusher, _keySerializer, _valueSerializer, _time, _logger)
                 : new MemoryWriteBackQueue<TKey, TValue>(options.WriteBack, flusher, _time);
@@ -478,6 +482,8 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
                 break;
             case CacheWriteStrategy.WriteBack:
                 await _writeBack!.EnqueueAsync(key, value, cancellationToken).ConfigureAwait(false);
+                _writeBackStatus!.Enqueued(_time.GetUtcNow());
+                _writeBackWatch!.Used();
                 break;
         }
 
@@ -590,71 +596,9 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
             return;
         }
 
-        while (!await _writeBack.FlushOnceAsync(cancellationToken).ConfigureAwait(false))
+        while (!await FlushOnceAsync(cancellationToken).ConfigureAwait(false))
         {
             await Task.Delay(_writeBack.RetryDelay, _time, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    // ---------------------------------------------------------------- lifecycle (hosted service)
-
-    Task ICacheLifecycle.WarmUpAsync(CancellationToken cancellationToken) =>
-        _warmUpKeys.Count == 0 ? Task.CompletedTask : WarmUpAsync(_warmUpKeys, cancellationToken).AsTask();
-
-    async Task ICacheLifecycle.RunFlushLoopAsync(CancellationToken stoppingToken)
-    {
-        if (_writeBack is null)
-        {
-            return;
-        }
-
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var interval = Task.Delay(_options.WriteBack.FlushInterval, _time, stoppingToken);
-                await Task.WhenAny(interval, _writeBack.WorkAvailable).ConfigureAwait(false);
-                stoppingToken.ThrowIfCancellationRequested();
-                if (!await _writeBack.FlushOnceAsync(stoppingToken).ConfigureAwait(false))
-                {
-                    await Task.Delay(_writeBack.RetryDelay, _time, stoppingToken).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                CachingLog.FlushLoopFailed(_logger, Name, ex);
-                try
-                {
-                    await Task.Delay(_writeBack.RetryDelay + _options.WriteBack.RetryBaseDelay, _time, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
-
-    async Task ICacheLifecycle.ShutdownFlushAsync(CancellationToken cancellationToken)
-    {
-        if (_writeBack is null)
-        {
-            return;
-        }
-
-        using var timeout = new CancellationTokenSource(_options.WriteBack.ShutdownFlushTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        try
-        {
-            await FlushAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            CachingLog.FlushLoopFailed(_logger, Name, ex);
         }
     }
 
@@ -732,6 +676,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
     {
         _subscription?.Dispose();
         _queueGauge?.Dispose();
+        _writeBackWatch?.Dispose();
         _distributed?.Dispose();
     }
 

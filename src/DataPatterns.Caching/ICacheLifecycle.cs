@@ -10,4 +10,7 @@ internal interface ICacheLifecycle
     Task RunFlushLoopAsync(CancellationToken stoppingToken);
 
     Task ShutdownFlushAsync(CancellationToken cancellationToken);
+
+    /// <summary>The cache's write-back state, or null when it does not write back.</summary>
+    WriteBackSnapshot? GetWriteBackStatus();
 }

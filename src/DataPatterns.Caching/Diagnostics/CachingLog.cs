@@ -49,4 +49,7 @@ internal static partial class CachingLog
 
     [LoggerMessage(15, LogLevel.Warning, "Caching: ApplicationName is left at its shared default '{ApplicationName}' while a shared store (distributed level, backplane, stampede lock or durable write-back queue) is in use, so every application on the same store reads and clears the other's entries. Give each application its own name: AddCaching().Configure(o => o.ApplicationName = \"my-app\").")]
     public static partial void DefaultApplicationName(ILogger logger, string applicationName);
+
+    [LoggerMessage(16, LogLevel.Warning, "Cache '{Cache}' queued write-back writes {Seconds} s ago but its flush loop has not started: nothing started the hosted caching service (IHostedService), so the queued writes never reach the database. Build and run a generic host (Host.CreateApplicationBuilder(...).Build().RunAsync()), or call ICache.FlushAsync yourself")]
+    public static partial void WriteBackNotStarted(ILogger logger, string cache, double seconds);
 }

@@ -20,6 +20,7 @@ internal sealed class WriteBackFlusher<TKey, TValue>
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly KeyValuePair<string, object?> _cacheTag;
+    private readonly WriteBackStatus _status;
 
     public WriteBackFlusher(
         string cacheName,
@@ -29,8 +30,10 @@ internal sealed class WriteBackFlusher<TKey, TValue>
         IServiceScopeFactory scopes,
         CachingMetrics metrics,
         ILogger logger,
-        TimeProvider time)
+        TimeProvider time,
+        WriteBackStatus status)
     {
+        _status = status;
         _cacheName = cacheName;
         _options = options;
         _writerFactory = writerFactory;
@@ -64,11 +67,13 @@ internal sealed class WriteBackFlusher<TKey, TValue>
                 await WriteBatchAsync(writer, batch, cancellationToken).ConfigureAwait(false);
                 _metrics.FlushBatchSize.Record(batch.Count, _cacheTag);
                 _metrics.FlushDuration.Record(_time.GetElapsedTime(started).TotalSeconds, _cacheTag);
+                _status.BatchWritten(_time.GetUtcNow());
                 return results;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 _metrics.FlushFailures.Add(1, _cacheTag);
+                _status.FlushFailed(_time.GetUtcNow(), ex);
                 activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 if (batch.Count == 1)
                 {
@@ -102,6 +107,7 @@ internal sealed class WriteBackFlusher<TKey, TValue>
     public async ValueTask DeadLetterAsync(TKey key, TValue value, int attempts, Exception failure, CancellationToken cancellationToken)
     {
         _metrics.DeadLetters.Add(1, _cacheTag);
+        _status.DeadLettered();
         CachingLog.DeadLettered(_logger, _cacheName, attempts, failure);
         var scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))

@@ -39,7 +39,7 @@ public sealed class RedisInstance : IAsyncDisposable
     /// <summary>Short client timeouts, so tests of a dead server end soon; a test of the package's defaults passes its own.</summary>
     public const string ShortTimeouts = ",connectTimeout=2000,asyncTimeout=2000,syncTimeout=2000,connectRetry=1";
 
-    public RedisInstance(string redis, string application, SharedDatabase database, Action<CacheOptions>? configure = null, string redisOptions = ShortTimeouts)
+    public RedisInstance(string redis, string application, SharedDatabase database, Action<CacheOptions>? configure = null, string redisOptions = ShortTimeouts, Action<IServiceCollection>? extra = null)
     {
         Application = application;
         var services = new ServiceCollection();
@@ -54,6 +54,7 @@ public sealed class RedisInstance : IAsyncDisposable
             })
             .WithLoader(sp => sp.GetRequiredService<SharedDatabase>())
             .WithWriter(sp => sp.GetRequiredService<SharedDatabase>());
+        extra?.Invoke(services);
         Provider = services.BuildServiceProvider();
         Cache = Provider.GetRequiredKeyedService<ICache<int, string>>("items");
     }

@@ -23,10 +23,14 @@ internal sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable, IDispo
     private ICacheInvalidationHandler[] _handlers = [];
     private Task? _subscribing;
     private IConnectionMultiplexer? _multiplexer;
+    private readonly TimeProvider _time;
+    private long _disconnectedSinceTicks;
+    private long _lastResyncTicks;
 
-    public RedisBackplane(RedisConnection connection, IOptions<CachingOptions> caching, RedisCachingMetrics metrics, ILoggerFactory? loggerFactory = null)
+    public RedisBackplane(RedisConnection connection, IOptions<CachingOptions> caching, RedisCachingMetrics metrics, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
     {
         _connection = connection;
+        _time = time ?? TimeProvider.System;
         _metrics = metrics;
         _logger = (loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<RedisBackplane>();
         _channel = RedisChannel.Literal(CacheKeyLayout.BackplaneChannel(caching.Value.ApplicationName));
@@ -58,6 +62,7 @@ internal sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable, IDispo
         if (_multiplexer is { } multiplexer)
         {
             multiplexer.ConnectionRestored -= OnConnectionRestored;
+            multiplexer.ConnectionFailed -= OnConnectionFailed;
             try
             {
                 await multiplexer.GetSubscriber().UnsubscribeAsync(_channel).ConfigureAwait(false);
@@ -74,6 +79,30 @@ internal sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable, IDispo
         if (_multiplexer is { } multiplexer)
         {
             multiplexer.ConnectionRestored -= OnConnectionRestored;
+            multiplexer.ConnectionFailed -= OnConnectionFailed;
+        }
+    }
+
+    /// <summary>The subscription's state now, for the backplane health check.</summary>
+    internal BackplaneStatus GetStatus()
+    {
+        var subscribed = _subscribed.Task.IsCompletedSuccessfully;
+        var connected = subscribed && _multiplexer is { } multiplexer && multiplexer.GetSubscriber().IsConnected(_channel);
+        return new BackplaneStatus(
+            Volatile.Read(ref _handlers).Length,
+            subscribed,
+            connected,
+            At(Interlocked.Read(ref _disconnectedSinceTicks)),
+            At(Interlocked.Read(ref _lastResyncTicks)));
+    }
+
+    private static DateTimeOffset? At(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            Interlocked.CompareExchange(ref _disconnectedSinceTicks, _time.GetUtcNow().UtcTicks, 0);
         }
     }
 
@@ -82,6 +111,7 @@ internal sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable, IDispo
         var multiplexer = await _connection.GetAsync().ConfigureAwait(false);
         _multiplexer = multiplexer;
         multiplexer.ConnectionRestored += OnConnectionRestored;
+        multiplexer.ConnectionFailed += OnConnectionFailed;
         while (true)
         {
             try
@@ -106,6 +136,8 @@ internal sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable, IDispo
             return;
         }
 
+        Interlocked.Exchange(ref _disconnectedSinceTicks, 0);
+        Interlocked.Exchange(ref _lastResyncTicks, _time.GetUtcNow().UtcTicks);
         _metrics.Resynchronizations.Add(1);
         RedisCachingLog.Resynchronizing(_logger);
         foreach (var handler in Volatile.Read(ref _handlers))

@@ -1,4 +1,5 @@
 using DataPatterns.Cqrs;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DataPatterns.Cqrs.Tests;
 
@@ -106,7 +107,7 @@ public sealed class ProjectionRunnerTests
     }
 
     [Fact]
-    public async Task Lag_is_reported_and_the_health_check_turns_unhealthy_past_the_limit()
+    public async Task Lag_is_reported_and_the_health_check_turns_degraded_past_the_limit_because_behind_is_busy_not_broken()
     {
         var store = new InMemoryStore();
         await using var harness = new RunnerHarness(new ItemsProjection(), store: store);
@@ -126,9 +127,28 @@ public sealed class ProjectionRunnerTests
             new FixedMonitor(new ProjectionStatus("items", ProjectionRole.Leader, 1, default, null, 50, 120, DateTimeOffset.UnixEpoch, 0, null)),
             Microsoft.Extensions.Options.Options.Create(new ProjectionHealthOptions { MaxEventsBehind = 10, MaxTimeBehind = TimeSpan.FromSeconds(60) }));
         var result = await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext());
-        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, result.Status);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, result.Status);
         Assert.Contains("50 events behind", result.Description, StringComparison.Ordinal);
         Assert.Contains("120 s behind", result.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_check_registered_in_one_call_reports_a_stopped_projection_with_its_failure_status_and_tags()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));
+        services.AddSingleton<IProjectionMonitor>(new FixedMonitor(new ProjectionStatus("items", ProjectionRole.Stopped, 1, default, null, 0, 0, DateTimeOffset.UnixEpoch, 3, "poison")));
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new ProjectionHealthOptions()));
+        services.AddSingleton<ProjectionLagHealthCheck>();
+        services.AddHealthChecks().AddProjectionsCheck(failureStatus: Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, tags: ["ready"]);
+        await using var provider = services.BuildServiceProvider();
+
+        var report = await provider.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>().CheckHealthAsync(r => r.Tags.Contains("ready"));
+
+        var entry = Assert.Single(report.Entries);
+        Assert.Equal("datapatterns-projections", entry.Key);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, entry.Value.Status);
+        Assert.Contains("stopped after a poison event", entry.Value.Description, StringComparison.Ordinal);
     }
 
     private sealed class FixedMonitor(ProjectionStatus status) : IProjectionMonitor

@@ -5,9 +5,11 @@ using Microsoft.Extensions.Options;
 namespace DataPatterns.Cqrs;
 
 /// <summary>
-/// Unhealthy when a projection this instance leads is further behind than <see cref="ProjectionHealthOptions"/> allows,
-/// or stopped after a poison event. Standby instances report healthy (another instance does the work).
-/// Register with <c>services.AddHealthChecks().AddCheck&lt;ProjectionLagHealthCheck&gt;("projections")</c>.
+/// The projections this instance runs, as a health check: the failure status (Unhealthy unless registered otherwise)
+/// when a projection stopped after a poison event; Degraded when a projection this instance leads is further behind
+/// than <see cref="ProjectionHealthOptions"/> allows (it is still applying events: busy, not broken); Healthy otherwise.
+/// Standby instances report healthy (another instance does the work). Register with
+/// <c>services.AddHealthChecks().AddProjectionsCheck()</c>.
 /// </summary>
 public sealed class ProjectionLagHealthCheck : IHealthCheck
 {
@@ -28,6 +30,7 @@ public sealed class ProjectionLagHealthCheck : IHealthCheck
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var stopped = new List<string>();
         var problems = new List<string>();
         var data = new Dictionary<string, object>(StringComparer.Ordinal);
         foreach (var status in _monitor.GetAll())
@@ -35,7 +38,7 @@ public sealed class ProjectionLagHealthCheck : IHealthCheck
             data[status.Name] = string.Create(CultureInfo.InvariantCulture, $"{status.Role}, generation {status.LiveGeneration}, {status.EventsBehind} events / {status.SecondsBehind:0.###} s behind");
             if (status.Role == ProjectionRole.Stopped)
             {
-                problems.Add($"projection '{status.Name}' stopped after a poison event ({status.LastError})");
+                stopped.Add($"projection '{status.Name}' stopped after a poison event ({status.LastError})");
             }
             else if (status.Role == ProjectionRole.Leader)
             {
@@ -51,8 +54,14 @@ public sealed class ProjectionLagHealthCheck : IHealthCheck
             }
         }
 
+        if (stopped.Count > 0)
+        {
+            return Task.FromResult(new HealthCheckResult(context?.Registration?.FailureStatus ?? HealthStatus.Unhealthy,
+                string.Join("; ", stopped.Concat(problems)), data: data));
+        }
+
         return Task.FromResult(problems.Count == 0
             ? HealthCheckResult.Healthy("Projections are within their lag limits.", data)
-            : HealthCheckResult.Unhealthy(string.Join("; ", problems), data: data));
+            : HealthCheckResult.Degraded(string.Join("; ", problems), data: data));
     }
 }

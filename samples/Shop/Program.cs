@@ -55,7 +55,7 @@ else
 }
 
 builder.Services.AddShopProblemDetails();
-builder.Services.AddHealthChecks();
+builder.Services.AddShopHealthChecks(onServers: services);
 builder.Services.AddShopOverloadProtection(builder.Configuration);
 
 var app = builder.Build();

@@ -62,6 +62,54 @@ public sealed class ShopServerFailureTests(PrivateServersShopFixture servers) : 
         await PlaceAnOrderWithinAsync(TimeSpan.FromSeconds(90));
     }
 
+    [Fact]
+    public async Task Ready_lists_every_check_with_the_routers_nodes_and_turns_503_while_the_primary_is_stopped()
+    {
+        var ready = await ReadyWithinAsync(HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        var checks = ready.GetProperty("checks");
+        foreach (var name in new[] { "datapatterns-routing", "datapatterns-2pc", "datapatterns-cache-writeback", "datapatterns-cache-backplane", "datapatterns-projections" })
+        {
+            Assert.True(checks.TryGetProperty(name, out _), $"/health/ready has no '{name}': {ready}");
+        }
+
+        var routing = checks.GetProperty("datapatterns-routing").GetProperty("data");
+        Assert.Equal("Primary", routing.GetProperty("node.primary.role").GetString());
+        Assert.Equal("Replica", routing.GetProperty("node.replica.role").GetString());
+        Assert.True(routing.GetProperty("node.primary.concurrency_limit").GetInt32() > 0, "the Shop runs the router's adaptive limit");
+
+        await servers.Primary.StopAsync(immediate: true);
+        try
+        {
+            var down = await ReadyWithinAsync(HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30));
+            Assert.Equal("Unhealthy", down.GetProperty("checks").GetProperty("datapatterns-routing").GetProperty("status").GetString());
+            using var live = await Http.GetAsync("/health/live");
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);   // the process is fine: do not restart it
+        }
+        finally
+        {
+            await servers.Primary.StartAsync();
+        }
+
+        await ReadyWithinAsync(HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+    }
+
+    private async Task<JsonElement> ReadyWithinAsync(HttpStatusCode expected, TimeSpan time)
+    {
+        var deadline = DateTime.UtcNow + time;
+        while (true)
+        {
+            using var response = await Http.GetAsync("/health/ready");
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            if (response.StatusCode == expected || DateTime.UtcNow > deadline)
+            {
+                Assert.True(response.StatusCode == expected, $"/health/ready answered {(int)response.StatusCode}, expected {(int)expected}: {body}");
+                return body;
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
     private static void AssertNoInternals(JsonElement problem)
     {
         var body = problem.GetRawText();

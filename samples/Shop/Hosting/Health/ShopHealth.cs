@@ -19,6 +19,27 @@ internal static class ShopHealth
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
+    /// <summary>
+    /// Registers the library's checks, each tagged <see cref="ReadyTag"/>: write-back, two-phase commit and projections
+    /// always; with the servers, the router and the Redis backplane too. A stopped projection and a lost backplane are
+    /// reported as Degraded, not Unhealthy: every instance shares them (only one instance leads a projection), so taking
+    /// this one out of rotation would not help.
+    /// </summary>
+    public static IServiceCollection AddShopHealthChecks(this IServiceCollection services, bool onServers)
+    {
+        var checks = services.AddHealthChecks()
+            .AddCacheWriteBackCheck(tags: [ReadyTag])
+            .AddTwoPhaseCommitCheck(tags: [ReadyTag])
+            .AddProjectionsCheck(failureStatus: HealthStatus.Degraded, tags: [ReadyTag]);
+        if (onServers)
+        {
+            checks.AddReadWriteRouterCheck(tags: [ReadyTag])
+                .AddCacheBackplaneCheck(failureStatus: HealthStatus.Degraded, tags: [ReadyTag]);
+        }
+
+        return services;
+    }
+
     /// <summary>Maps <c>/health/live</c> and <c>/health/ready</c>.</summary>
     public static void MapShopHealth(this IEndpointRouteBuilder endpoints)
     {

@@ -56,6 +56,7 @@ else
 
 builder.Services.AddShopProblemDetails();
 builder.Services.AddShopHealthChecks(onServers: services);
+builder.Services.AddShopTelemetry(builder.Configuration);
 builder.Services.AddShopOverloadProtection(builder.Configuration);
 
 var app = builder.Build();

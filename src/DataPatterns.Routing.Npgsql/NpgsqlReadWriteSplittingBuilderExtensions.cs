@@ -1,5 +1,9 @@
 using DataPatterns.Routing;
 using DataPatterns.Routing.Npgsql;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -13,9 +17,29 @@ public static class NpgsqlReadWriteSplittingBuilderExtensions
     /// </summary>
     /// <param name="builder">The builder from <c>AddReadWriteSplitting</c>.</param>
     /// <returns>The builder.</returns>
-    public static ReadWriteSplittingBuilder UseNpgsql(this ReadWriteSplittingBuilder builder)
+    public static ReadWriteSplittingBuilder UseNpgsql(this ReadWriteSplittingBuilder builder) => builder.UseNpgsql(static _ => { });
+
+    /// <summary>
+    /// Uses PostgreSQL as <see cref="UseNpgsql(ReadWriteSplittingBuilder)"/> does, with PostgreSQL settings: the
+    /// connection-budget check at start (on by default) and how many instances share the servers.
+    /// </summary>
+    /// <param name="builder">The builder from <c>AddReadWriteSplitting</c>.</param>
+    /// <param name="configure">Sets the PostgreSQL settings.</param>
+    /// <returns>The builder.</returns>
+    public static ReadWriteSplittingBuilder UseNpgsql(this ReadWriteSplittingBuilder builder, Action<NpgsqlRoutingOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        var name = builder.Name;
+        builder.Services.AddOptions<NpgsqlRoutingOptions>(name).Configure(configure)
+            .Validate(o => o.ExpectedInstances >= 1, $"Router '{name}': NpgsqlRoutingOptions.ExpectedInstances must be at least 1 (the number of application instances that share the servers).")
+            .Validate(o => o.CheckTimeout > TimeSpan.Zero, $"Router '{name}': NpgsqlRoutingOptions.CheckTimeout must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IHostedService>(provider => new NpgsqlConnectionBudgetCheck(
+            name,
+            provider.GetRequiredService<IOptionsMonitor<ReadWriteRouterOptions>>(),
+            provider.GetRequiredService<IOptionsMonitor<NpgsqlRoutingOptions>>(),
+            provider.GetService<ILogger<NpgsqlConnectionBudgetCheck>>() ?? NullLogger<NpgsqlConnectionBudgetCheck>.Instance));
         return builder.Configure(static options => options.UseNpgsql());
     }
 }

@@ -127,7 +127,7 @@ internal sealed class ReadWriteRouterOptionsValidator : IValidateOptions<ReadWri
         return failures;
     }
 
-    private static void ValidateConcurrency(List<string> failures, string prefix, AdaptiveConcurrencyOptions? limit)
+    internal static void ValidateConcurrency(List<string> failures, string prefix, AdaptiveConcurrencyOptions? limit)
     {
         if (limit is null)
         {

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging;
+
+namespace DataPatterns.Caching;
+
+// Expiration: how long entries live in each level (with jitter), and refresh-ahead of entries close to expiry.
+internal sealed partial class Cache<TKey, TValue>
+{
+    private void StartRefresh(TKey key, MemoryEntry<TValue> entry)
+    {
+        if (Interlocked.CompareExchange(ref entry.Refreshing, 1, 0) != 0 || _loaderFactory is null)
+        {
+            return;
+        }
+
+        var operation = new LoadOperation();
+        if (_inFlight.TryAdd(key, operation))
+        {
+            _ = RunLoadAsync(key, CacheKeyFormatter.Format(key, _keySerializer), operation, refreshOf: entry).AsTask();
+        }
+    }
+
+    private TimeSpan Lifetime(bool isNotFound)
+    {
+        if (isNotFound)
+        {
+            return _options.Loading.NotFoundDuration;
+        }
+
+        var lifetime = _options.Expiration.Duration;
+        var jitter = _options.Expiration.JitterMaxDuration;
+        if (jitter > TimeSpan.Zero)
+        {
+#pragma warning disable CA5394 // jitter spreads expiries; it is not security-sensitive
+            lifetime += TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * jitter.Ticks));
+#pragma warning restore CA5394
+        }
+
+        return lifetime;
+    }
+
+    private (DateTimeOffset ExpiresAt, DateTimeOffset KeepUntil) DistributedTimes(TimeSpan lifetime)
+    {
+        var now = _time.GetUtcNow();
+        var expiresAt = now + lifetime;
+        var keepUntil = _options.FailSafe.Enabled ? expiresAt + _options.FailSafe.MaxStaleDuration : expiresAt;
+        return (expiresAt, keepUntil);
+    }
+}

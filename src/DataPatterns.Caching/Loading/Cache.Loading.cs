@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DataPatterns.Caching;
+
+// Loading: one load per key in this process (the in-flight table is the stampede protection), one across processes
+// (the distributed lock), the loader with its timeout, fail-safe on failure, and storing what was loaded.
+internal sealed partial class Cache<TKey, TValue>
+{
+    /// <summary>A memory miss: joins the load running for the key or runs one (no async frame of its own).</summary>
+    private ValueTask<TValue?> GetOrLoadSlowAsync(TKey key, CancellationToken cancellationToken)
+    {
+        string formatted;
+        try
+        {
+            formatted = ValidateKey(key);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<TValue?>(ex);
+        }
+
+        if (_memory is not null)
+        {
+            _metrics.Misses.Add(1, _cacheTag, _l1Tag);
+        }
+
+        while (true)
+        {
+            if (_inFlight.TryGetValue(key, out var running))
+            {
+                _metrics.StampedesMerged.Add(1, _cacheTag);
+                return new ValueTask<TValue?>(running.Task.WaitAsync(cancellationToken));
+            }
+
+            var created = new LoadOperation();
+            if (_inFlight.TryAdd(key, created))
+            {
+                // The first reader runs the load itself (no hop through the shared completion); later ones wait for it.
+                var load = RunLoadAsync(key, formatted, created, refreshOf: null);
+                return cancellationToken.CanBeCanceled && !load.IsCompleted
+                    ? new ValueTask<TValue?>(load.AsTask().WaitAsync(cancellationToken))
+                    : load;
+            }
+        }
+    }
+
+    /// <summary>Runs one load for every waiter of <paramref name="operation"/>; returns (or throws) what the waiters get.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<TValue?> RunLoadAsync(TKey key, string formatted, LoadOperation operation, MemoryEntry<TValue>? refreshOf)
+    {
+        using var activity = CachingMetrics.ActivitySource.StartActivity("cache.load");
+        activity?.SetTag("cache", Name);
+        IAsyncDisposable? distributedLock = null;
+        try
+        {
+            var observed = _memory?.Peek(key);
+            if (TryReuseMemory(observed, refreshOf, out var reused))
+            {
+                return Complete(operation, reused);
+            }
+
+            DistributedEntry<TValue>? stale = null;
+            var useDistributed = _distributed is not null && refreshOf is null && !AwaitsRepair(formatted);
+            if (useDistributed)
+            {
+                var read = await ReadDistributedAsync(key, formatted, operation, observed).ConfigureAwait(false);
+                if (read.Hit)
+                {
+                    return Complete(operation, read.Value);
+                }
+
+                stale = read.Stale;
+                _metrics.Misses.Add(1, _cacheTag, _l2Tag);
+            }
+
+            if (TryPendingWrite(key, operation, observed, out var pendingValue))
+            {
+                return Complete(operation, pendingValue);
+            }
+
+            if (_loaderFactory is null)
+            {
+                return Complete(operation, default);
+            }
+
+            if (_options.Loading.UseDistributedLock && _distributedLock is not null && _distributed is not null && refreshOf is null && !AwaitsRepair(formatted))
+            {
+                distributedLock = await AcquireLoadLockAsync(formatted).ConfigureAwait(false);
+
+                // Another instance may have loaded it while this one waited for the lock.
+                var read = await ReadDistributedAsync(key, formatted, operation, observed).ConfigureAwait(false);
+                if (read.Hit)
+                {
+                    return Complete(operation, read.Value);
+                }
+
+                stale ??= read.Stale;
+            }
+
+            var (loaded, value) = await LoadOrFallBackAsync(key, observed, stale, refreshOf, activity).ConfigureAwait(false);
+            if (loaded)
+            {
+                await StoreLoadedAsync(key, formatted, value, observed, operation).ConfigureAwait(false);
+            }
+
+            return Complete(operation, value);
+        }
+        catch (Exception ex)
+        {
+            operation.TrySetException(ex);
+            if (refreshOf is not null)
+            {
+                return default; // nobody waits for a background refresh; the failure is logged and counted
+            }
+
+            throw;
+        }
+        finally
+        {
+            _inFlight.TryRemove(new KeyValuePair<TKey, LoadOperation>(key, operation));
+            await ReleaseLoadLockAsync(distributedLock).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// True when the memory level already answers: a load that just finished stored a live value, or (for a refresh)
+    /// the entry being refreshed was replaced meanwhile, so there is nothing to refresh.
+    /// </summary>
+    private bool TryReuseMemory(MemoryEntry<TValue>? observed, MemoryEntry<TValue>? refreshOf, out TValue? value)
+    {
+        value = default;
+        if (refreshOf is null && observed is not null && _clock.Now() < observed.ExpiresAt)
+        {
+            value = observed.Value;
+            return true;
+        }
+
+        return refreshOf is not null && !ReferenceEquals(observed, refreshOf);
+    }
+
+    /// <summary>A value written but not flushed yet: the writer's copy in the database is older than this one.</summary>
+    private bool TryPendingWrite(TKey key, LoadOperation operation, MemoryEntry<TValue>? observed, out TValue value)
+    {
+        if (_writeBack is null || !_writeBack.TryGetPending(key, out value))
+        {
+            value = default!;
+            return false;
+        }
+
+        if (!operation.Invalidated)
+        {
+            _memory?.SetIfUnchanged(key, CreateMemoryEntry(value, isNotFound: false, tags: null), observed);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Runs the loader. Loaded is false when nothing is to be stored: a background refresh that failed (the old entry
+    /// stays), or a fail-safe value served in place of a failed load. Throws <see cref="CacheLoadException"/> when the
+    /// load failed and no fail-safe value exists.
+    /// </summary>
+    private async ValueTask<(bool Loaded, TValue? Value)> LoadOrFallBackAsync(TKey key, MemoryEntry<TValue>? observed, DistributedEntry<TValue>? stale, MemoryEntry<TValue>? refreshOf, Activity? activity)
+    {
+        try
+        {
+            var value = await LoadWithTimeoutAsync(key).ConfigureAwait(false);
+            _metrics.Loads.Add(1, _cacheTag, new KeyValuePair<string, object?>("outcome", value is null ? "not_found" : "success"));
+            return (true, value);
+        }
+        catch (Exception ex)
+        {
+            var timedOut = ex is TimeoutException;
+            _metrics.Loads.Add(1, _cacheTag, new KeyValuePair<string, object?>("outcome", timedOut ? "timeout" : "failure"));
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            CachingLog.LoadFailed(_logger, Name, ex);
+            if (refreshOf is not null)
+            {
+                CachingLog.RefreshFailed(_logger, Name, ex);
+                Volatile.Write(ref refreshOf.Refreshing, 0);
+                return (false, default);
+            }
+
+            if (TryFailSafe(observed, stale, out var fallback))
+            {
+                return (false, fallback);
+            }
+
+            throw new CacheLoadException(
+                timedOut
+                    ? $"Cache '{Name}': the loader did not answer within {_options.Loading.Timeout} and no fail-safe value was available. Check the database, or raise Loading.Timeout / enable FailSafe."
+                    : $"Cache '{Name}': the loader failed ({ex.Message}) and no fail-safe value was available. Check the database, or enable FailSafe to serve recently expired values meanwhile.",
+                ex)
+            { CacheName = Name, TimedOut = timedOut };
+        }
+    }
+
+    private static TValue? Complete(LoadOperation operation, TValue? value)
+    {
+        operation.TrySetResult(value);
+        return value;
+    }
+
+    private async Task<TValue?> LoadWithTimeoutAsync(TKey key)
+    {
+        using var timeout = new CancellationTokenSource(_options.Loading.Timeout, _time);
+        var scope = _scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var loader = _loaderFactory!(scope.ServiceProvider);
+            var load = loader.LoadAsync(key, timeout.Token).AsTask();
+            try
+            {
+                return await load.WaitAsync(_options.Loading.Timeout, _time).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The loader of cache '{Name}' did not answer within {_options.Loading.Timeout}.");
+            }
+        }
+    }
+
+    private async ValueTask StoreLoadedAsync(TKey key, string formatted, TValue? value, MemoryEntry<TValue>? observed, LoadOperation operation)
+    {
+        var isNotFound = value is null;
+        if (isNotFound && _options.Loading.NotFoundDuration <= TimeSpan.Zero)
+        {
+            // Gone from the database: drop any expired copy, so fail-safe can never serve it later.
+            if (!operation.Invalidated)
+            {
+                if (observed is not null)
+                {
+                    _memory?.RemoveIfUnchanged(key, observed);
+                }
+
+                if (_distributed is not null && !await _distributed.RemoveAsync(formatted, CancellationToken.None).ConfigureAwait(false))
+                {
+                    RememberRepair(key, formatted);
+                }
+            }
+
+            return;
+        }
+
+        if (operation.Invalidated)
+        {
+            return; // a write or remove happened meanwhile: what was loaded may be older
+        }
+
+        var lifetime = Lifetime(isNotFound);
+        var entry = CreateMemoryEntry(value, isNotFound, null, lifetime);
+        _memory?.SetIfUnchanged(key, entry, observed);
+        if (_distributed is not null)
+        {
+            try
+            {
+                var (expiresAt, keepUntil) = DistributedTimes(lifetime);
+                var encoded = DistributedEntry<TValue>.Encode(value, isNotFound, expiresAt.ToUnixTimeMilliseconds(), NowMs(), null, _valueSerializer);
+                if (await _distributed.SetAsync(formatted, encoded, keepUntil, CancellationToken.None).ConfigureAwait(false))
+                {
+                    StartRepair();
+                }
+            }
+            catch (CacheSerializationException ex)
+            {
+                _metrics.LevelErrors.Add(1, _cacheTag, _l2Tag);
+                CachingLog.DistributedLevelFailed(_logger, Name, "serialise", ex);
+            }
+        }
+    }
+}

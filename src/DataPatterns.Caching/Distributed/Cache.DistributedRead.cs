@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DataPatterns.Caching;
 
 // Reading L2 on the load path (once before the loader, once more after the distributed lock).
@@ -7,6 +9,7 @@ internal sealed partial class Cache<TKey, TValue>
     /// Reads L2 for a load: a live entry (not removed by a tag still awaiting repair) is a hit, stored in the memory level
     /// unless the load was invalidated meanwhile; otherwise what L2 held, if anything, may still serve as fail-safe.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<DistributedRead> ReadDistributedAsync(TKey key, string formatted, LoadOperation operation, MemoryEntry<TValue>? observed)
     {
         var remote = await _distributed!.GetAsync(formatted, CancellationToken.None).ConfigureAwait(false);

@@ -163,6 +163,7 @@ internal sealed partial class Cache<TKey, TValue>
     /// stays), or a fail-safe value served in place of a failed load. Throws <see cref="CacheLoadException"/> when the
     /// load failed and no fail-safe value exists.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(bool Loaded, TValue? Value)> LoadOrFallBackAsync(TKey key, MemoryEntry<TValue>? observed, DistributedEntry<TValue>? stale, MemoryEntry<TValue>? refreshOf, Activity? activity)
     {
         try

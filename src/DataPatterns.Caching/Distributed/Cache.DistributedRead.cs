@@ -1,18 +1,15 @@
-using System.Runtime.CompilerServices;
-
 namespace DataPatterns.Caching;
 
-// Reading L2 on the load path (once before the loader, once more after the distributed lock).
+// What the load path makes of an L2 read (once before the loader, once more after the distributed lock).
 internal sealed partial class Cache<TKey, TValue>
 {
     /// <summary>
-    /// Reads L2 for a load: a live entry (not removed by a tag still awaiting repair) is a hit, stored in the memory level
-    /// unless the load was invalidated meanwhile; otherwise what L2 held, if anything, may still serve as fail-safe.
+    /// Judges what L2 returned to a load: a live entry (not removed by a tag still awaiting repair) is a hit, stored in
+    /// the memory level unless the load was invalidated meanwhile; otherwise what L2 held, if anything, may still serve
+    /// as fail-safe. Synchronous, so that the load path keeps one state machine for the L2 round trip.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<DistributedRead> ReadDistributedAsync(TKey key, string formatted, LoadOperation operation, MemoryEntry<TValue>? observed)
+    private DistributedRead JudgeDistributed(TKey key, DistributedEntry<TValue>? remote, LoadOperation operation, MemoryEntry<TValue>? observed)
     {
-        var remote = await _distributed!.GetAsync(formatted, CancellationToken.None).ConfigureAwait(false);
         if (remote is not null && remote.ExpiresAtMs > NowMs() && !TagAwaitsRepair(remote))
         {
             _metrics.Hits.Add(1, _cacheTag, _l2Tag);

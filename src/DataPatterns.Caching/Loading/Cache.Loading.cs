@@ -66,7 +66,8 @@ internal sealed partial class Cache<TKey, TValue>
             var useDistributed = _distributed is not null && refreshOf is null && !AwaitsRepair(formatted);
             if (useDistributed)
             {
-                var read = await ReadDistributedAsync(key, formatted, operation, observed).ConfigureAwait(false);
+                var remote = await _distributed!.GetAsync(formatted, CancellationToken.None).ConfigureAwait(false);
+                var read = JudgeDistributed(key, remote, operation, observed);
                 if (read.Hit)
                 {
                     return Complete(operation, read.Value);
@@ -91,7 +92,8 @@ internal sealed partial class Cache<TKey, TValue>
                 distributedLock = await AcquireLoadLockAsync(formatted).ConfigureAwait(false);
 
                 // Another instance may have loaded it while this one waited for the lock.
-                var read = await ReadDistributedAsync(key, formatted, operation, observed).ConfigureAwait(false);
+                var remote = await _distributed.GetAsync(formatted, CancellationToken.None).ConfigureAwait(false);
+                var read = JudgeDistributed(key, remote, operation, observed);
                 if (read.Hit)
                 {
                     return Complete(operation, read.Value);

@@ -1,0 +1,63 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+
+namespace DataPatterns.Routing;
+
+// Read-your-writes: a read with a consistency token waits, for at most ReadYourWritesWait, for a replica that has
+// replayed it.
+public sealed partial class ReadWriteRouter
+{
+    private async ValueTask<DbConnection?> WaitForReplayAsync(RoutingNode node, ConsistencyToken token, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        DbConnection? connection = null;
+        try
+        {
+            connection = await OpenOnAsync(node, cancellationToken).ConfigureAwait(false);
+            node.LastSuccessAt = _time.GetTimestamp();
+            while (true)
+            {
+                var replayed = await _probe.GetReplayPositionAsync(connection, cancellationToken).ConfigureAwait(false);
+                node.ObservePosition(replayed);
+                if (replayed >= token)
+                {
+                    node.Track(connection);
+                    Count(node, RoutingIntent.Read, null);
+                    var ready = connection;
+                    connection = null;
+                    return ready;
+                }
+
+                var remaining = _readYourWritesWait - _time.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    return null;
+                }
+
+                var pause = TimeSpan.FromMilliseconds(2);
+                await Task.Delay(remaining < pause ? remaining : pause, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (NodeOverloadedException)
+        {
+            // The replica's limit is full: the read still has the primary to go to.
+            return null;
+        }
+        catch (Exception ex) when (IsConnectFailure(ex, cancellationToken))
+        {
+            // Overloaded or not, the read still has the primary to go to.
+            _ = OnOpenFailure(node, ex, cancellationToken);
+            return null;
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

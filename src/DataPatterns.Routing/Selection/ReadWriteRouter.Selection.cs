@@ -1,0 +1,140 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+
+namespace DataPatterns.Routing;
+
+// Eligibility: which node an intent goes to (the policy over healthy nodes within the lag bound, panic mode, the
+// fallbacks), and counting where each connection went and why.
+public sealed partial class ReadWriteRouter
+{
+    /// <summary>
+    /// The routing decision: allocation-free and lock-free. Returns the node for the intent, or throws when nothing can serve it.
+    /// <paramref name="fallbackReason"/> is set when a read goes to the primary.
+    /// </summary>
+    internal RoutingNode Route(RoutingIntent intent, ConsistencyToken token, out string? fallbackReason)
+    {
+        fallbackReason = null;
+        if (intent == RoutingIntent.Write)
+        {
+            return SelectPrimary() ?? throw NoPrimary(null);
+        }
+
+        if (System.Transactions.Transaction.Current is not null)
+        {
+            fallbackReason = FallbackReasons.Transaction;
+            return SelectPrimary() ?? throw NoPrimary(null);
+        }
+
+        if (SelectReplica(token) is { } replica)
+        {
+            return replica;
+        }
+
+        fallbackReason = FallbackReasonFor(token);
+        if (fallbackReason == FallbackReasons.NoReplica && _whenNoReplica == NoReplicaBehavior.Fail)
+        {
+            throw NoReplica();
+        }
+
+        return SelectPrimary() ?? throw NoPrimary(null);
+    }
+
+    internal RoutingNode? SelectPrimary()
+    {
+        var nodes = _nodes;
+        var panic = PrimaryPanic;
+        Span<int> candidates = nodes.Length <= MaxStackCandidates ? stackalloc int[nodes.Length] : new int[nodes.Length];
+        var count = 0;
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            var node = nodes[i];
+            if (node.Role == NodeRole.Primary && (node.IsHealthy || (panic && node.EjectedForTimeout)) && !node.IsDemoted)
+            {
+                candidates[count++] = i;
+            }
+        }
+
+        return count switch
+        {
+            0 => null,
+            1 => nodes[candidates[0]],
+            _ => nodes[_primarySelector.Pick(candidates[..count], nodes)],
+        };
+    }
+
+    /// <summary>Picks a replica in rotation that has replayed <paramref name="token"/>, skipping the nodes marked in <paramref name="tried"/>.</summary>
+    internal RoutingNode? SelectReplica(ConsistencyToken token, bool[]? tried = null)
+    {
+        var nodes = _nodes;
+        var panic = ReplicaPanic;
+        Span<int> candidates = nodes.Length <= MaxStackCandidates ? stackalloc int[nodes.Length] : new int[nodes.Length];
+        var count = 0;
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            var node = nodes[i];
+            if (node.Role == NodeRole.Replica && (node.IsHealthy || (panic && node.EjectedForTimeout)) && !node.IsDemoted
+                && node.Lag.Ticks <= _maxLagTicks && node.Position >= token && (tried is null || !tried[i]))
+            {
+                candidates[count++] = i;
+            }
+        }
+
+        return count switch
+        {
+            0 => null,
+            1 => nodes[candidates[0]],
+            _ => nodes[_replicaSelector.Pick(candidates[..count], nodes)],
+        };
+    }
+
+    /// <summary>
+    /// Where the synchronous open goes after <paramref name="failed"/> failed to open: a read tries the replicas not yet
+    /// <paramref name="tried"/>, then the primary (or fails, with WhenNoReplica = Fail); any other open routes again unless
+    /// the failed node is still selectable (kept under the ejection cap, or panic mode), since choosing it would only wait again.
+    /// </summary>
+    private RoutingNode? RouteAfterFailure(RoutingNode failed, bool[] tried, RoutingIntent intent, ConsistencyToken token, out string? reason)
+    {
+        if (failed.Role == NodeRole.Replica && intent != RoutingIntent.Write)
+        {
+            if (SelectReplica(token, tried) is { } other)
+            {
+                reason = null;
+                return other;
+            }
+
+            reason = FallbackReasonFor(token, tried);
+            return reason == FallbackReasons.NoReplica && _whenNoReplica == NoReplicaBehavior.Fail ? throw NoReplica() : SelectPrimary();
+        }
+
+        var panic = failed.Role == NodeRole.Primary ? PrimaryPanic : ReplicaPanic;
+        if (failed.IsHealthy || (panic && failed.EjectedForTimeout))
+        {
+            reason = FallbackReasons.NoReplica;
+            return null;
+        }
+
+        return Route(intent, token, out reason);
+    }
+
+    private string FallbackReasonFor(ConsistencyToken token, bool[]? tried = null) =>
+        !token.IsNone && SelectReplica(ConsistencyToken.None, tried) is not null ? FallbackReasons.ReadYourWrites : FallbackReasons.NoReplica;
+
+    internal void Count(RoutingNode node, RoutingIntent countAs, string? fallbackReason)
+    {
+        var nodeTag = new KeyValuePair<string, object?>(RoutingTelemetry.NodeTag, node.Name);
+        if (countAs == RoutingIntent.Write)
+        {
+            RoutingTelemetry.Writes.Add(1, _routerTag, nodeTag);
+            return;
+        }
+
+        RoutingTelemetry.Reads.Add(1, _routerTag, nodeTag);
+        if (fallbackReason is not null)
+        {
+            RoutingTelemetry.Fallbacks.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingTelemetry.ReasonTag, fallbackReason));
+        }
+    }
+}

@@ -167,32 +167,3 @@ public sealed class DistributedTransaction : IAsyncDisposable
         }
     }
 }
-
-/// <summary>A participant with its global id and its progress through the protocol.</summary>
-internal sealed class EnlistedBranch(ITransactionParticipant participant, string globalId)
-{
-    private int _released;
-
-    public ITransactionParticipant Participant { get; } = participant;
-
-    public string GlobalId { get; } = globalId;
-
-    public string ResourceName => Participant.ResourceName;
-
-    public bool PrepareStarted { get; set; }
-
-    public PrepareVote? Vote { get; set; }
-
-    public Exception? Failure { get; set; }
-
-    public bool PhaseTwoPending { get; set; }
-
-    /// <summary>Disposes the participant once, when its branch is finished.</summary>
-    public async ValueTask ReleaseAsync()
-    {
-        if (Interlocked.Exchange(ref _released, 1) == 0 && Participant is IAsyncDisposable disposable)
-        {
-            await disposable.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-}

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace DataPatterns.Sharding;
 
 /// <summary>The built-in stable hashers, chosen by key type.</summary>
@@ -56,39 +54,4 @@ public static class ShardKeyHasher<TKey>
         return hasher ?? throw new NotSupportedException(
             $"The composite key part type '{part}' has no built-in stable encoding; implement IShardKeyHasher<{typeof(TKey).Name}> for the whole key.");
     }
-}
-
-internal sealed class Int32KeyHasher : IShardKeyHasher<int>
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong Hash(int key) => StableKeyHash.Hash(key);
-}
-
-internal sealed class Int64KeyHasher : IShardKeyHasher<long>
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong Hash(long key) => StableKeyHash.Hash(key);
-}
-
-internal sealed class GuidKeyHasher : IShardKeyHasher<Guid>
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong Hash(Guid key) => StableKeyHash.Hash(key);
-}
-
-internal sealed class StringKeyHasher : IShardKeyHasher<string>
-{
-    public ulong Hash(string key) => key is null
-        ? throw new ArgumentNullException(nameof(key), "A shard key cannot be null: every row must belong to exactly one shard.")
-        : StableKeyHash.Hash(key.AsSpan());
-}
-
-internal sealed class TupleKeyHasher<T1, T2>(IShardKeyHasher<T1> first, IShardKeyHasher<T2> second) : IShardKeyHasher<(T1, T2)>
-{
-    public ulong Hash((T1, T2) key) => StableKeyHash.Combine(first.Hash(key.Item1), second.Hash(key.Item2));
-}
-
-internal sealed class TupleKeyHasher<T1, T2, T3>(IShardKeyHasher<T1> first, IShardKeyHasher<T2> second, IShardKeyHasher<T3> third) : IShardKeyHasher<(T1, T2, T3)>
-{
-    public ulong Hash((T1, T2, T3) key) => StableKeyHash.Combine(first.Hash(key.Item1), second.Hash(key.Item2), third.Hash(key.Item3));
 }

@@ -32,8 +32,8 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
     private readonly WriteBackStartWatch? _writeBackWatch;
     private readonly string _lockPrefix;
     private readonly KeyValuePair<string, object?> _cacheTag;
-    private readonly KeyValuePair<string, object?> _l1Tag = new("level", "l1");
-    private readonly KeyValuePair<string, object?> _l2Tag = new("level", "l2");
+    private readonly KeyValuePair<string, object?> _l1Tag = new("datapatterns.cache.level", "l1");
+    private readonly KeyValuePair<string, object?> _l2Tag = new("datapatterns.cache.level", "l2");
     private readonly MemoryClock _clock;
 
     public Cache(
@@ -55,7 +55,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         _loaderFactory = registration.LoaderFactory;
         _writerFactory = registration.WriterFactory;
         _warmUpKeys = registration.WarmUpKeys;
-        _cacheTag = new("cache", name);
+        _cacheTag = new("datapatterns.cache.name", name);
         _lockPrefix = CacheKeyLayout.LockPrefix(applicationName, name);
 
         if (options.Memory.Enabled)

@@ -9,7 +9,7 @@ namespace DataPatterns.Caching.Redis.Tests;
 /// <summary>UseRedis under the shared default ApplicationName: every application on that Redis would share keys.</summary>
 public class ApplicationNameWarningTests
 {
-    private const int DefaultApplicationNameEventId = 15;
+    private const int DefaultApplicationNameEventId = 1015;
 
     [Fact]
     public async Task Redis_under_the_default_application_name_is_warned_about_at_start_naming_the_option_and_the_fix()

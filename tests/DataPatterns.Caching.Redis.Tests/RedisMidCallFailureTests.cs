@@ -41,7 +41,7 @@ public class RedisMidCallFailureTests
         // One bounded GET (<= 1.1 x timeout) and one bounded SET of the loaded value: well before the pause ends.
         Assert.True(loadTook < TimeSpan.FromSeconds(2.5), $"the load took {loadTook} with a {LevelTimeout} level timeout");
         Assert.True(loadTook >= LevelTimeout * 0.9, $"the load took {loadTook}: the GET should have been waited for up to the timeout");
-        Assert.Contains(errors.GetMeasurementSnapshot(), m => (string?)m.Tags["level"] == "l2" && (string?)m.Tags["error.type"] == typeof(TimeoutException).FullName);
+        Assert.Contains(errors.GetMeasurementSnapshot(), m => (string?)m.Tags["datapatterns.cache.level"] == "l2" && (string?)m.Tags["error.type"] == typeof(TimeoutException).FullName);
         Assert.Equal(2, database.Loads); // keys 1 and 2, once each
 
         await RedisCliAsync(redis.Port, "CLIENT", "UNPAUSE"); // the abandoned commands run now
@@ -77,7 +77,7 @@ public class RedisMidCallFailureTests
 
         // The GET was failed by StackExchange.Redis (asyncTimeout 1 s, checked every 100 ms), not by a timer of the cache's,
         // and no later than the cache's own timeout would have failed it; then one bounded SET of the loaded value.
-        var timeouts = errors.GetMeasurementSnapshot().Where(m => (string?)m.Tags["level"] == "l2").ToList();
+        var timeouts = errors.GetMeasurementSnapshot().Where(m => (string?)m.Tags["datapatterns.cache.level"] == "l2").ToList();
         Assert.NotEmpty(timeouts);
         Assert.Equal(typeof(StackExchange.Redis.RedisTimeoutException).FullName, (string?)timeouts[0].Tags["error.type"]);
         Assert.True(took >= TimeSpan.FromSeconds(0.9), $"the load took {took}: the GET should have been waited for up to the timeout");
@@ -114,7 +114,7 @@ public class RedisMidCallFailureTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"the read took {clock.Elapsed}; the kill should have failed it at once");
         Assert.Equal("v1-changed-in-the-database", value); // the loader's value, never a half-read or foreign one
         Assert.Equal(2, database.Loads);
-        Assert.Contains(errors.GetMeasurementSnapshot(), m => (string?)m.Tags["level"] == "l2");
+        Assert.Contains(errors.GetMeasurementSnapshot(), m => (string?)m.Tags["datapatterns.cache.level"] == "l2");
 
         clock.Restart();
         for (var i = 0; i < 20; i++)
@@ -154,7 +154,7 @@ public class RedisMidCallFailureTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"the write took {clock.Elapsed} with the primary gone");
         Assert.Equal("v2", database.Rows[1]);
         Assert.Equal("v2", await a.Cache.GetOrLoadAsync(1));
-        Assert.Contains(errors.GetMeasurementSnapshot(), m => (string?)m.Tags["level"] == "l2");
+        Assert.Contains(errors.GetMeasurementSnapshot(), m => (string?)m.Tags["datapatterns.cache.level"] == "l2");
 
         await RedisCliAsync(replica.Port, "REPLICAOF", "NO", "ONE"); // the failover
 

@@ -29,8 +29,8 @@ public class RedisOutageTests
         Assert.Equal("v3", await instance.Cache.GetOrLoadAsync(3));
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"The calls took {clock.Elapsed}; a Redis outage must not hang requests.");
-        Assert.Contains(errors.GetMeasurementSnapshot(), m => (string?)m.Tags["level"] == "l2");
-        Assert.Contains(errors.GetMeasurementSnapshot(), m => (string?)m.Tags["level"] == "backplane");
+        Assert.Contains(errors.GetMeasurementSnapshot(), m => (string?)m.Tags["datapatterns.cache.level"] == "l2");
+        Assert.Contains(errors.GetMeasurementSnapshot(), m => (string?)m.Tags["datapatterns.cache.level"] == "backplane");
     }
 
     [Fact]

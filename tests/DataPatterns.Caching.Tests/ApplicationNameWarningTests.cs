@@ -9,7 +9,7 @@ namespace DataPatterns.Caching.Tests;
 /// <summary>Two applications that keep the default ApplicationName on one shared store read and clear each other's entries.</summary>
 public class ApplicationNameWarningTests
 {
-    internal const int EventId = 15;
+    internal const int EventId = 1015;
 
     [Fact]
     public async Task A_shared_distributed_level_under_the_default_application_name_is_warned_about_at_start()

@@ -36,7 +36,7 @@ public class DistributedReadTimeoutTests
 
         Assert.Equal("from the database", await read.WaitAsync(TimeSpan.FromSeconds(10)));
         var error = Assert.Single(errors.GetMeasurementSnapshot());
-        Assert.Equal("l2", error.Tags["level"]);
+        Assert.Equal("l2", error.Tags["datapatterns.cache.level"]);
 
         store.Release(); // the abandoned read finishing late changes nothing
         Assert.Equal("from the database", await fixture.Cache.GetOrLoadAsync(1));

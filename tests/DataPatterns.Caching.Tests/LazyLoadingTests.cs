@@ -135,7 +135,7 @@ public class LazyLoadingTests
         var error = await Assert.ThrowsAsync<CacheLoadException>(() => fixture.Cache.GetOrLoadAsync(1).AsTask());
 
         Assert.IsType<InvalidOperationException>(error.InnerException);
-        Assert.Equal("failure", loads.LastMeasurement!.Tags["outcome"]);
+        Assert.Equal("failure", loads.LastMeasurement!.Tags["datapatterns.cache.outcome"]);
     }
 
     [Fact]

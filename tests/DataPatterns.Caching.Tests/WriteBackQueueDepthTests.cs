@@ -28,7 +28,7 @@ public class WriteBackQueueDepthTests
 
         await fixture.Cache.SetAsync(3, "second"); // the same key again: still one queued write
         Assert.Equal(25, Observe(depth));
-        Assert.Equal("items", depth.LastMeasurement!.Tags["cache"]);
+        Assert.Equal("items", depth.LastMeasurement!.Tags["datapatterns.cache.name"]);
 
         await fixture.Cache.FlushAsync();
 
@@ -74,7 +74,7 @@ public class WriteBackQueueDepthTests
             await provider.GetRequiredKeyedService<ICache<int, string>>("b").SetAsync(2, "x");
 
             depth.RecordObservableInstruments();
-            var byCache = depth.GetMeasurementSnapshot().ToDictionary(m => (string)m.Tags["cache"]!, m => m.Value);
+            var byCache = depth.GetMeasurementSnapshot().ToDictionary(m => (string)m.Tags["datapatterns.cache.name"]!, m => m.Value);
             Assert.Equal(new Dictionary<string, long> { ["a"] = 1, ["b"] = 2 }, byCache);
         }
 

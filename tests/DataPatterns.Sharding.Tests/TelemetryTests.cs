@@ -23,8 +23,8 @@ public sealed class TelemetryTests
             string? set = null, shard = null;
             foreach (var tag in tags)
             {
-                set = tag.Key == "shard_set" ? (string?)tag.Value : set;
-                shard = tag.Key == "shard" ? (string?)tag.Value : shard;
+                set = tag.Key == "datapatterns.sharding.shard_set" ? (string?)tag.Value : set;
+                shard = tag.Key == "datapatterns.sharding.shard" ? (string?)tag.Value : shard;
             }
 
             if (set == setName)

@@ -68,7 +68,7 @@ internal sealed partial class Cache<TKey, TValue>
         }
         catch (Exception ex)
         {
-            _metrics.LevelErrors.Add(1, _cacheTag, new KeyValuePair<string, object?>("level", "backplane"));
+            _metrics.LevelErrors.Add(1, _cacheTag, new KeyValuePair<string, object?>("datapatterns.cache.level", "backplane"));
             CachingLog.BackplanePublishFailed(_logger, Name, ex);
         }
     }

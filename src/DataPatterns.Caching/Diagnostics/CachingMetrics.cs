@@ -66,7 +66,7 @@ internal sealed class CachingMetrics : IDisposable
     /// <summary>Reports <paramref name="depth"/> as the queue depth of <paramref name="cacheName"/> until disposed.</summary>
     public IDisposable ObserveWriteBackQueue(string cacheName, Func<long> depth)
     {
-        var source = new QueueDepthSource(this, new KeyValuePair<string, object?>("cache", cacheName), depth);
+        var source = new QueueDepthSource(this, new KeyValuePair<string, object?>("datapatterns.cache.name", cacheName), depth);
         lock (_queueLock)
         {
             _queues = [.. _queues, source];

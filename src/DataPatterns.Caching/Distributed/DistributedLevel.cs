@@ -39,7 +39,7 @@ internal sealed class DistributedLevel<TValue> : IDisposable
         _tagPrefix = CacheKeyLayout.TagPrefix(applicationName, cacheName);
         _metrics = metrics;
         _logger = logger;
-        _cacheTag = new("cache", cacheName);
+        _cacheTag = new("datapatterns.cache.name", cacheName);
     }
 
     public string KeyOf(string formattedKey) => _prefix + formattedKey;
@@ -218,7 +218,7 @@ internal sealed class DistributedLevel<TValue> : IDisposable
     private void Report(string operation, Exception exception)
     {
         // error.type (as OpenTelemetry names it) tells a stalled store (a timeout) from a dead one (a connection error).
-        _metrics.LevelErrors.Add(1, _cacheTag, new KeyValuePair<string, object?>("level", "l2"), new KeyValuePair<string, object?>("error.type", exception.GetType().FullName));
+        _metrics.LevelErrors.Add(1, _cacheTag, new KeyValuePair<string, object?>("datapatterns.cache.level", "l2"), new KeyValuePair<string, object?>("error.type", exception.GetType().FullName));
         CachingLog.DistributedLevelFailed(_logger, _cacheName, operation, exception);
     }
 }

@@ -18,7 +18,7 @@ internal sealed partial class Cache<TKey, TValue>
         }
         catch (Exception ex)
         {
-            _metrics.LevelErrors.Add(1, _cacheTag, new KeyValuePair<string, object?>("level", "lock"));
+            _metrics.LevelErrors.Add(1, _cacheTag, new KeyValuePair<string, object?>("datapatterns.cache.level", "lock"));
             CachingLog.LockFailed(_logger, Name, ex);
             return null;
         }
@@ -37,7 +37,7 @@ internal sealed partial class Cache<TKey, TValue>
         }
         catch (Exception ex)
         {
-            _metrics.LevelErrors.Add(1, _cacheTag, new KeyValuePair<string, object?>("level", "lock"));
+            _metrics.LevelErrors.Add(1, _cacheTag, new KeyValuePair<string, object?>("datapatterns.cache.level", "lock"));
             CachingLog.LockFailed(_logger, Name, ex);
         }
     }

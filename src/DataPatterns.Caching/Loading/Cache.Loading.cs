@@ -52,7 +52,7 @@ internal sealed partial class Cache<TKey, TValue>
     private async ValueTask<TValue?> RunLoadAsync(TKey key, string formatted, LoadOperation operation, MemoryEntry<TValue>? refreshOf)
     {
         using var activity = CachingMetrics.ActivitySource.StartActivity("cache.load");
-        activity?.SetTag("cache", Name);
+        activity?.SetTag("datapatterns.cache.name", Name);
         IAsyncDisposable? distributedLock = null;
         try
         {
@@ -171,13 +171,13 @@ internal sealed partial class Cache<TKey, TValue>
         try
         {
             var value = await LoadWithTimeoutAsync(key).ConfigureAwait(false);
-            _metrics.Loads.Add(1, _cacheTag, new KeyValuePair<string, object?>("outcome", value is null ? "not_found" : "success"));
+            _metrics.Loads.Add(1, _cacheTag, new KeyValuePair<string, object?>("datapatterns.cache.outcome", value is null ? "not_found" : "success"));
             return (true, value);
         }
         catch (Exception ex)
         {
             var timedOut = ex is TimeoutException;
-            _metrics.Loads.Add(1, _cacheTag, new KeyValuePair<string, object?>("outcome", timedOut ? "timeout" : "failure"));
+            _metrics.Loads.Add(1, _cacheTag, new KeyValuePair<string, object?>("datapatterns.cache.outcome", timedOut ? "timeout" : "failure"));
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             CachingLog.LoadFailed(_logger, Name, ex);
             if (refreshOf is not null)

@@ -42,7 +42,7 @@ internal sealed class WriteBackFlusher<TKey, TValue>
         _metrics = metrics;
         _logger = logger;
         _time = time;
-        _cacheTag = new("cache", cacheName);
+        _cacheTag = new("datapatterns.cache.name", cacheName);
     }
 
     /// <summary>Writes <paramref name="batch"/>; returns, per entry, null when written or the failure.</summary>
@@ -55,8 +55,8 @@ internal sealed class WriteBackFlusher<TKey, TValue>
         }
 
         using var activity = CachingMetrics.ActivitySource.StartActivity("cache.writeback.flush");
-        activity?.SetTag("cache", _cacheName);
-        activity?.SetTag("batch.size", batch.Count);
+        activity?.SetTag("datapatterns.cache.name", _cacheName);
+        activity?.SetTag("datapatterns.cache.batch_size", batch.Count);
         var started = _time.GetTimestamp();
         var scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))

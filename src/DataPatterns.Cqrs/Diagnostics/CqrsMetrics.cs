@@ -23,12 +23,12 @@ internal sealed class CqrsMetrics : IDisposable
         Switches = _meter.CreateCounter<long>("datapatterns.cqrs.rebuild.switches", "{switch}", "Blue/green switches to a rebuilt generation.");
         _meter.CreateObservableGauge(
             "datapatterns.cqrs.projection.lag.events",
-            () => monitor.GetAll().Select(s => new Measurement<long>(s.EventsBehind, new KeyValuePair<string, object?>("projection", s.Name))),
+            () => monitor.GetAll().Select(s => new Measurement<long>(s.EventsBehind, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", s.Name))),
             "{event}",
             "Committed events the projection has not applied yet.");
         _meter.CreateObservableGauge(
             "datapatterns.cqrs.projection.lag.seconds",
-            () => monitor.GetAll().Select(s => new Measurement<double>(s.SecondsBehind, new KeyValuePair<string, object?>("projection", s.Name))),
+            () => monitor.GetAll().Select(s => new Measurement<double>(s.SecondsBehind, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", s.Name))),
             "s",
             "Age of the oldest event the projection has not applied yet.");
     }

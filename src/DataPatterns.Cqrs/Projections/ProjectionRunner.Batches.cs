@@ -33,16 +33,16 @@ internal sealed partial class ProjectionRunner
             }
         }
 
-        var tag = new KeyValuePair<string, object?>("projection", name);
+        var tag = new KeyValuePair<string, object?>("datapatterns.cqrs.projection", name);
         if (handled.Count < batch.Events.Count)
         {
             _metrics.EventsSkipped.Add(batch.Events.Count - handled.Count, tag);
         }
 
         using var activity = CqrsMetrics.ActivitySource.StartActivity("cqrs.projection.batch");
-        activity?.SetTag("projection", name);
-        activity?.SetTag("generation", generation.Generation);
-        activity?.SetTag("events", batch.Events.Count);
+        activity?.SetTag("datapatterns.cqrs.projection", name);
+        activity?.SetTag("datapatterns.cqrs.generation", generation.Generation);
+        activity?.SetTag("datapatterns.cqrs.events", batch.Events.Count);
         var started = _time.GetTimestamp();
         await ApplyAsync(state, generation, to, handled, stop).ConfigureAwait(false);
         _metrics.BatchDuration.Record(_time.GetElapsedTime(started).TotalSeconds, tag);
@@ -103,7 +103,7 @@ internal sealed partial class ProjectionRunner
             try
             {
                 await _store.CommitBatchAsync(batch, stop).ConfigureAwait(false);
-                _metrics.EventsApplied.Add(batch.Events.Count, new KeyValuePair<string, object?>("projection", name));
+                _metrics.EventsApplied.Add(batch.Events.Count, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", name));
                 return null;
             }
             catch (Exception ex) when (ex is not LeadershipLostException && !(ex is OperationCanceledException && stop.IsCancellationRequested))
@@ -116,7 +116,7 @@ internal sealed partial class ProjectionRunner
                 }
 
                 failures++;
-                _metrics.BatchFailures.Add(1, new KeyValuePair<string, object?>("projection", name), new KeyValuePair<string, object?>("transient", false));
+                _metrics.BatchFailures.Add(1, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", name), new KeyValuePair<string, object?>("datapatterns.cqrs.transient", false));
                 _monitor.Update(name, s => s with { LastError = Describe(ex) });
                 if (failures >= _options.MaxAttempts)
                 {
@@ -138,7 +138,7 @@ internal sealed partial class ProjectionRunner
         var park = new ProjectionBatch(state.Projection, generation, checkpoint, stopAfter ? checkpoint : poison.Position, [], [letter], state.Token);
         await CommitOrThrowAsync(state, park, stop).ConfigureAwait(false);
         CqrsLog.EventParked(_logger, name, poison.Position, poison.EventType, _options.MaxAttempts, failure);
-        _metrics.EventsDeadLettered.Add(1, new KeyValuePair<string, object?>("projection", name));
+        _metrics.EventsDeadLettered.Add(1, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", name));
         _monitor.Update(name, s => s with { DeadLettered = s.DeadLettered + 1, LastError = letter.Error });
         if (stopAfter)
         {
@@ -168,7 +168,7 @@ internal sealed partial class ProjectionRunner
     {
         var delay = Backoff.For(attempt, _options.InitialBackoff, _options.MaxBackoff);
         CqrsLog.TransientFailure(_logger, name, attempt, delay, ex);
-        _metrics.BatchFailures.Add(1, new KeyValuePair<string, object?>("projection", name), new KeyValuePair<string, object?>("transient", true));
+        _metrics.BatchFailures.Add(1, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", name), new KeyValuePair<string, object?>("datapatterns.cqrs.transient", true));
         _monitor.Update(name, s => s with { LastError = Describe(ex) });
         await Task.Delay(delay, _time, stop).ConfigureAwait(false);
     }

@@ -105,7 +105,7 @@ internal sealed partial class ProjectionRunner : BackgroundService
                     failures++;
                     var delay = Backoff.For(failures, _options.InitialBackoff, _options.MaxBackoff);
                     CqrsLog.TransientFailure(_logger, projection.Name, failures, delay, ex);
-                    _metrics.BatchFailures.Add(1, new KeyValuePair<string, object?>("projection", projection.Name), new KeyValuePair<string, object?>("transient", true));
+                    _metrics.BatchFailures.Add(1, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", projection.Name), new KeyValuePair<string, object?>("datapatterns.cqrs.transient", true));
                     _monitor.Update(projection.Name, s => s with { LastError = Describe(ex) });
                     await Task.Delay(delay, _time, stop).ConfigureAwait(false);
                 }
@@ -207,7 +207,7 @@ internal sealed partial class ProjectionRunner : BackgroundService
                 if (rebuilt.State.Checkpoint >= generations.Live.Checkpoint)
                 {
                     await _store.SwitchToAsync(state.Projection, rebuilt.State.Generation, state.Token, stop).ConfigureAwait(false);
-                    _metrics.Switches.Add(1, new KeyValuePair<string, object?>("projection", name));
+                    _metrics.Switches.Add(1, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", name));
                     CqrsLog.Switched(_logger, name, rebuilt.State.Generation);
                     generations = new ProjectionGenerations(rebuilt.State, null);
                 }

@@ -31,14 +31,14 @@ public static class ShardingTelemetry
     {
         if (Resolutions.Enabled)
         {
-            Resolutions.Add(1, new KeyValuePair<string, object?>("shard_set", shardSet), new KeyValuePair<string, object?>("shard", shard.Name));
+            Resolutions.Add(1, new KeyValuePair<string, object?>("datapatterns.sharding.shard_set", shardSet), new KeyValuePair<string, object?>("datapatterns.sharding.shard", shard.Name));
         }
     }
 
     internal static void RecordShardQuery(string shardSet, Shard shard, TimeSpan elapsed, bool failed)
     {
-        var set = new KeyValuePair<string, object?>("shard_set", shardSet);
-        var name = new KeyValuePair<string, object?>("shard", shard.Name);
+        var set = new KeyValuePair<string, object?>("datapatterns.sharding.shard_set", shardSet);
+        var name = new KeyValuePair<string, object?>("datapatterns.sharding.shard", shard.Name);
         ShardQueryDuration.Record(elapsed.TotalSeconds, set, name);
         if (failed)
         {
@@ -47,5 +47,5 @@ public static class ShardingTelemetry
     }
 
     internal static void RecordRowsCopied(string table, Shard from, Shard to, long rows) =>
-        RowsMoved.Add(rows, new KeyValuePair<string, object?>("table", table), new KeyValuePair<string, object?>("from", from.Name), new KeyValuePair<string, object?>("to", to.Name));
+        RowsMoved.Add(rows, new KeyValuePair<string, object?>("datapatterns.sharding.table", table), new KeyValuePair<string, object?>("from", from.Name), new KeyValuePair<string, object?>("datapatterns.sharding.to", to.Name));
 }

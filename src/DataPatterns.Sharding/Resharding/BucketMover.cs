@@ -60,8 +60,8 @@ public sealed class BucketMover
         foreach (var move in plan.Moves)
         {
             using var activity = ShardingTelemetry.ActivitySource.StartActivity("resharding copy " + table.DisplayName);
-            activity?.SetTag("datapatterns.from", move.From.Name);
-            activity?.SetTag("datapatterns.to", move.To.Name);
+            activity?.SetTag("datapatterns.sharding.from", move.From.Name);
+            activity?.SetTag("datapatterns.sharding.to", move.To.Name);
 
             await using var source = await _dataSourceOf(move.From).OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var destination = await _dataSourceOf(move.To).OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

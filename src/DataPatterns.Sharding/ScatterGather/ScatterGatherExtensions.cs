@@ -37,8 +37,8 @@ public static class ScatterGatherExtensions
         }
 
         using var activity = ShardingTelemetry.ActivitySource.StartActivity("scatter-gather " + map.ShardSetName);
-        activity?.SetTag("datapatterns.shard_set", map.ShardSetName);
-        activity?.SetTag("datapatterns.shard_count", shards.Length);
+        activity?.SetTag("datapatterns.sharding.shard_set", map.ShardSetName);
+        activity?.SetTag("datapatterns.sharding.shard_count", shards.Length);
 
         var rows = new IReadOnlyList<T>?[shards.Length];
         var errors = new Exception?[shards.Length];

@@ -60,9 +60,9 @@ internal sealed partial class ShardDirectoryRefreshService<TKey> : IHostedServic
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Shard set '{ShardSet}': directory loaded with {Count} keys.")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Shard set '{ShardSet}': directory loaded with {Count} keys.")]
     private static partial void LogLoaded(ILogger logger, string shardSet, int count);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Shard set '{ShardSet}': directory reload failed; the previous table stays in use.")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Shard set '{ShardSet}': directory reload failed; the previous table stays in use.")]
     private static partial void LogRefreshFailed(ILogger logger, string shardSet, Exception exception);
 }

@@ -196,7 +196,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         }
         finally
         {
-            _telemetry.CommitDuration.Record(_time.GetElapsedTime(started).TotalMilliseconds);
+            _telemetry.CommitDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
         }
     }
 
@@ -206,7 +206,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         using var activity = TransactionsTelemetry.ActivitySource.StartActivity("2pc rollback");
         activity?.SetTag("datapatterns.transaction.id", transaction.Id.ToString("N"));
         await RollbackBranchesAsync(branches).ConfigureAwait(false);
-        _telemetry.Aborts.Add(1, new KeyValuePair<string, object?>("reason", "requested"));
+        _telemetry.Aborts.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.reason", "requested"));
         Finish(transaction);
     }
 

@@ -21,7 +21,7 @@ internal sealed class TransactionsTelemetry : IDisposable
         Aborts = _meter.CreateCounter<long>("datapatterns.transactions.aborts", "{transaction}", "Transactions rolled back (tag reason).");
         HeuristicOutcomes = _meter.CreateCounter<long>("datapatterns.transactions.heuristic_outcomes", "{branch}", "Branches found rolled back after a commit decision.");
         RecoveryActions = _meter.CreateCounter<long>("datapatterns.transactions.recovery.actions", "{branch}", "Branches resolved by recovery or phase-2 retries (tag action: commit, rollback, forget).");
-        CommitDuration = _meter.CreateHistogram<double>("datapatterns.transactions.commit.duration", "ms", "Time from CommitAsync to the caller's answer.");
+        CommitDuration = _meter.CreateHistogram<double>("datapatterns.transactions.commit.duration", "s", "Time from CommitAsync to the caller's answer.");
         _meter.CreateObservableGauge("datapatterns.transactions.in_doubt_branches", () => Interlocked.Read(ref _inDoubtBranches), "{branch}", "Prepared branches of this node seen by the last recovery pass.");
         _meter.CreateObservableGauge("datapatterns.transactions.oldest_prepared_age", () => Volatile.Read(ref _oldestPreparedAgeSeconds), "s", "Age of the oldest prepared branch of this node seen by the last recovery pass.");
     }

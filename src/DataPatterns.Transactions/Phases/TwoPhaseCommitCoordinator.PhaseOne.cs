@@ -26,7 +26,7 @@ public sealed partial class TwoPhaseCommitCoordinator
         }
 
         transaction.SetStatus(DistributedTransactionStatus.Committed);
-        _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("mode", "one_phase"));
+        _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.mode", "one_phase"));
         Finish(transaction);
     }
 
@@ -121,7 +121,7 @@ public sealed partial class TwoPhaseCommitCoordinator
         if (writers.Count == 0)
         {
             transaction.SetStatus(DistributedTransactionStatus.Committed);
-            _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("mode", "read_only"));
+            _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.mode", "read_only"));
             Finish(transaction);
             return;
         }
@@ -147,7 +147,7 @@ public sealed partial class TwoPhaseCommitCoordinator
         }
 
         await ObserveAsync(TransactionProtocolStep.DecisionLogged, transaction).ConfigureAwait(false);
-        _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("mode", lastResource is null ? "two_phase" : "last_resource"));
+        _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.mode", lastResource is null ? "two_phase" : "last_resource"));
 
         if (!_options.WaitForPhaseTwo)
         {
@@ -246,7 +246,7 @@ public sealed partial class TwoPhaseCommitCoordinator
     private TwoPhaseCommitAbortedException Abort(DistributedTransaction transaction, string[] failed, string details, Exception? inner)
     {
         transaction.SetStatus(DistributedTransactionStatus.Aborted);
-        _telemetry.Aborts.Add(1, new KeyValuePair<string, object?>("reason", failed.Length > 0 ? "participant" : "decision_log"));
+        _telemetry.Aborts.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.reason", failed.Length > 0 ? "participant" : "decision_log"));
         TransactionsLog.Aborted(_logger, transaction.Id, details, inner);
         Finish(transaction);
         return new TwoPhaseCommitAbortedException(

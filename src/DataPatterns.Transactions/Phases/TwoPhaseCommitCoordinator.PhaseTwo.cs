@@ -68,7 +68,7 @@ public sealed partial class TwoPhaseCommitCoordinator
                         (heuristic ??= []).Add(branch.GlobalId);
                     }
 
-                    _telemetry.HeuristicOutcomes.Add(1, new KeyValuePair<string, object?>("resource", branch.ResourceName));
+                    _telemetry.HeuristicOutcomes.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.resource", branch.ResourceName));
                     TransactionsLog.Heuristic(_logger, transaction.Id, branch.GlobalId, branch.ResourceName);
                 }
 
@@ -142,7 +142,7 @@ public sealed partial class TwoPhaseCommitCoordinator
                         pending.Remove(branch);
                         branch.PhaseTwoPending = false;
                         await branch.ReleaseAsync().ConfigureAwait(false);
-                        _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("action", "commit"));
+                        _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.action", "commit"));
                         TransactionsLog.Recovered(_logger, completion == BranchCompletion.Completed ? "committed" : "found already committed", branch.GlobalId, branch.ResourceName);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)

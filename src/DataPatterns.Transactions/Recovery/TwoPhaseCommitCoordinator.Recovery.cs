@@ -72,7 +72,7 @@ public sealed partial class TwoPhaseCommitCoordinator
                         await resource.CommitPreparedAsync(branch.GlobalId, cancellationToken).ConfigureAwait(false);
                         committed++;
                         inDoubt--;
-                        _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("action", "commit"));
+                        _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.action", "commit"));
                         TransactionsLog.Recovered(_logger, "committed", branch.GlobalId, resource.Name);
                     }
                     else if (age >= _options.RecoveryGracePeriod && !await FenceAsync(transactionId, cancellationToken).ConfigureAwait(false))
@@ -82,7 +82,7 @@ public sealed partial class TwoPhaseCommitCoordinator
                         committed++;
                         inDoubt--;
                         unfinished.Add(transactionId); // its decision row is forgotten by the next pass
-                        _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("action", "commit"));
+                        _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.action", "commit"));
                         TransactionsLog.Recovered(_logger, "committed", branch.GlobalId, resource.Name);
                     }
                     else if (age >= _options.RecoveryGracePeriod)
@@ -90,7 +90,7 @@ public sealed partial class TwoPhaseCommitCoordinator
                         await resource.RollbackPreparedAsync(branch.GlobalId, cancellationToken).ConfigureAwait(false);
                         rolledBack++;
                         inDoubt--;
-                        _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("action", "rollback"));
+                        _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.action", "rollback"));
                         TransactionsLog.Recovered(_logger, "rolled back", branch.GlobalId, resource.Name);
                     }
                     else
@@ -119,7 +119,7 @@ public sealed partial class TwoPhaseCommitCoordinator
 
             await _log.ForgetAsync(decision.TransactionId, cancellationToken).ConfigureAwait(false);
             forgotten++;
-            _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("action", "forget"));
+            _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.action", "forget"));
         }
 
         if (_log is IFencingDecisionLog fencing)

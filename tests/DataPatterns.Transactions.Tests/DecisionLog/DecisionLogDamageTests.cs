@@ -222,7 +222,7 @@ public sealed class DecisionLogDamageTests : IDisposable
 
         await using var log = new FileDecisionLog(relative, logger);
 
-        var record = Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 17);
+        var record = Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 3017);
         Assert.Equal(LogLevel.Information, record.Level);
         Assert.Contains(LogPath, record.Message, StringComparison.Ordinal);
     }

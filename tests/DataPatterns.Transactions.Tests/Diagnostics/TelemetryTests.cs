@@ -33,9 +33,9 @@ public sealed class TelemetryTests
         await coordinator.RecoverAsync(CancellationToken.None);
 
         var commit = Assert.Single(commits.GetMeasurementSnapshot());
-        Assert.Equal("two_phase", commit.Tags["mode"]);
-        Assert.Equal("participant", Assert.Single(aborts.GetMeasurementSnapshot()).Tags["reason"]);
-        Assert.Equal(2, recovery.GetMeasurementSnapshot().Count(m => (string?)m.Tags["action"] == "rollback"));
+        Assert.Equal("two_phase", commit.Tags["datapatterns.transactions.mode"]);
+        Assert.Equal("participant", Assert.Single(aborts.GetMeasurementSnapshot()).Tags["datapatterns.transactions.reason"]);
+        Assert.Equal(2, recovery.GetMeasurementSnapshot().Count(m => (string?)m.Tags["datapatterns.transactions.action"] == "rollback"));
     }
 
     /// <summary>Meters scoped to this test, so parallel tests' measurements never mix in.</summary>

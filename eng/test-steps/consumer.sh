@@ -10,8 +10,8 @@ if ! command -v unzip >/dev/null 2>&1; then
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip >/dev/null
 fi
 rm -rf artifacts/packages
-eng/pack.sh -p:VersionSuffix="$suffix" >/dev/null
-version="$(sed -n 's|.*<VersionPrefix>\(.*\)</VersionPrefix>.*|\1|p' Directory.Build.props)-$suffix"
+version="0.1.0-$suffix"
+eng/pack.sh --version "$version" >/dev/null
 
 for package in artifacts/packages/*."$version".nupkg; do
   # Each package carries its README, license, XML docs and repository link.

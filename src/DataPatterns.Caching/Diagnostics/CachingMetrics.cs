@@ -16,12 +16,12 @@ internal sealed class CachingMetrics : IDisposable
     public CachingMetrics(IMeterFactory? meterFactory = null)
     {
         Meter = meterFactory?.Create(Name) ?? new Meter(Name);
-        Hits = Meter.CreateCounter<long>("datapatterns.cache.hits", "{hit}", "Reads answered by a cache level (tags: cache, level).");
-        Misses = Meter.CreateCounter<long>("datapatterns.cache.misses", "{miss}", "Reads a cache level could not answer (tags: cache, level).");
-        Loads = Meter.CreateCounter<long>("datapatterns.cache.loads", "{load}", "Loader calls (tags: cache, outcome).");
+        Hits = Meter.CreateCounter<long>("datapatterns.cache.hits", "{hit}", "Reads answered by a cache level (tags: datapatterns.cache.name, datapatterns.cache.level).");
+        Misses = Meter.CreateCounter<long>("datapatterns.cache.misses", "{miss}", "Reads a cache level could not answer (tags: datapatterns.cache.name, datapatterns.cache.level).");
+        Loads = Meter.CreateCounter<long>("datapatterns.cache.loads", "{load}", "Loader calls (tags: datapatterns.cache.name, datapatterns.cache.outcome).");
         StampedesMerged = Meter.CreateCounter<long>("datapatterns.cache.stampede.merged", "{request}", "Misses that joined a load already running for the same key.");
         StaleServed = Meter.CreateCounter<long>("datapatterns.cache.failsafe.served", "{value}", "Expired values served because the loader failed.");
-        LevelErrors = Meter.CreateCounter<long>("datapatterns.cache.level.errors", "{error}", "Failed or timed-out calls to the distributed level, backplane or lock (tags: cache, level).");
+        LevelErrors = Meter.CreateCounter<long>("datapatterns.cache.level.errors", "{error}", "Failed or timed-out calls to the distributed level, backplane or lock (tags: datapatterns.cache.name, datapatterns.cache.level).");
         Repairs = Meter.CreateCounter<long>("datapatterns.cache.level.repairs", "{entry}", "Distributed-level entries and tags deleted or re-invalidated once the level answered again after a failed write.");
         Evictions = Meter.CreateCounter<long>("datapatterns.cache.evictions", "{entry}", "Memory entries evicted by the size limit.");
         WriteBackQueueDepth = Meter.CreateObservableGauge(

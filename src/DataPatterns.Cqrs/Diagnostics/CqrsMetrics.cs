@@ -18,7 +18,7 @@ internal sealed class CqrsMetrics : IDisposable
         EventsApplied = _meter.CreateCounter<long>("datapatterns.cqrs.events.applied", "{event}", "Events applied to read models (committed).");
         EventsSkipped = _meter.CreateCounter<long>("datapatterns.cqrs.events.unhandled", "{event}", "Events of types the projection does not handle (checkpoint moved past them).");
         EventsDeadLettered = _meter.CreateCounter<long>("datapatterns.cqrs.events.dead_lettered", "{event}", "Poison events parked in the dead-letter store.");
-        BatchFailures = _meter.CreateCounter<long>("datapatterns.cqrs.batch.failures", "{failure}", "Failed batch attempts, tagged transient=true|false.");
+        BatchFailures = _meter.CreateCounter<long>("datapatterns.cqrs.batch.failures", "{failure}", "Failed batch attempts, tagged datapatterns.cqrs.transient=true|false.");
         BatchDuration = _meter.CreateHistogram<double>("datapatterns.cqrs.batch.duration", "s", "Time to apply and commit one batch.");
         Switches = _meter.CreateCounter<long>("datapatterns.cqrs.rebuild.switches", "{switch}", "Blue/green switches to a rebuilt generation.");
         _meter.CreateObservableGauge(

@@ -17,10 +17,10 @@ internal sealed class TransactionsTelemetry : IDisposable
     public TransactionsTelemetry(IMeterFactory? meterFactory)
     {
         _meter = meterFactory?.Create(Name) ?? new Meter(Name);
-        Commits = _meter.CreateCounter<long>("datapatterns.transactions.commits", "{transaction}", "Transactions committed (tag mode: one_phase, two_phase, read_only).");
-        Aborts = _meter.CreateCounter<long>("datapatterns.transactions.aborts", "{transaction}", "Transactions rolled back (tag reason).");
+        Commits = _meter.CreateCounter<long>("datapatterns.transactions.commits", "{transaction}", "Transactions committed (tag datapatterns.transactions.mode: one_phase, two_phase, read_only).");
+        Aborts = _meter.CreateCounter<long>("datapatterns.transactions.aborts", "{transaction}", "Transactions rolled back (tag datapatterns.transactions.reason).");
         HeuristicOutcomes = _meter.CreateCounter<long>("datapatterns.transactions.heuristic_outcomes", "{branch}", "Branches found rolled back after a commit decision.");
-        RecoveryActions = _meter.CreateCounter<long>("datapatterns.transactions.recovery.actions", "{branch}", "Branches resolved by recovery or phase-2 retries (tag action: commit, rollback, forget).");
+        RecoveryActions = _meter.CreateCounter<long>("datapatterns.transactions.recovery.actions", "{branch}", "Branches resolved by recovery or phase-2 retries (tag datapatterns.transactions.action: commit, rollback, forget).");
         CommitDuration = _meter.CreateHistogram<double>("datapatterns.transactions.commit.duration", "s", "Time from CommitAsync to the caller's answer.");
         _meter.CreateObservableGauge("datapatterns.transactions.in_doubt_branches", () => Interlocked.Read(ref _inDoubtBranches), "{branch}", "Prepared branches of this node seen by the last recovery pass.");
         _meter.CreateObservableGauge("datapatterns.transactions.oldest_prepared_age", () => Volatile.Read(ref _oldestPreparedAgeSeconds), "s", "Age of the oldest prepared branch of this node seen by the last recovery pass.");

@@ -1,4 +1,5 @@
 using DataPatterns.Cqrs;
+using DataPatterns.Resilience;
 using FsCheck;
 using FsCheck.Xunit;
 
@@ -21,8 +22,19 @@ public sealed class OrderingProperties
         var initial = TimeSpan.FromMilliseconds(initialMs.Get % 10_000);
         var max = initial + TimeSpan.FromMilliseconds(maxMs.Get % 100_000);
         var n = attempt.Get % 100 + 1;
-        var current = Backoff.For(n, initial, max);
-        var next = Backoff.For(n + 1, initial, max);
+        var current = ExponentialBackoff.Delay(n, initial, max, jitter: false);
+        var next = ExponentialBackoff.Delay(n + 1, initial, max, jitter: false);
         return current <= max && next >= current && current >= TimeSpan.Zero;
+    }
+
+    [Property]
+    public bool Jittered_back_off_stays_in_the_upper_half_of_the_plain_one(PositiveInt attempt, PositiveInt initialMs, PositiveInt maxMs)
+    {
+        var initial = TimeSpan.FromMilliseconds(initialMs.Get % 10_000);
+        var max = initial + TimeSpan.FromMilliseconds(maxMs.Get % 100_000);
+        var n = attempt.Get % 100 + 1;
+        var plain = ExponentialBackoff.Delay(n, initial, max, jitter: false);
+        var jittered = ExponentialBackoff.Delay(n, initial, max);
+        return jittered <= plain && jittered.Ticks >= plain.Ticks / 2 - 1;
     }
 }

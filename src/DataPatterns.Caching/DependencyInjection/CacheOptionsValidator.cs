@@ -103,6 +103,11 @@ internal sealed class CacheOptionsValidator(IServiceProvider services) : IValida
                 failures.Add($"{cache}: WriteBack.RetryBaseDelay must not be negative.");
             }
 
+            if (wb.RetryMaxDelay < wb.RetryBaseDelay)
+            {
+                failures.Add($"{cache}: WriteBack.RetryMaxDelay ({wb.RetryMaxDelay}) must be at least WriteBack.RetryBaseDelay ({wb.RetryBaseDelay}).");
+            }
+
             if (wb.Durable && services.GetService<IWriteBackStore>() is null)
             {
                 failures.Add($"{cache}: WriteBack.Durable is true but no durable write-back store is registered; call .UseRedis(...) on the caching builder.");

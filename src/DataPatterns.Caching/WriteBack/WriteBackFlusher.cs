@@ -1,3 +1,4 @@
+using DataPatterns.Resilience;
 using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -119,12 +120,7 @@ internal sealed class WriteBackFlusher<TKey, TValue>
         }
     }
 
-    public TimeSpan RetryDelay(int attempt)
-    {
-        var factor = Math.Pow(2, Math.Max(0, attempt - 1));
-        var delay = TimeSpan.FromTicks((long)Math.Min(_options.RetryBaseDelay.Ticks * factor, TimeSpan.FromSeconds(30).Ticks));
-        return delay;
-    }
+    public TimeSpan RetryDelay(int attempt) => ExponentialBackoff.Delay(attempt, _options.RetryBaseDelay, _options.RetryMaxDelay);
 
     public void ReportRetry(int count, int attempt, TimeSpan delay, Exception failure) =>
         CachingLog.FlushFailed(_logger, _cacheName, count, attempt, delay, failure);

@@ -28,6 +28,12 @@ public sealed class WriteBackOptions
     /// <summary>The first retry delay; it doubles per attempt (up to 30 seconds). Default 200 milliseconds.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// The longest wait between flush retries: the wait doubles from <see cref="RetryBaseDelay"/> per failed attempt up
+    /// to this, each drawn from its upper half so that instances do not retry in step. Default 30 s.
+    /// </summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The longest the graceful-shutdown flush may take. Default 30 seconds.</summary>
     public TimeSpan ShutdownFlushTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,3 +1,4 @@
+using DataPatterns.Resilience;
 using Microsoft.Extensions.Logging;
 
 namespace DataPatterns.Cqrs;
@@ -123,7 +124,7 @@ internal sealed partial class ProjectionRunner
                     return ex;
                 }
 
-                var delay = Backoff.For(failures, _options.InitialBackoff, _options.MaxBackoff);
+                var delay = ExponentialBackoff.Delay(failures, _options.InitialBackoff, _options.MaxBackoff);
                 CqrsLog.ApplyFailed(_logger, name, failures, _options.MaxAttempts, delay, ex);
                 await Task.Delay(delay, _time, stop).ConfigureAwait(false);
             }
@@ -166,7 +167,7 @@ internal sealed partial class ProjectionRunner
 
     private async Task TransientDelayAsync(string name, int attempt, Exception ex, CancellationToken stop)
     {
-        var delay = Backoff.For(attempt, _options.InitialBackoff, _options.MaxBackoff);
+        var delay = ExponentialBackoff.Delay(attempt, _options.InitialBackoff, _options.MaxBackoff);
         CqrsLog.TransientFailure(_logger, name, attempt, delay, ex);
         _metrics.BatchFailures.Add(1, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", name), new KeyValuePair<string, object?>("datapatterns.cqrs.transient", true));
         _monitor.Update(name, s => s with { LastError = Describe(ex) });

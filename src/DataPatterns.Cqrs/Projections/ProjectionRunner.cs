@@ -1,3 +1,4 @@
+using DataPatterns.Resilience;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -103,7 +104,7 @@ internal sealed partial class ProjectionRunner : BackgroundService
                 {
                     // Store or source unreachable while taking the lease or opening: retry with back-off, never give up.
                     failures++;
-                    var delay = Backoff.For(failures, _options.InitialBackoff, _options.MaxBackoff);
+                    var delay = ExponentialBackoff.Delay(failures, _options.InitialBackoff, _options.MaxBackoff);
                     CqrsLog.TransientFailure(_logger, projection.Name, failures, delay, ex);
                     _metrics.BatchFailures.Add(1, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", projection.Name), new KeyValuePair<string, object?>("datapatterns.cqrs.transient", true));
                     _monitor.Update(projection.Name, s => s with { LastError = Describe(ex) });

@@ -1,3 +1,4 @@
+using DataPatterns.Resilience;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
@@ -126,11 +127,12 @@ public sealed partial class TwoPhaseCommitCoordinator
 
     private async Task RetryPhaseTwoAsync(DistributedTransaction transaction, List<EnlistedBranch> pending)
     {
-        var delay = _options.PhaseTwoRetryDelay;
+        var attempt = 0;
         try
         {
             while (pending.Count > 0)
             {
+                var delay = ExponentialBackoff.Delay(++attempt, _options.PhaseTwoRetryDelay, _options.PhaseTwoMaxRetryDelay);
                 await Task.Delay(delay, _time, _stopping.Token).ConfigureAwait(false);
                 foreach (var branch in pending.ToArray())
                 {
@@ -150,8 +152,6 @@ public sealed partial class TwoPhaseCommitCoordinator
                         TransactionsLog.PhaseTwoDeferred(_logger, transaction.Id, branch.ResourceName, branch.GlobalId, ex);
                     }
                 }
-
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.PhaseTwoMaxRetryDelay.Ticks));
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

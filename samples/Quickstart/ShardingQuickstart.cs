@@ -17,8 +17,8 @@ internal static class ShardingQuickstart
         };
         var services = new ServiceCollection().AddSharding(s => s
             .AddShardSet<long>("orders", o => o.AddShard("orders-1").AddShard("orders-2"))
-            .MapTo((_, shard) => NpgsqlDataSource.Create(servers[shard.Name]))).BuildServiceProvider();
-        var resolver = (BucketShardResolver<long>)services.GetRequiredKeyedService<ShardResolver<long>>("orders");
+            .MapTo((_, shard) => NpgsqlDataSource.Create(servers[shard.Name]))).Services.BuildServiceProvider();
+        var resolver = services.GetRequiredService<ShardSets>().Buckets<long>("orders");
         var shards = services.GetRequiredKeyedService<ShardMap<NpgsqlDataSource>>("orders");
         await using var third = NpgsqlDataSource.Create(servers["orders-3"]);
 
@@ -41,8 +41,8 @@ internal static class ShardingQuickstart
         }
 
         // Add a third shard: the plan lists the buckets that move, all to the new shard.
-        var next = ShardResolverFactory.Create("orders", new ShardSetOptions<long>().AddShard("orders-1").AddShard("orders-2").AddShard("orders-3"));
-        var plan = ReshardingPlan.Create(resolver.Buckets, ((BucketShardResolver<long>)next).Buckets);
+        var next = ShardResolverFactory.CreateBuckets("orders", new ShardSetOptions<long>().AddShard("orders-1").AddShard("orders-2").AddShard("orders-3"));
+        var plan = ReshardingPlan.Create(resolver.Buckets, next.Buckets);
         Console.WriteLine(plan);
 
         var mover = new BucketMover(shard => shard.Name == "orders-3" ? third : shards[resolver.GetShard(shard.Name)]);

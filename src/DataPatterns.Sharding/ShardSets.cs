@@ -39,6 +39,16 @@ public sealed class ShardSets
         return _services.GetRequiredKeyedService<ShardResolver<TKey>>(shardSetName);
     }
 
+    /// <summary>
+    /// The virtual-bucket resolver of a set that uses <see cref="ShardingStrategy.VirtualBuckets"/> (the default): the
+    /// bucket of a key (<see cref="BucketShardResolver{TKey}.BucketOf"/>) and the bucket map a resharding plan compares.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No such set, another key type, or a set with another strategy.</exception>
+    public BucketShardResolver<TKey> Buckets<TKey>(string shardSetName)
+        where TKey : notnull =>
+        Resolver<TKey>(shardSetName) as BucketShardResolver<TKey>
+        ?? throw new InvalidOperationException($"Shard set '{shardSetName}' does not use virtual buckets, so it has no buckets to ask for; buckets exist with Strategy = ShardingStrategy.VirtualBuckets (the default).");
+
     /// <summary>The shard map (shard → target) of the named shard set.</summary>
     public ShardMap<TTarget> Map<TTarget>(string shardSetName) =>
         _services.GetKeyedService<ShardMap<TTarget>>(shardSetName)

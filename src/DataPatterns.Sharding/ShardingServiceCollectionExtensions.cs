@@ -11,7 +11,8 @@ public static class ShardingServiceCollectionExtensions
     /// <c>services.AddSharding(s => s.AddShardSet&lt;long&gt;("orders", o => o.AddShard("orders-1").AddShard("orders-2")).MapTo((sp, shard) => dataSources[shard.Name]))</c>.
     /// Resolve a set's <see cref="ShardResolver{TKey}"/> as a keyed service under its name, or through <see cref="ShardSets"/>.
     /// </summary>
-    public static IServiceCollection AddSharding(this IServiceCollection services, Action<ShardingBuilder> configure)
+    /// <returns>The builder, as every other entry point returns one (its <see cref="ShardingBuilder.Services"/> is the collection).</returns>
+    public static ShardingBuilder AddSharding(this IServiceCollection services, Action<ShardingBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
@@ -24,8 +25,9 @@ public static class ShardingServiceCollectionExtensions
 
         services.AddOptions();
         services.TryAddSingleton<ShardSets>();
-        configure(new ShardingBuilder(services, registrations));
-        return services;
+        var builder = new ShardingBuilder(services, registrations);
+        configure(builder);
+        return builder;
     }
 
     private static ShardingRegistrations? FindRegistrations(IServiceCollection services)

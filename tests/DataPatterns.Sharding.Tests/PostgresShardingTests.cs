@@ -20,7 +20,7 @@ public sealed class PostgresShardingTests(PostgresShardsFixture shards) : IClass
                     o.AddShard(name);
                 }
             }).MapTo((_, shard) => NpgsqlDataSource.Create(shards.Databases.Single(d => d.Server.Name == shard.Name).ConnectionString)))
-            .BuildServiceProvider();
+            .Services.BuildServiceProvider();
 
     [Theory]
     [InlineData(ShardingStrategy.VirtualBuckets)]

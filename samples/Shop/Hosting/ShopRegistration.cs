@@ -44,7 +44,7 @@ public static class ShopRegistration
         services.AddSharding(sharding => sharding
             .AddShardSet<long>(ShopShards.Orders, o => o
                 .AddShard(ShopShards.OrdersOne)
-                .AddShard(ShopShards.OrdersTwo)));
+                .AddShard(ShopShards.OrdersTwo))).Services;
 
     /// <summary>The command and query handlers; the caller adds the projection and its store.</summary>
     public static CqrsBuilder AddShopHandlers(this CqrsBuilder cqrs) => cqrs

@@ -3,6 +3,18 @@ namespace DataPatterns.Sharding;
 /// <summary>Builds the resolver a shard set's options describe (used by <c>AddSharding</c>; usable without DI too).</summary>
 public static class ShardResolverFactory
 {
+    /// <summary>
+    /// Creates the virtual-bucket resolver for <paramref name="options"/> (for example the next topology of a resharding
+    /// plan), without a cast.
+    /// </summary>
+    /// <param name="shardSetName">The set's name.</param>
+    /// <param name="options">Options with <see cref="ShardingStrategy.VirtualBuckets"/> (the default).</param>
+    /// <exception cref="ArgumentException">The options are invalid, or name another strategy.</exception>
+    public static BucketShardResolver<TKey> CreateBuckets<TKey>(string shardSetName, ShardSetOptions<TKey> options)
+        where TKey : notnull =>
+        Create(shardSetName, options) as BucketShardResolver<TKey>
+        ?? throw new ArgumentException($"Shard set '{shardSetName}': CreateBuckets needs Strategy = ShardingStrategy.VirtualBuckets (the default); use Create for other strategies.", nameof(options));
+
     /// <summary>Creates the resolver for <paramref name="options"/>.</summary>
     /// <param name="shardSetName">The set's name.</param>
     /// <param name="options">Options that passed <see cref="ShardSetOptionsValidator{TKey}"/>.</param>

@@ -26,26 +26,3 @@ public sealed class NpgsqlCqrsOptions
     /// <summary>Keep a rebuilt projection's previous generation (schema <c>name_gN</c>) after the switch instead of dropping it. Default false.</summary>
     public bool KeepRetiredGenerations { get; set; }
 }
-
-/// <summary>Checks <see cref="NpgsqlCqrsOptions"/> at start-up.</summary>
-internal sealed class NpgsqlCqrsOptionsValidator : IValidateOptions<NpgsqlCqrsOptions>
-{
-    public ValidateOptionsResult Validate(string? name, NpgsqlCqrsOptions options)
-    {
-        var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.ConnectionString))
-        {
-            failures.Add("NpgsqlCqrsOptions.ConnectionString is not set; set it to the write model's database in UseNpgsql(o => o.ConnectionString = ...).");
-        }
-
-        foreach (var problem in new[] { SqlNames.Problem("NpgsqlCqrsOptions.Schema", options.Schema), SqlNames.Problem("NpgsqlCqrsOptions.NotificationChannel", options.NotificationChannel) })
-        {
-            if (problem is not null)
-            {
-                failures.Add(problem);
-            }
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-}

@@ -14,15 +14,6 @@ public sealed class RedisCqrsOptions
     public string KeyPrefix { get; set; } = "cqrs:";
 }
 
-/// <summary>Checks <see cref="RedisCqrsOptions"/> at start-up.</summary>
-internal sealed class RedisCqrsOptionsValidator : IValidateOptions<RedisCqrsOptions>
-{
-    public ValidateOptionsResult Validate(string? name, RedisCqrsOptions options) =>
-        RedisKeyPrefix.Problem(options.KeyPrefix) is { } problem
-            ? ValidateOptionsResult.Fail("RedisCqrsOptions.KeyPrefix " + problem)
-            : ValidateOptionsResult.Success;
-}
-
 /// <summary>
 /// The rules a key prefix keeps so that each projection's keys stay its own: a retired generation is deleted by a SCAN
 /// pattern (<c>{prefix + projection}:gN:*</c>), so glob characters in the prefix would widen it to other keys; a

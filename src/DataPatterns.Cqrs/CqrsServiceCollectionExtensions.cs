@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using DataPatterns.Cqrs;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -24,6 +26,11 @@ public static class CqrsServiceCollectionExtensions
         services.TryAddSingleton<ProjectionMonitor>();
         services.TryAddSingleton<IProjectionMonitor>(sp => sp.GetRequiredService<ProjectionMonitor>());
         services.TryAddSingleton<CqrsMetrics>();
+        // Works with no logging registered, as every entry point does.
+        services.TryAddSingleton(sp => new ProjectionRunnerStartWatch(
+            sp.GetServices<IProjection>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            (ILogger?)sp.GetService<ILoggerFactory>()?.CreateLogger<ProjectionRunnerStartWatch>() ?? NullLogger.Instance));
         services.TryAddSingleton<ProjectionLagHealthCheck>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProjectionRunnerOptions>, ProjectionRunnerOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProjectionHealthOptions>, ProjectionHealthOptionsValidator>());

@@ -11,7 +11,7 @@ internal sealed class RunnerHarness : IAsyncDisposable
     private readonly ServiceProvider _provider;
     private readonly List<IHostedService> _hosted;
 
-    public RunnerHarness(IProjection projection, Action<ProjectionRunnerOptions>? configure = null, InMemoryStore? store = null, string instanceId = "test-instance")
+    public RunnerHarness(IProjection projection, Action<ProjectionRunnerOptions>? configure = null, InMemoryStore? store = null, string instanceId = "test-instance", Action<IServiceCollection>? extra = null)
     {
         Store = store ?? new InMemoryStore();
         var services = new ServiceCollection();
@@ -30,6 +30,7 @@ internal sealed class RunnerHarness : IAsyncDisposable
             o.InstanceId = instanceId;
             configure?.Invoke(o);
         }));
+        extra?.Invoke(services);
         _provider = services.BuildServiceProvider();
         _hosted = [.. _provider.GetServices<IHostedService>()];
         Monitor = _provider.GetRequiredService<IProjectionMonitor>();

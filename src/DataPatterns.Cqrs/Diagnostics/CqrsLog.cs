@@ -31,4 +31,7 @@ internal static partial class CqrsLog
 
     [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Projection {Projection}: could not give up the lease on shutdown; another instance takes over when it expires.")]
     public static partial void ReleaseFailed(ILogger logger, string projection, Exception exception);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "CQRS: commands were dispatched {Seconds} s ago but the projection runner has not started, so {Count} projection(s) never catch up: nothing started the hosted services (IHostedService). Build and run a generic host (Host.CreateApplicationBuilder(...).Build().RunAsync(), or app.Run() in ASP.NET Core).")]
+    public static partial void RunnerNotStarted(ILogger logger, int count, double seconds);
 }

@@ -21,6 +21,7 @@ internal sealed partial class ProjectionRunner : BackgroundService
     private readonly ProjectionRunnerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ProjectionRunnerStartWatch? _startWatch;
 
     public ProjectionRunner(
         IEnumerable<IProjection> projections,
@@ -31,8 +32,10 @@ internal sealed partial class ProjectionRunner : BackgroundService
         CqrsMetrics metrics,
         IOptions<ProjectionRunnerOptions> options,
         TimeProvider time,
-        ILogger<ProjectionRunner> logger)
+        ILogger<ProjectionRunner> logger,
+        ProjectionRunnerStartWatch? startWatch = null)
     {
+        _startWatch = startWatch;
         _projections = [.. projections];
         _source = source;
         _store = store;
@@ -46,6 +49,7 @@ internal sealed partial class ProjectionRunner : BackgroundService
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
+        _startWatch?.Started();
         ProjectionCatalog.Validate(_projections, _store);
         foreach (var projection in _projections)
         {

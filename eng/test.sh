@@ -21,11 +21,11 @@ if [ "${DATAPATTERNS_SKIP_SERVICES:-0}" != "1" ]; then
 fi
 
 # Extra steps that are not `dotnet test` (the packaging consumer test, cluster load test) register here.
-extra_status=0
+extra_status=0 failed_steps=""
 for step in eng/test-steps/*.sh; do
   [ -e "$step" ] || continue
   echo "test: running $step"
-  bash "$step" || { echo "test: $step failed" >&2; extra_status=1; }
+  bash "$step" || { echo "test: $step failed" >&2; extra_status=1; failed_steps+=" $step"; }
 done
 
 dotnet test DataPatterns.sln \
@@ -54,7 +54,10 @@ if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then
   echo "test: no test ran." >&2
   status=1
 fi
-[ "$extra_status" -eq 0 ] || status=1
-
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$extra_status" -ne 0 ]; then
+  # Repeated here, last, so a log cut to its tail still names what failed (its own output is above).
+  echo "test: these steps failed:$failed_steps" >&2
+  status=1
+fi
 exit "$status"

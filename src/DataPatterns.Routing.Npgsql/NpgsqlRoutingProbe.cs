@@ -91,6 +91,36 @@ public sealed class NpgsqlRoutingProbe : IRoutingProbe
         }
     }
 
+    /// <summary>
+    /// Clears the node's pool (<see cref="NpgsqlDataSource.Clear"/>) when the probe's error means the server went away:
+    /// the connection broke (an I/O error or end of stream), could not be made (refused, unreachable), or PostgreSQL said
+    /// it is shutting down (57P01 <c>admin_shutdown</c>, 57P02 <c>crash_shutdown</c>). An overload refusal (53300, 57P03)
+    /// or a timeout keeps the pool.
+    /// </summary>
+    /// <param name="nodeDataSource">The node's data source; only an <see cref="NpgsqlDataSource"/> is cleared.</param>
+    /// <param name="probeError">What the probe failed with.</param>
+    /// <returns>Whether the pool was cleared.</returns>
+    public bool ClearBrokenConnections(DbDataSource nodeDataSource, Exception probeError)
+    {
+        ArgumentNullException.ThrowIfNull(nodeDataSource);
+        ArgumentNullException.ThrowIfNull(probeError);
+        if (nodeDataSource is not NpgsqlDataSource npgsql || !MeansServerWentAway(probeError))
+        {
+            return false;
+        }
+
+        npgsql.Clear();
+        return true;
+    }
+
+    internal static bool MeansServerWentAway(Exception error) => error switch
+    {
+        PostgresException postgres => postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown,
+        NpgsqlException npgsql => npgsql.InnerException is IOException or System.Net.Sockets.SocketException,
+        IOException or System.Net.Sockets.SocketException => true,
+        _ => false,
+    };
+
     /// <summary>Converts an Npgsql LSN to a token (the same 64-bit position and the same text form).</summary>
     /// <param name="lsn">The LSN.</param>
     public static ConsistencyToken ToToken(NpgsqlLogSequenceNumber lsn) => new((ulong)lsn);

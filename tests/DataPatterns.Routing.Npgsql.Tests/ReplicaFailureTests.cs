@@ -29,6 +29,84 @@ public sealed class ReplicaFailureTests(PrivateCluster cluster)
         }
     }
 
+    [Fact]
+    public async Task After_a_restart_the_router_has_dropped_the_broken_connections_of_the_nodes_pool_and_a_pool_it_does_not_probe_still_holds_them()
+    {
+        var (primary, replica) = (cluster.Primary, cluster.ReplicaA);
+        await using var probed = NpgsqlDataSource.Create(Sql.Pooled(replica.ConnectionString));
+        await using var unprobed = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(Sql.Pooled(replica.ConnectionString)) { ApplicationName = "not-probed" }.ConnectionString);
+        var options = new ReadWriteRouterOptions
+        {
+            ProbeInterval = TimeSpan.FromMilliseconds(200),
+            ProbeTimeout = TimeSpan.FromSeconds(10),
+            EjectionCooldown = TimeSpan.FromMilliseconds(500),
+        }
+        .AddNode("primary", Sql.Pooled(primary.ConnectionString))
+        .AddNode("replica", probed)
+        .UseNpgsql();
+        await using var router = new ReadWriteRouter("replica-restart-pool", options);
+        await FillPoolAsync(probed);
+        await FillPoolAsync(unprobed);
+
+        try
+        {
+            await replica.StopAsync(immediate: true);
+            await replica.StartAsync();
+            await Sql.EventuallyAsync(
+                () => Task.FromResult(router.GetNodes().Single(n => n.Name == "replica").IsHealthy),
+                TimeSpan.FromSeconds(15),
+                "the restarted replica back in rotation");
+        }
+        finally
+        {
+            if (!await replica.IsUpAsync())
+            {
+                await replica.StartAsync();
+            }
+        }
+
+        // Each broken connection would fail one query; the router's probe met the restart and cleared its node's pool.
+        Assert.Equal(0, await FailuresOfQueriesAsync(probed));
+        Assert.True(await FailuresOfQueriesAsync(unprobed) > 0, "the control pool kept no broken connection: the test proves nothing");
+    }
+
+    private const int PoolFill = 6;
+
+    // Connections open at once, then all returned: the pool holds this many idle ones.
+    private static async Task FillPoolAsync(NpgsqlDataSource dataSource)
+    {
+        var connections = new List<NpgsqlConnection>();
+        for (var i = 0; i < PoolFill; i++)
+        {
+            connections.Add(await dataSource.OpenConnectionAsync());
+        }
+
+        foreach (var connection in connections)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    private static async Task<int> FailuresOfQueriesAsync(NpgsqlDataSource dataSource)
+    {
+        var failures = 0;
+        for (var i = 0; i < PoolFill * 2; i++)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync();
+                await Sql.ScalarAsync(connection, "SELECT 1");
+            }
+            catch (NpgsqlException)
+            {
+                failures++;
+            }
+        }
+
+        return failures;
+    }
+
     private static async Task StopMidQueryFallBackAndRestartAsync(ReadWriteRouter router, PrivatePostgres primary, PrivatePostgres replica)
     {
         // In-flight work on the replica gets the database client's own error when the server goes away.

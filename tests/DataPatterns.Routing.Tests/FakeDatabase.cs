@@ -162,8 +162,13 @@ internal sealed class FakeProbe : IRoutingProbe
         return ValueTask.FromResult(new ConsistencyToken(((FakeConnection)connection).Node.Position));
     }
 
+    public int ReplayQueries => Volatile.Read(ref _replayQueries);
+
+    private int _replayQueries;
+
     public ValueTask<ConsistencyToken> GetReplayPositionAsync(DbConnection connection, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _replayQueries);
         var node = ((FakeConnection)connection).Node;
         var position = node.Position;
         node.Position += node.AdvanceOnReplayQuery;

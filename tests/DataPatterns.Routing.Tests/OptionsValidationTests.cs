@@ -13,6 +13,15 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void A_poll_interval_that_is_not_positive_is_a_start_up_error_that_names_the_default()
+    {
+        var options = new ReadWriteRouterOptions { Probe = new FakeProbe(), ReadYourWritesPollInterval = TimeSpan.Zero }
+            .AddNode("a", FakeNode.Primary("a"));
+        var error = Assert.Throws<OptionsValidationException>(() => new ReadWriteRouter("orders", options));
+        Assert.Contains("ReadYourWritesPollInterval is 00:00:00; use a positive time (default 2 ms)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Duplicate_node_names_are_a_start_up_error()
     {
         var options = new ReadWriteRouterOptions { Probe = new FakeProbe() }

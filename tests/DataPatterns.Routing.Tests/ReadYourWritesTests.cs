@@ -51,6 +51,45 @@ public sealed class ReadYourWritesTests
     }
 
     [Fact]
+    public async Task The_wait_asks_the_replica_once_per_poll_interval()
+    {
+        var replica = new FakeNode("r") { Position = 100, AdvanceOnReplayQuery = 10 };
+        await using var cluster = new FakeCluster(
+            o =>
+            {
+                o.ReadYourWritesWait = TimeSpan.FromSeconds(1);
+                o.ReadYourWritesPollInterval = TimeSpan.FromMilliseconds(100);
+            },
+            nodes: [FakeNode.Primary("p", 200), replica]);
+        var read = cluster.ReadAsync(RoutingIntent.ReadAfterWrite, new ConsistencyToken(125));
+        await UntilAsync(() => cluster.Probe.ReplayQueries == 1);
+
+        cluster.Time.Advance(TimeSpan.FromMilliseconds(99));
+        await Task.Delay(50);
+        Assert.Equal(1, cluster.Probe.ReplayQueries);
+
+        for (var asked = 2; asked <= 4; asked++)
+        {
+            cluster.Time.Advance(asked == 2 ? TimeSpan.FromMilliseconds(1) : TimeSpan.FromMilliseconds(100));
+            var expected = asked;
+            await UntilAsync(() => cluster.Probe.ReplayQueries == expected);
+        }
+
+        Assert.Equal("r", await read);   // 100, 110, 120, then 130 >= 125
+        Assert.Equal(4, cluster.Probe.ReplayQueries);
+    }
+
+    private static async Task UntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition(), "the router did not ask the replica as expected");
+    }
+
+    [Fact]
     public async Task When_the_wait_runs_out_the_read_goes_to_the_primary()
     {
         var replica = new FakeNode("r") { Position = 100 };

@@ -37,8 +37,7 @@ public sealed partial class ReadWriteRouter
                     return null;
                 }
 
-                var pause = TimeSpan.FromMilliseconds(2);
-                await Task.Delay(remaining < pause ? remaining : pause, _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(remaining < _readYourWritesPoll ? remaining : _readYourWritesPoll, _time, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (NodeOverloadedException)

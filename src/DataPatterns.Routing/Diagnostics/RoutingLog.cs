@@ -49,4 +49,10 @@ internal static partial class RoutingLog
 
     [LoggerMessage(4015, LogLevel.Information, "Router '{Router}': panic mode for {Role} nodes is over")]
     public static partial void PanicLeft(ILogger logger, string router, string role);
+
+    [LoggerMessage(4016, LogLevel.Debug, "Router '{Router}': node '{Node}' went away ({Error}); the connections idle in its pool were dropped, so none fails a request once it is back")]
+    public static partial void PoolCleared(ILogger logger, string router, string node, string error);
+
+    [LoggerMessage(4017, LogLevel.Warning, "Router '{Router}': the connections idle in node '{Node}' pool could not be dropped after its server went away")]
+    public static partial void PoolClearFailed(ILogger logger, string router, string node, Exception exception);
 }

@@ -42,4 +42,15 @@ public interface IRoutingProbe
         ArgumentNullException.ThrowIfNull(nodeDataSource);
         return nodeDataSource.CreateConnection();
     }
+
+    /// <summary>
+    /// Called when a node's probe failed with <paramref name="probeError"/> (never for a probe that only timed out: a busy
+    /// node keeps its pool). When the error means the server went away or restarted, the connections idle in the node's
+    /// pool are broken too, and each would fail the application once after the server is back; providers drop them here
+    /// (PostgreSQL: <c>NpgsqlDataSource.Clear()</c>). The default does nothing.
+    /// </summary>
+    /// <param name="nodeDataSource">The node's data source.</param>
+    /// <param name="probeError">What the probe failed with.</param>
+    /// <returns>Whether the pool was cleared.</returns>
+    bool ClearBrokenConnections(DbDataSource nodeDataSource, Exception probeError) => false;
 }

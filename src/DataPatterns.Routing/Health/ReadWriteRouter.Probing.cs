@@ -73,6 +73,29 @@ public sealed partial class ReadWriteRouter
             // A connection whose probe failed or was cancelled mid-query is in an unknown state: the next cycle opens a new one.
             await DropProbeConnectionAsync(node).ConfigureAwait(false);
             results[node.Index] = new ProbeOutcome(false, default, ex);
+            ClearBrokenConnections(node, ex);
+        }
+    }
+
+    // A server that went away (stopped, restarted, crashed) broke every connection idle in the node's pool; each would
+    // fail one request after the server is back. A timeout says nothing of the kind: a busy node keeps its pool.
+    private void ClearBrokenConnections(RoutingNode node, Exception error)
+    {
+        if (error is OperationCanceledException or TimeoutException)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_probe.ClearBrokenConnections(node.DataSource, error))
+            {
+                RoutingLog.PoolCleared(_logger, Name, node.Name, error.Message);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException or DbException)
+        {
+            RoutingLog.PoolClearFailed(_logger, Name, node.Name, ex);
         }
     }
 

@@ -35,6 +35,7 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
     private readonly TimeSpan _cooldown;
     private readonly long _maxLagTicks;
     private readonly TimeSpan _readYourWritesWait;
+    private readonly TimeSpan _readYourWritesPoll;
     private readonly bool _activeActive;
     private readonly NoReplicaBehavior _whenNoReplica;
     private readonly KeyValuePair<string, object?> _routerTag;
@@ -79,6 +80,7 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
         _cooldown = options.EjectionCooldown;
         _maxLagTicks = options.MaxReplicaLag?.Ticks ?? long.MaxValue;
         _readYourWritesWait = options.ReadYourWritesWait;
+        _readYourWritesPoll = options.ReadYourWritesPollInterval;
         _activeActive = options.ActiveActive;
         _whenNoReplica = options.WhenNoReplica;
         _classifier = options.FailureClassifier;

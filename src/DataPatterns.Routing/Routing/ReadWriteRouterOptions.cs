@@ -82,6 +82,14 @@ public sealed class ReadWriteRouterOptions
     /// </summary>
     public TimeSpan ReadYourWritesWait { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// While a read-your-writes read waits (<see cref="ReadYourWritesWait"/>), the pause between two questions to the
+    /// replica for its replay position. Default 2 ms: replication on a local network usually replays a write within a few
+    /// milliseconds, and each question is one short query on the connection the read will use. Raise it to ask a busy
+    /// replica less often; the wait never runs past <see cref="ReadYourWritesWait"/>.
+    /// </summary>
+    public TimeSpan ReadYourWritesPollInterval { get; set; } = TimeSpan.FromMilliseconds(2);
+
     /// <summary>What reads do when no replica is eligible. Default <see cref="NoReplicaBehavior.FallBackToPrimary"/>.</summary>
     public NoReplicaBehavior WhenNoReplica { get; set; } = NoReplicaBehavior.FallBackToPrimary;
 

@@ -109,6 +109,11 @@ internal sealed class ReadWriteRouterOptionsValidator : IValidateOptions<ReadWri
             failures.Add($"{prefix} ReadYourWritesWait is {options.ReadYourWritesWait}; use zero (never wait) or a positive time.");
         }
 
+        if (options.ReadYourWritesPollInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"{prefix} ReadYourWritesPollInterval is {options.ReadYourWritesPollInterval}; use a positive time (default 2 ms) between two questions to a replica for its replay position.");
+        }
+
         if (!Enum.IsDefined(options.ReplicaPolicy))
         {
             failures.Add($"{prefix} ReplicaPolicy {(int)options.ReplicaPolicy} is not a NodeSelectionPolicy; use RoundRobin, Random, LeastOutstanding or Weighted.");

@@ -26,6 +26,16 @@ internal sealed class ReadWriteRouterOptionsValidator : IValidateOptions<ReadWri
             failures.Add($"{prefix} Probe is not set; call UseNpgsql() on the builder (or set options.Probe to your database's IRoutingProbe).");
         }
 
+        CollectNodes(failures, prefix, options);
+        CollectProbing(failures, prefix, options);
+        ValidateConcurrency(failures, prefix, options.AdaptiveConcurrency);
+        CollectConsistency(failures, prefix, options);
+        CollectPolicies(failures, prefix, options);
+        return failures;
+    }
+
+    private static void CollectNodes(List<string> failures, string prefix, ReadWriteRouterOptions options)
+    {
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < options.Nodes.Count; i++)
         {
@@ -36,45 +46,53 @@ internal sealed class ReadWriteRouterOptionsValidator : IValidateOptions<ReadWri
                 continue;
             }
 
-            var label = string.IsNullOrWhiteSpace(node.Name) ? $"Nodes[{i}]" : $"node '{node.Name}'";
-            if (string.IsNullOrWhiteSpace(node.Name))
-            {
-                failures.Add($"{prefix} Nodes[{i}] has no Name; give every node a unique name.");
-            }
-            else if (!names.Add(node.Name))
-            {
-                failures.Add($"{prefix} node name '{node.Name}' appears more than once; give every node a unique name.");
-            }
-
-            if (node.DataSource is null && string.IsNullOrWhiteSpace(node.ConnectionString))
-            {
-                failures.Add($"{prefix} {label} has neither ConnectionString nor DataSource; set one of them.");
-            }
-            else if (node.DataSource is not null && !string.IsNullOrWhiteSpace(node.ConnectionString))
-            {
-                failures.Add($"{prefix} {label} has both ConnectionString and DataSource; set only one.");
-            }
-            else if (node.DataSource is null && options.ProviderFactory is null)
-            {
-                failures.Add($"{prefix} {label} is given by connection string but ProviderFactory is not set; call UseNpgsql() on the builder.");
-            }
-
-            if (node.Weight <= 0)
-            {
-                failures.Add($"{prefix} {label} has Weight {node.Weight}; a weight must be 1 or more.");
-            }
-
-            if (!Enum.IsDefined(node.ExpectedRole))
-            {
-                failures.Add($"{prefix} {label} has ExpectedRole {(int)node.ExpectedRole}, which is not a NodeRole; use Any, Primary or Replica.");
-            }
+            CollectNode(failures, prefix, options, node, i, names);
         }
 
         if (options.Nodes.Count > 0 && options.Nodes.All(n => n is not null && n.ExpectedRole == NodeRole.Replica))
         {
             failures.Add($"{prefix} every node is declared Replica, so no node can take writes; declare the primary with NodeRole.Primary, or leave its role as Any so probing finds it.");
         }
+    }
 
+    private static void CollectNode(List<string> failures, string prefix, ReadWriteRouterOptions options, RoutingNodeOptions node, int i, HashSet<string> names)
+    {
+        var label = string.IsNullOrWhiteSpace(node.Name) ? $"Nodes[{i}]" : $"node '{node.Name}'";
+        if (string.IsNullOrWhiteSpace(node.Name))
+        {
+            failures.Add($"{prefix} Nodes[{i}] has no Name; give every node a unique name.");
+        }
+        else if (!names.Add(node.Name))
+        {
+            failures.Add($"{prefix} node name '{node.Name}' appears more than once; give every node a unique name.");
+        }
+
+        if (node.DataSource is null && string.IsNullOrWhiteSpace(node.ConnectionString))
+        {
+            failures.Add($"{prefix} {label} has neither ConnectionString nor DataSource; set one of them.");
+        }
+        else if (node.DataSource is not null && !string.IsNullOrWhiteSpace(node.ConnectionString))
+        {
+            failures.Add($"{prefix} {label} has both ConnectionString and DataSource; set only one.");
+        }
+        else if (node.DataSource is null && options.ProviderFactory is null)
+        {
+            failures.Add($"{prefix} {label} is given by connection string but ProviderFactory is not set; call UseNpgsql() on the builder.");
+        }
+
+        if (node.Weight <= 0)
+        {
+            failures.Add($"{prefix} {label} has Weight {node.Weight}; a weight must be 1 or more.");
+        }
+
+        if (!Enum.IsDefined(node.ExpectedRole))
+        {
+            failures.Add($"{prefix} {label} has ExpectedRole {(int)node.ExpectedRole}, which is not a NodeRole; use Any, Primary or Replica.");
+        }
+    }
+
+    private static void CollectProbing(List<string> failures, string prefix, ReadWriteRouterOptions options)
+    {
         Positive(failures, prefix, nameof(options.ProbeInterval), options.ProbeInterval);
         Positive(failures, prefix, nameof(options.ProbeTimeout), options.ProbeTimeout);
         if (options.EjectionCooldown < TimeSpan.Zero)
@@ -96,9 +114,10 @@ internal sealed class ReadWriteRouterOptionsValidator : IValidateOptions<ReadWri
         {
             failures.Add($"{prefix} OverloadRetryAfter is {options.OverloadRetryAfter}; use zero or a positive time.");
         }
+    }
 
-        ValidateConcurrency(failures, prefix, options.AdaptiveConcurrency);
-
+    private static void CollectConsistency(List<string> failures, string prefix, ReadWriteRouterOptions options)
+    {
         if (options.MaxReplicaLag is { } lag && lag <= TimeSpan.Zero)
         {
             failures.Add($"{prefix} MaxReplicaLag is {lag}; use a positive time, or null for no staleness bound.");
@@ -113,7 +132,10 @@ internal sealed class ReadWriteRouterOptionsValidator : IValidateOptions<ReadWri
         {
             failures.Add($"{prefix} ReadYourWritesPollInterval is {options.ReadYourWritesPollInterval}; use a positive time (default 2 ms) between two questions to a replica for its replay position.");
         }
+    }
 
+    private static void CollectPolicies(List<string> failures, string prefix, ReadWriteRouterOptions options)
+    {
         if (!Enum.IsDefined(options.ReplicaPolicy))
         {
             failures.Add($"{prefix} ReplicaPolicy {(int)options.ReplicaPolicy} is not a NodeSelectionPolicy; use RoundRobin, Random, LeastOutstanding or Weighted.");
@@ -128,8 +150,6 @@ internal sealed class ReadWriteRouterOptionsValidator : IValidateOptions<ReadWri
         {
             failures.Add($"{prefix} WhenNoReplica {(int)options.WhenNoReplica} is not a NoReplicaBehavior; use FallBackToPrimary or Fail.");
         }
-
-        return failures;
     }
 
     internal static void ValidateConcurrency(List<string> failures, string prefix, AdaptiveConcurrencyOptions? limit)

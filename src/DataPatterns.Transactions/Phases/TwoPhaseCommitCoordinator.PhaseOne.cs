@@ -34,8 +34,35 @@ public sealed partial class TwoPhaseCommitCoordinator
     {
         // With last-resource commit one branch is not prepared: its own commit will carry the decision.
         var lastResource = FindLastResource(branches);
+        await PrepareAllAsync(transaction, branches, lastResource, cancellationToken).ConfigureAwait(false);
+        await ObserveAsync(TransactionProtocolStep.AllPrepared, transaction).ConfigureAwait(false);
 
-        // Phase 1: every participant prepares at once.
+        var writers = await KeepWritersAsync(branches, lastResource).ConfigureAwait(false);
+        if (writers.Count == 0 && lastResource is not null)
+        {
+            // Everyone else only read: the last resource alone commits, and no decision is needed.
+            await CommitOnePhaseAsync(transaction, lastResource, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (writers.Count == 0)
+        {
+            transaction.SetStatus(DistributedTransactionStatus.Committed);
+            _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.mode", "read_only"));
+            Finish(transaction);
+            return;
+        }
+
+        await DecideAsync(transaction, branches, writers, lastResource, cancellationToken).ConfigureAwait(false);
+        await ObserveAsync(TransactionProtocolStep.DecisionLogged, transaction).ConfigureAwait(false);
+        _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.mode", lastResource is null ? "two_phase" : "last_resource"));
+        await RunPhaseTwoAsync(transaction, writers).ConfigureAwait(false);
+    }
+
+    /// <summary>Phase one: every branch but the last resource prepares at once; if any fails or votes no, every branch
+    /// is rolled back and the transaction aborts.</summary>
+    private async ValueTask PrepareAllAsync(DistributedTransaction transaction, List<EnlistedBranch> branches, EnlistedBranch? lastResource, CancellationToken cancellationToken)
+    {
         using (var timeout = CreateTimeout(transaction, cancellationToken, out var token))
         using (var prepareActivity = TransactionsTelemetry.ActivitySource.StartActivity("2pc prepare"))
         {
@@ -90,9 +117,11 @@ public sealed partial class TwoPhaseCommitCoordinator
                 throw Abort(transaction, failed.Select(b => b.ResourceName).ToArray(), details, failed.Select(b => b.Failure).FirstOrDefault(e => e is not null));
             }
         }
+    }
 
-        await ObserveAsync(TransactionProtocolStep.AllPrepared, transaction).ConfigureAwait(false);
-
+    /// <summary>The prepared branches that wrote (the last resource aside); read-only branches are released now.</summary>
+    private static async ValueTask<List<EnlistedBranch>> KeepWritersAsync(List<EnlistedBranch> branches, EnlistedBranch? lastResource)
+    {
         var writers = new List<EnlistedBranch>(branches.Count);
         foreach (var branch in branches)
         {
@@ -111,22 +140,12 @@ public sealed partial class TwoPhaseCommitCoordinator
             }
         }
 
-        if (writers.Count == 0 && lastResource is not null)
-        {
-            // Everyone else only read: the last resource alone commits, and no decision is needed.
-            await CommitOnePhaseAsync(transaction, lastResource, cancellationToken).ConfigureAwait(false);
-            return;
-        }
+        return writers;
+    }
 
-        if (writers.Count == 0)
-        {
-            transaction.SetStatus(DistributedTransactionStatus.Committed);
-            _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.mode", "read_only"));
-            Finish(transaction);
-            return;
-        }
-
-        // The decision: durable before any participant hears "commit". From here on the transaction is committed.
+    /// <summary>The decision: durable before any participant hears "commit". From here on the transaction is committed.</summary>
+    private async ValueTask DecideAsync(DistributedTransaction transaction, List<EnlistedBranch> branches, List<EnlistedBranch> writers, EnlistedBranch? lastResource, CancellationToken cancellationToken)
+    {
         using (var decisionActivity = TransactionsTelemetry.ActivitySource.StartActivity("2pc decision"))
         {
             var decided = new CommitBranch[writers.Count];
@@ -145,10 +164,12 @@ public sealed partial class TwoPhaseCommitCoordinator
                 await RecordDecisionAsync(transaction, branches, decision, decisionActivity).ConfigureAwait(false);
             }
         }
+    }
 
-        await ObserveAsync(TransactionProtocolStep.DecisionLogged, transaction).ConfigureAwait(false);
-        _telemetry.Commits.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.mode", lastResource is null ? "two_phase" : "last_resource"));
-
+    /// <summary>Phase two: in the background when the caller does not wait for it, else here, with heuristic outcomes
+    /// raised.</summary>
+    private async ValueTask RunPhaseTwoAsync(DistributedTransaction transaction, List<EnlistedBranch> writers)
+    {
         if (!_options.WaitForPhaseTwo)
         {
             // Committed: the caller goes on while COMMIT PREPARED, already sent to every writer, completes. Until it has,

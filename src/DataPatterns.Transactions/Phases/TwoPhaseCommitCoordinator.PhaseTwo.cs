@@ -32,8 +32,28 @@ public sealed partial class TwoPhaseCommitCoordinator
     /// </summary>
     private async Task<string[]> CompletePhaseTwoAsync(DistributedTransaction transaction, List<EnlistedBranch> writers)
     {
+        var heuristic = await CommitAllPreparedAsync(transaction, writers).ConfigureAwait(false);
+        var left = writers.FindAll(static branch => branch.PhaseTwoPending);
+        if (left.Count > 0)
+        {
+            transaction.SetStatus(DistributedTransactionStatus.CommittedPendingPhaseTwo);
+            await RetryLeftAsync(transaction, left).ConfigureAwait(false);
+        }
+        else
+        {
+            transaction.SetStatus(DistributedTransactionStatus.Committed);
+            await TryForgetAsync(transaction.Id).ConfigureAwait(false);
+            Finish(transaction);
+        }
+
+        return heuristic;
+    }
+
+    /// <summary>Sends COMMIT PREPARED to every writer at once; a writer that fails is marked pending (retried after).
+    /// Returns the global ids of branches found rolled back although the decision was commit.</summary>
+    private async Task<string[]> CommitAllPreparedAsync(DistributedTransaction transaction, List<EnlistedBranch> writers)
+    {
         List<string>? heuristic = null;
-        var pending = 0;
         using (TransactionsTelemetry.ActivitySource.StartActivity("2pc commit prepared"))
         {
             var committed = 0;
@@ -56,7 +76,6 @@ public sealed partial class TwoPhaseCommitCoordinator
                 catch (Exception ex)
                 {
                     branch.PhaseTwoPending = true;
-                    Interlocked.Increment(ref pending);
                     TransactionsLog.PhaseTwoDeferred(_logger, transaction.Id, branch.ResourceName, branch.GlobalId, ex);
                     return;
                 }
@@ -90,39 +109,24 @@ public sealed partial class TwoPhaseCommitCoordinator
             }
         }
 
-        if (pending > 0)
-        {
-            transaction.SetStatus(DistributedTransactionStatus.CommittedPendingPhaseTwo);
-            var left = new List<EnlistedBranch>(pending);
-            foreach (var branch in writers)
-            {
-                if (branch.PhaseTwoPending)
-                {
-                    left.Add(branch);
-                }
-            }
+        return heuristic is null ? [] : [.. heuristic];
+    }
 
-            var retry = RetryPhaseTwoAsync(transaction, left);
-            if (_options.WaitForPhaseTwo)
-            {
-                // The caller returns now (committed, pending); the retries go on without it.
-                transaction.PhaseTwo = retry.ContinueWith(static _ => Array.Empty<string>(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                Track(transaction.Id, retry);
-            }
-            else
-            {
-                // Already in the background: this task, which the caller can wait on, ends when the retries do.
-                await retry.ConfigureAwait(false);
-            }
+    /// <summary>The writers phase two could not reach yet: retried in the background until each is committed.</summary>
+    private async Task RetryLeftAsync(DistributedTransaction transaction, List<EnlistedBranch> left)
+    {
+        var retry = RetryPhaseTwoAsync(transaction, left);
+        if (_options.WaitForPhaseTwo)
+        {
+            // The caller returns now (committed, pending); the retries go on without it.
+            transaction.PhaseTwo = retry.ContinueWith(static _ => Array.Empty<string>(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Track(transaction.Id, retry);
         }
         else
         {
-            transaction.SetStatus(DistributedTransactionStatus.Committed);
-            await TryForgetAsync(transaction.Id).ConfigureAwait(false);
-            Finish(transaction);
+            // Already in the background: this task, which the caller can wait on, ends when the retries do.
+            await retry.ConfigureAwait(false);
         }
-
-        return heuristic is null ? [] : [.. heuristic];
     }
 
     private async Task RetryPhaseTwoAsync(DistributedTransaction transaction, List<EnlistedBranch> pending)

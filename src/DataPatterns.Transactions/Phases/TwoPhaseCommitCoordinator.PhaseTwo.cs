@@ -33,11 +33,10 @@ public sealed partial class TwoPhaseCommitCoordinator
     private async Task<string[]> CompletePhaseTwoAsync(DistributedTransaction transaction, List<EnlistedBranch> writers)
     {
         var heuristic = await CommitAllPreparedAsync(transaction, writers).ConfigureAwait(false);
-        var left = writers.FindAll(static branch => branch.PhaseTwoPending);
-        if (left.Count > 0)
+        if (writers.Exists(static branch => branch.PhaseTwoPending))
         {
             transaction.SetStatus(DistributedTransactionStatus.CommittedPendingPhaseTwo);
-            await RetryLeftAsync(transaction, left).ConfigureAwait(false);
+            await RetryLeftAsync(transaction, writers.FindAll(static branch => branch.PhaseTwoPending)).ConfigureAwait(false);
         }
         else
         {

@@ -164,6 +164,19 @@ internal sealed class FakeProbe : IRoutingProbe
 
     public int ReplayQueries => Volatile.Read(ref _replayQueries);
 
+    /// <summary>The nodes whose pool the router asked to clear, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Cleared { get; } = new();
+
+    /// <summary>When set, clearing a pool throws, as a disposed data source would.</summary>
+    public bool ClearThrows { get; set; }
+
+    public bool ClearBrokenConnections(DbDataSource nodeDataSource, Exception probeError)
+    {
+        Cleared.Enqueue(((FakeNode)nodeDataSource).Name);
+        ObjectDisposedException.ThrowIf(ClearThrows, nodeDataSource);
+        return true;
+    }
+
     private int _replayQueries;
 
     public ValueTask<ConsistencyToken> GetReplayPositionAsync(DbConnection connection, CancellationToken cancellationToken)

@@ -10,15 +10,16 @@ namespace DataPatterns.Cqrs.Npgsql;
 /// <c>owned_objects</c>, and it drops only what is recorded there: a projection named like a user's schema is refused
 /// (<see cref="SchemaNotOwnedException"/>), never emptied. A batch's read-model changes, its checkpoint and
 /// the fencing check (the lease token, read <c>FOR SHARE</c>) commit in one transaction, so a batch takes effect exactly
-/// once and a deposed leader cannot write. Also the projections' leases and dead-letter store.
+/// once and a deposed leader cannot write. Also the projections' leases (<c>Leases/</c>) and dead-letter store
+/// (<c>DeadLetters/</c>).
 /// </summary>
-public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases, IDeadLetterStore
+public sealed partial class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases, IDeadLetterStore
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly NpgsqlCqrsOptions _options;
     private readonly CqrsSchema _schema;
     private readonly OwnedSchemas _owned;
-    private readonly string _s;
+    private readonly string _quotedSchema;
 
     /// <summary>Creates the store.</summary>
     /// <param name="dataSource">The read models' database.</param>
@@ -32,7 +33,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
         _options = options;
         _schema = new CqrsSchema(dataSource, options.Schema, readModelTables: true);
         _owned = new OwnedSchemas(options.Schema);
-        _s = SqlNames.Quote(options.Schema);
+        _quotedSchema = SqlNames.Quote(options.Schema);
     }
 
     /// <inheritdoc />
@@ -68,7 +69,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
 
         int live;
         int? building;
-        await using (var select = ReadModelCommands.Command(connection, transaction, $"SELECT live_generation, building_generation FROM {_s}.projections WHERE name = $1 FOR UPDATE", projection.Name))
+        await using (var select = ReadModelCommands.Command(connection, transaction, $"SELECT live_generation, building_generation FROM {_quotedSchema}.projections WHERE name = $1 FOR UPDATE", projection.Name))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -86,7 +87,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
         if (live == 0)
         {
             live = 1;
-            await ReadModelCommands.ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.projections (name, live_generation, building_generation, next_generation) VALUES ($1, 1, NULL, 2)", cancellationToken, projection.Name).ConfigureAwait(false);
+            await ReadModelCommands.ExecuteAsync(connection, transaction, $"INSERT INTO {_quotedSchema}.projections (name, live_generation, building_generation, next_generation) VALUES ($1, 1, NULL, 2)", cancellationToken, projection.Name).ConfigureAwait(false);
             await CreateGenerationAsync(connection, transaction, typed, 1, cancellationToken).ConfigureAwait(false);
             await _owned.PointViewsAtAsync(connection, transaction, projection.Name, 1, cancellationToken).ConfigureAwait(false);
         }
@@ -137,11 +138,11 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
         // until this transaction ends.
         var guard = new NpgsqlBatchCommand($"""
             WITH moved AS (
-                UPDATE {_s}.checkpoints SET transaction_id = $1, sequence = $2, updated_at = now()
+                UPDATE {_quotedSchema}.checkpoints SET transaction_id = $1, sequence = $2, updated_at = now()
                 WHERE name = $3 AND generation = $4 AND transaction_id = $5 AND sequence = $6
-                  AND (SELECT token FROM {_s}.leases WHERE name = $3 FOR SHARE) = $7
+                  AND (SELECT token FROM {_quotedSchema}.leases WHERE name = $3 FOR SHARE) = $7
                 RETURNING 1)
-            SELECT {_s}.fencing_failed() FROM (SELECT count(*) AS n FROM moved) m WHERE m.n <> 1
+            SELECT {_quotedSchema}.fencing_failed() FROM (SELECT count(*) AS n FROM moved) m WHERE m.n <> 1
             """);
         AddParameters(guard, batch.To.Transaction, batch.To.Sequence, name, batch.Generation, batch.From.Transaction, batch.From.Sequence, batch.FencingToken);
         context.QueueGuard(guard, string.Create(CultureInfo.InvariantCulture, $"Projection '{name}' generation {batch.Generation}: the lease token {batch.FencingToken} is no longer current or the checkpoint is no longer {batch.From}; another instance has taken over, nothing was written."));
@@ -155,7 +156,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
         {
             context.Execute(
                 $"""
-                INSERT INTO {_s}.dead_letters AS d (name, generation, transaction_id, sequence, event_type, stream_id, payload, created_at, error, attempts, parked_at)
+                INSERT INTO {_quotedSchema}.dead_letters AS d (name, generation, transaction_id, sequence, event_type, stream_id, payload, created_at, error, attempts, parked_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                 ON CONFLICT (name, generation, transaction_id, sequence) DO UPDATE SET error = EXCLUDED.error, attempts = d.attempts + EXCLUDED.attempts, parked_at = EXCLUDED.parked_at
                 """,
@@ -184,7 +185,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await CheckTokenAsync(connection, transaction, projection.Name, fencingToken, cancellationToken).ConfigureAwait(false);
         int old;
-        await using (var select = ReadModelCommands.Command(connection, transaction, $"SELECT live_generation, building_generation FROM {_s}.projections WHERE name = $1 FOR UPDATE", projection.Name))
+        await using (var select = ReadModelCommands.Command(connection, transaction, $"SELECT live_generation, building_generation FROM {_quotedSchema}.projections WHERE name = $1 FOR UPDATE", projection.Name))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.IsDBNull(1) || reader.GetInt32(1) != generation)
@@ -195,12 +196,12 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
             old = reader.GetInt32(0);
         }
 
-        await ReadModelCommands.ExecuteAsync(connection, transaction, $"UPDATE {_s}.projections SET live_generation = $2, building_generation = NULL WHERE name = $1", cancellationToken, projection.Name, generation).ConfigureAwait(false);
+        await ReadModelCommands.ExecuteAsync(connection, transaction, $"UPDATE {_quotedSchema}.projections SET live_generation = $2, building_generation = NULL WHERE name = $1", cancellationToken, projection.Name, generation).ConfigureAwait(false);
         await _owned.PointViewsAtAsync(connection, transaction, projection.Name, generation, cancellationToken).ConfigureAwait(false);
         if (!_options.KeepRetiredGenerations)
         {
             await _owned.DropGenerationAsync(connection, transaction, projection.Name, old, cancellationToken).ConfigureAwait(false);
-            await ReadModelCommands.ExecuteAsync(connection, transaction, $"DELETE FROM {_s}.checkpoints WHERE name = $1 AND generation = $2", cancellationToken, projection.Name, old).ConfigureAwait(false);
+            await ReadModelCommands.ExecuteAsync(connection, transaction, $"DELETE FROM {_quotedSchema}.checkpoints WHERE name = $1 AND generation = $2", cancellationToken, projection.Name, old).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -211,7 +212,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
     {
         await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
         await using var command = _dataSource.CreateCommand($"""
-            UPDATE {_s}.projections
+            UPDATE {_quotedSchema}.projections
             SET building_generation = COALESCE(building_generation, next_generation),
                 next_generation = CASE WHEN building_generation IS NULL THEN next_generation + 1 ELSE next_generation END
             WHERE name = $1
@@ -226,55 +227,6 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
 
     /// <inheritdoc />
     public bool IsTransient(Exception exception) => IsTransientFailure(exception);
-
-    /// <inheritdoc />
-    public async ValueTask<long?> TryAcquireAsync(string projectionName, string holder, TimeSpan duration, CancellationToken cancellationToken)
-    {
-        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand($"""
-            INSERT INTO {_s}.leases AS l (name, holder, token, expires_at)
-            VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond')
-            ON CONFLICT (name) DO UPDATE SET
-                token = CASE WHEN l.holder = EXCLUDED.holder THEN l.token ELSE l.token + 1 END,
-                holder = EXCLUDED.holder,
-                expires_at = EXCLUDED.expires_at
-            WHERE l.holder = EXCLUDED.holder OR l.expires_at < clock_timestamp()
-            RETURNING token
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = projectionName });
-        command.Parameters.Add(new NpgsqlParameter { Value = holder });
-        command.Parameters.Add(new NpgsqlParameter { Value = duration.TotalMilliseconds });
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long token ? token : null;
-    }
-
-    /// <inheritdoc />
-    public async ValueTask ReleaseAsync(string projectionName, string holder, CancellationToken cancellationToken)
-    {
-        await using var command = _dataSource.CreateCommand($"UPDATE {_s}.leases SET expires_at = '-infinity' WHERE name = $1 AND holder = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = projectionName });
-        command.Parameters.Add(new NpgsqlParameter { Value = holder });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<DeadLetter>> GetAsync(string projectionName, CancellationToken cancellationToken)
-    {
-        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand($"""
-            SELECT name, generation, transaction_id, sequence, event_type, stream_id, payload, created_at, error, attempts, parked_at
-            FROM {_s}.dead_letters WHERE name = $1 ORDER BY parked_at, transaction_id, sequence
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = projectionName });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var letters = new List<DeadLetter>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var e = new EventEnvelope(new EventPosition(reader.GetInt64(2), reader.GetInt64(3)), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7));
-            letters.Add(new DeadLetter(reader.GetString(0), reader.GetInt32(1), e, reader.GetString(8), reader.GetInt32(9), reader.GetFieldValue<DateTimeOffset>(10)));
-        }
-
-        return letters;
-    }
 
     /// <summary>True for failures of the connection or the server's availability, not of the SQL sent.</summary>
     internal static bool IsTransientFailure(Exception exception) => exception switch
@@ -296,7 +248,7 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
         var context = new NpgsqlProjectionContext(connection, transaction, projection.Name, generation);
         await projection.InitializeAsync(context, cancellationToken).ConfigureAwait(false);
         await context.FlushAsync(cancellationToken).ConfigureAwait(false);
-        await ReadModelCommands.ExecuteAsync(connection, transaction, $"INSERT INTO {_s}.checkpoints (name, generation, transaction_id, sequence) VALUES ($1, $2, 0, 0)", cancellationToken, projection.Name, generation).ConfigureAwait(false);
+        await ReadModelCommands.ExecuteAsync(connection, transaction, $"INSERT INTO {_quotedSchema}.checkpoints (name, generation, transaction_id, sequence) VALUES ($1, $2, 0, 0)", cancellationToken, projection.Name, generation).ConfigureAwait(false);
     }
 
     /// <summary>The runner checks names at start-up; this covers a store used on its own, before any name reaches SQL.</summary>
@@ -308,22 +260,12 @@ public sealed class NpgsqlProjectionStore : IProjectionStore, IProjectionLeases,
         }
     }
 
-    private async Task CheckTokenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, long token, CancellationToken cancellationToken)
-    {
-        await using var command = ReadModelCommands.Command(connection, transaction, $"SELECT token FROM {_s}.leases WHERE name = $1 FOR SHARE", name);
-        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not long current || current != token)
-        {
-            throw new LeadershipLostException(string.Create(CultureInfo.InvariantCulture, $"Projection '{name}': the lease token {token} is no longer current; another instance has taken over."));
-        }
-    }
-
     private async Task<EventPosition?> ReadCheckpointAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, int generation, CancellationToken cancellationToken)
     {
-        await using var command = ReadModelCommands.Command(connection, transaction, $"SELECT transaction_id, sequence FROM {_s}.checkpoints WHERE name = $1 AND generation = $2", name, generation);
+        await using var command = ReadModelCommands.Command(connection, transaction, $"SELECT transaction_id, sequence FROM {_quotedSchema}.checkpoints WHERE name = $1 AND generation = $2", name, generation);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new EventPosition(reader.GetInt64(0), reader.GetInt64(1)) : null;
     }
-
 
     private static void AddParameters(NpgsqlBatchCommand command, params object[] values)
     {

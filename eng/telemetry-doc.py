@@ -88,12 +88,15 @@ for p in pk:
         out.append('')
     else:
         out.append('Log events: none.\n')
-out.append('''## Known differences between packages
+out.append('''## How each package makes its Meter
 
-Every package names its Meter and ActivitySource the same way and uses the tag and event-id conventions above. How the
-Meter is created still differs: Caching, Caching.Redis, Transactions and Cqrs create it per service provider (Caching,
-Caching.Redis and Transactions from `IMeterFactory` when one is registered); Routing and Sharding keep one static Meter per
-process. Names, instruments and tags are the same either way; only a test that builds two service providers in one
-process sees the static ones shared.
+One shape in every package, under `Diagnostics/`: a public static `<Package>Telemetry` class holds the name
+(`RoutingTelemetry.Name`, `CachingTelemetry.Name`, ...; `DataPatternsInstrumentation.Names` lists them all), an internal
+`<Package>Metrics` class holds the instruments, and `<Package>Log` the log events. The Meter comes from the host's
+`IMeterFactory` when one is registered (every `AddXxx` call passes it on; a `ReadWriteRouter` built by hand takes one as a
+constructor argument), so metrics are scoped to the service provider; without a factory, an object built by hand makes a
+Meter of its own (Sharding's resolvers, maps and movers share one per process, as they have no observable state). Spans
+come from one `ActivitySource` per package, which has no factory in .NET.
 ''')
+
 open('docs/telemetry.md','w').write('\n'.join(out).rstrip('\n')+'\n')

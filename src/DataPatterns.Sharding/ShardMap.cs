@@ -36,6 +36,9 @@ public sealed class ShardMap<TTarget> : IAsyncDisposable
     /// <summary>The shard set's name.</summary>
     public string ShardSetName { get; }
 
+    /// <summary>Where scatter-gather over this map reports; the container's meter when the map came from <c>AddSharding</c>.</summary>
+    internal ShardingMetrics Metrics { get; set; } = ShardingMetrics.Default;
+
     /// <summary>The shards, in index order.</summary>
     public IReadOnlyList<Shard> Shards { get; }
 

@@ -1,3 +1,6 @@
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+
 namespace DataPatterns.Sharding;
 
 /// <summary>
@@ -8,6 +11,11 @@ namespace DataPatterns.Sharding;
 /// a tuple of those, or any type with an <see cref="IShardKeyHasher{TKey}"/> (hash strategies) or an ordering (range strategy).</typeparam>
 public abstract class ShardResolver<TKey>
 {
+    private ShardingMetrics _metrics = ShardingMetrics.Default;
+
+    // Kept beside the metrics so the hot path's check is one field read.
+    private Counter<long> _resolutions = ShardingMetrics.Default.Resolutions;
+
     /// <summary>Creates a resolver over <paramref name="shards"/>.</summary>
     protected ShardResolver(string shardSetName, IReadOnlyList<Shard> shards)
     {
@@ -28,6 +36,17 @@ public abstract class ShardResolver<TKey>
     /// <exception cref="ShardNotFoundException">No shard owns the key (a key outside every range, or missing from the directory with no fallback).</exception>
     public abstract Shard Resolve(TKey key);
 
+    /// <summary>Where the resolver reports; the container's meter when the resolver came from <c>AddSharding</c>.</summary>
+    internal ShardingMetrics Metrics
+    {
+        get => _metrics;
+        set
+        {
+            _metrics = value;
+            _resolutions = value.Resolutions;
+        }
+    }
+
     /// <summary>Finds a shard by name.</summary>
     /// <exception cref="ShardNotFoundException">The set has no shard of that name.</exception>
     public Shard GetShard(string name)
@@ -41,5 +60,15 @@ public abstract class ShardResolver<TKey>
         }
 
         throw new ShardNotFoundException(ShardSetName, $"Shard set '{ShardSetName}' has no shard named '{name}'. Its shards are: {string.Join(", ", Shards.Select(s => s.Name))}.");
+    }
+
+    /// <summary>Counts a resolution when someone listens; an unobserved resolver pays one field read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected void RecordResolution(Shard shard)
+    {
+        if (_resolutions.Enabled)
+        {
+            _metrics.RecordResolution(ShardSetName, shard);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -40,7 +41,9 @@ public sealed class ShardingBuilder
         {
             var options = provider.GetRequiredService<IOptionsMonitor<ShardSetOptions<TKey>>>().Get(name);
             var directory = provider.GetKeyedService<IShardDirectorySource<TKey>>(name);
-            return ShardResolverFactory.Create(name, options, directory, provider.GetService<TimeProvider>() ?? TimeProvider.System);
+            var resolver = ShardResolverFactory.Create(name, options, directory, provider.GetService<TimeProvider>() ?? TimeProvider.System);
+            resolver.Metrics = ShardingMetrics.For(provider.GetService<IMeterFactory>());
+            return resolver;
         });
         return new ShardSetBuilder<TKey>(this, name);
     }
@@ -74,7 +77,7 @@ public sealed class ShardSetBuilder<TKey>
         Sharding.Services.TryAddKeyedSingleton(name, (provider, _) =>
         {
             var resolver = provider.GetRequiredKeyedService<ShardResolver<TKey>>(name);
-            return new ShardMap<TTarget>(name, resolver.Shards, shard => targetFactory(provider, shard));
+            return new ShardMap<TTarget>(name, resolver.Shards, shard => targetFactory(provider, shard)) { Metrics = resolver.Metrics };
         });
         return this;
     }

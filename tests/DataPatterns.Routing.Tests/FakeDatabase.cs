@@ -192,7 +192,7 @@ internal sealed class FakeProbe : IRoutingProbe
 /// <summary>Builds a router over fake nodes with a fake clock; nothing runs in the background (the probe interval is a day).</summary>
 internal sealed class FakeCluster : IAsyncDisposable
 {
-    public FakeCluster(Action<ReadWriteRouterOptions>? configure = null, int seed = 7, string name = "test", Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null, params FakeNode[] nodes)
+    public FakeCluster(Action<ReadWriteRouterOptions>? configure = null, int seed = 7, string name = "test", Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null, System.Diagnostics.Metrics.IMeterFactory? meterFactory = null, params FakeNode[] nodes)
     {
         Nodes = nodes.Length > 0 ? nodes : [FakeNode.Primary("primary"), FakeNode.Replica("replica-1"), FakeNode.Replica("replica-2")];
         Options = new ReadWriteRouterOptions
@@ -210,7 +210,7 @@ internal sealed class FakeCluster : IAsyncDisposable
         }
 
         configure?.Invoke(Options);
-        Router = new ReadWriteRouter(name, Options, Time, loggerFactory, new Random(seed));
+        Router = new ReadWriteRouter(name, Options, Time, loggerFactory, new Random(seed), meterFactory);
     }
 
     public FakeNode[] Nodes { get; }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DataPatterns.Sharding.Tests;
 
@@ -44,5 +45,49 @@ public sealed class TelemetryTests
         }
 
         Assert.Equal(expected.OrderBy(p => p.Key), counts.OrderBy(p => p.Key));
+    }
+
+    [Fact]
+    public void A_set_registered_with_AddSharding_counts_on_the_containers_meter_and_a_resolver_built_by_hand_does_not()
+    {
+        using var provider = new ServiceCollection()
+            .AddMetrics()
+            .AddSharding(s => s.AddShardSet<long>("scoped", o => o.AddShard("a").AddShard("b")))
+            .Services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IMeterFactory>();
+        var sets = new List<string>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ShardingTelemetry.Name && ReferenceEquals(instrument.Meter.Scope, factory))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "datapatterns.sharding.shard_set")
+                {
+                    lock (sets)
+                    {
+                        sets.Add((string)tag.Value!);
+                    }
+                }
+            }
+        });
+        listener.Start();
+
+        var resolver = provider.GetRequiredService<ShardSets>().Resolver<long>("scoped");
+        for (long key = 0; key < 10; key++)
+        {
+            resolver.Resolve(key);
+        }
+
+        ShardResolverFactory.Create("by-hand", new ShardSetOptions<long>().AddShard("a")).Resolve(1);
+
+        Assert.Equal(10, sets.Count(s => s == "scoped"));
+        Assert.DoesNotContain("by-hand", sets);
     }
 }

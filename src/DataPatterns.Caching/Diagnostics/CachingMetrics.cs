@@ -6,7 +6,7 @@ namespace DataPatterns.Caching;
 /// <summary>The package's one <see cref="Meter"/> and <see cref="ActivitySource"/>, both named <c>DataPatterns.Caching</c>.</summary>
 internal sealed class CachingMetrics : IDisposable
 {
-    public const string Name = "DataPatterns.Caching";
+    public const string Name = CachingTelemetry.Name;
 
     public static readonly ActivitySource ActivitySource = new(Name);
 

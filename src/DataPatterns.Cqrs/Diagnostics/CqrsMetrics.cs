@@ -3,18 +3,18 @@ using System.Diagnostics.Metrics;
 
 namespace DataPatterns.Cqrs;
 
-/// <summary>The package's Meter and ActivitySource, both named "DataPatterns.Cqrs".</summary>
+/// <summary>The package's one <see cref="Meter"/> and one <see cref="ActivitySource"/>, both named <c>DataPatterns.Cqrs</c>.</summary>
 internal sealed class CqrsMetrics : IDisposable
 {
-    public const string Name = "DataPatterns.Cqrs";
+    public const string Name = CqrsTelemetry.Name;
 
     public static readonly ActivitySource ActivitySource = new(Name);
 
     private readonly Meter _meter;
 
-    public CqrsMetrics(ProjectionMonitor monitor)
+    public CqrsMetrics(ProjectionMonitor monitor, IMeterFactory? meterFactory = null)
     {
-        _meter = new Meter(Name);
+        _meter = meterFactory?.Create(Name) ?? new Meter(Name);
         EventsApplied = _meter.CreateCounter<long>("datapatterns.cqrs.events.applied", "{event}", "Events applied to read models (committed).");
         EventsSkipped = _meter.CreateCounter<long>("datapatterns.cqrs.events.unhandled", "{event}", "Events of types the projection does not handle (checkpoint moved past them).");
         EventsDeadLettered = _meter.CreateCounter<long>("datapatterns.cqrs.events.dead_lettered", "{event}", "Poison events parked in the dead-letter store.");

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using DataPatterns.Routing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -42,7 +43,8 @@ public static class ReadWriteSplittingServiceCollectionExtensions
                 routerName,
                 provider.GetRequiredService<IOptionsMonitor<ReadWriteRouterOptions>>().Get(routerName),
                 provider.GetService<TimeProvider>(),
-                provider.GetService<ILoggerFactory>());
+                provider.GetService<ILoggerFactory>(),
+                provider.GetService<IMeterFactory>());
         });
         services.TryAddKeyedScoped(name, static (provider, key) => provider.GetRequiredKeyedService<ReadWriteRouter>(key).CreateSession());
         if (name.Length == 0)

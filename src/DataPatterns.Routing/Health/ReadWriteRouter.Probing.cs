@@ -22,8 +22,8 @@ public sealed partial class ReadWriteRouter
     {
         try
         {
-            using var activity = RoutingTelemetry.ActivitySource.StartActivity("routing.probe", ActivityKind.Internal);
-            activity?.SetTag(RoutingTelemetry.RouterTag, Name);
+            using var activity = RoutingMetrics.ActivitySource.StartActivity("routing.probe", ActivityKind.Internal);
+            activity?.SetTag(RoutingMetrics.RouterTag, Name);
             var previousCycleStart = _lastCycleStart;
             _lastCycleStart = _time.GetTimestamp();
             var results = new ProbeOutcome[_nodes.Length];
@@ -198,7 +198,7 @@ public sealed partial class ReadWriteRouter
             {
                 log.Add(() =>
                 {
-                    RoutingTelemetry.PrimaryChanges.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingTelemetry.NodeTag, keep.Name));
+                    _metrics.PrimaryChanges.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingMetrics.NodeTag, keep.Name));
                     RoutingLog.PrimaryChanged(_logger, Name, keep.Name, from);
                 });
             }

@@ -46,7 +46,7 @@ public sealed partial class ReadWriteRouter
         var kind = Classify(exception, cancellationToken);
         if (kind == FailureKind.Overload)
         {
-            RoutingTelemetry.Overloads.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingTelemetry.NodeTag, node.Name));
+            _metrics.Overloads.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingMetrics.NodeTag, node.Name));
             RoutingLog.NodeOverloaded(_logger, Name, node.Name, exception);
             return new NodeOverloadedException(
                 $"Router '{Name}': node '{node.Name}' refused the connection because it is overloaded ({exception.Message}). "
@@ -128,7 +128,7 @@ public sealed partial class ReadWriteRouter
         node.IsHealthy = false;
         log.Add(() =>
         {
-            RoutingTelemetry.Ejections.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingTelemetry.NodeTag, node.Name));
+            _metrics.Ejections.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingMetrics.NodeTag, node.Name));
             RoutingLog.NodeEjected(_logger, Name, node.Name, _cooldown, reason, error);
         });
     }
@@ -171,7 +171,7 @@ public sealed partial class ReadWriteRouter
         node.IsSlow = true;
         log.Add(() =>
         {
-            RoutingTelemetry.SlowProbes.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingTelemetry.NodeTag, node.Name));
+            _metrics.SlowProbes.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingMetrics.NodeTag, node.Name));
             if (!wasSlow)
             {
                 RoutingLog.NodeSlow(_logger, Name, node.Name, reason, error);
@@ -255,7 +255,7 @@ public sealed partial class ReadWriteRouter
 
     private NodeOverloadedException LimitReached(RoutingNode node)
     {
-        RoutingTelemetry.Overloads.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingTelemetry.NodeTag, node.Name));
+        _metrics.Overloads.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingMetrics.NodeTag, node.Name));
         var limiter = node.Limiter!;
         return new NodeOverloadedException(
             $"Router '{Name}': node '{node.Name}' is at its adaptive concurrency limit ({limiter.Limit} operations in flight) and its wait queue is full "

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
@@ -39,6 +40,7 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
     private readonly bool _activeActive;
     private readonly NoReplicaBehavior _whenNoReplica;
     private readonly KeyValuePair<string, object?> _routerTag;
+    private readonly RoutingMetrics _metrics;
     private readonly IRoutingFailureClassifier? _classifier;
     private readonly int _maxEjectionPercent;
     private readonly int _panicThresholdPercent;
@@ -54,12 +56,16 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
     /// <param name="options">The settings; validated here (<see cref="OptionsValidationException"/> lists every problem).</param>
     /// <param name="timeProvider">The clock for probes, cool-downs, lag and waits; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="loggerFactory">Where the router logs; nowhere when null.</param>
-    public ReadWriteRouter(string name, ReadWriteRouterOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
-        : this(name, options, timeProvider, loggerFactory, Random.Shared)
+    /// <param name="meterFactory">
+    /// Where the router's meter comes from (the host's, so that its metrics are scoped to the container); a meter of the
+    /// router's own when null.
+    /// </param>
+    public ReadWriteRouter(string name, ReadWriteRouterOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
+        : this(name, options, timeProvider, loggerFactory, Random.Shared, meterFactory)
     {
     }
 
-    internal ReadWriteRouter(string name, ReadWriteRouterOptions options, TimeProvider? timeProvider, ILoggerFactory? loggerFactory, Random random)
+    internal ReadWriteRouter(string name, ReadWriteRouterOptions options, TimeProvider? timeProvider, ILoggerFactory? loggerFactory, Random random, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(options);
@@ -89,7 +95,8 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
         _overloadRetryAfter = options.OverloadRetryAfter;
         _lastCycleStart = _time.GetTimestamp();
         ReadYourWrites = options.ReadYourWrites;
-        _routerTag = new(RoutingTelemetry.RouterTag, name);
+        _routerTag = new(RoutingMetrics.RouterTag, name);
+        _metrics = RoutingMetrics.For(meterFactory);
 
         _nodes = new RoutingNode[options.Nodes.Count];
         for (var i = 0; i < _nodes.Length; i++)
@@ -106,7 +113,7 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
 
         Primary = new RoutingDataSource(this, RoutingIntent.Write, session: null);
         Replica = new RoutingDataSource(this, RoutingIntent.Read, session: null);
-        RoutingTelemetry.Register(this);
+        _metrics.Register(this);
         _ = ProbeAsync(CancellationToken.None).ContinueWith(
             static (_, state) => ((ReadWriteRouter)state!)._ready.TrySetResult(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         _timer = _time.CreateTimer(static state => ((ReadWriteRouter)state!).OnTimer(), this, options.ProbeInterval, options.ProbeInterval);
@@ -148,13 +155,13 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
             await _ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        using var activity = RoutingTelemetry.ActivitySource.StartActivity("routing.open", ActivityKind.Internal);
-        activity?.SetTag(RoutingTelemetry.RouterTag, Name);
+        using var activity = RoutingMetrics.ActivitySource.StartActivity("routing.open", ActivityKind.Internal);
+        activity?.SetTag(RoutingMetrics.RouterTag, Name);
         activity?.SetTag("datapatterns.routing.intent", intent.ToString());
         var connection = intent == RoutingIntent.Write
             ? await OpenPrimaryAsync(countAs: RoutingIntent.Write, reason: null, cancellationToken).ConfigureAwait(false)
             : await OpenReadAsync(intent == RoutingIntent.ReadAfterWrite ? token : ConsistencyToken.None, cancellationToken).ConfigureAwait(false);
-        activity?.SetTag(RoutingTelemetry.NodeTag, connection.DataSource);
+        activity?.SetTag(RoutingMetrics.NodeTag, connection.DataSource);
         return connection;
     }
 
@@ -254,7 +261,12 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
             return;
         }
 
-        RoutingTelemetry.Unregister(this);
+        _metrics.Unregister(this);
+        if (_metrics.OwnedByRouter)
+        {
+            _metrics.Dispose();
+        }
+
         _timer.Dispose();
         _disposing.Cancel();
         _disposing.Dispose();
@@ -276,7 +288,12 @@ public sealed partial class ReadWriteRouter : IAsyncDisposable, IDisposable
             return;
         }
 
-        RoutingTelemetry.Unregister(this);
+        _metrics.Unregister(this);
+        if (_metrics.OwnedByRouter)
+        {
+            _metrics.Dispose();
+        }
+
         await _timer.DisposeAsync().ConfigureAwait(false);
         await _disposing.CancelAsync().ConfigureAwait(false);
         _disposing.Dispose();

@@ -124,17 +124,17 @@ public sealed partial class ReadWriteRouter
 
     internal void Count(RoutingNode node, RoutingIntent countAs, string? fallbackReason)
     {
-        var nodeTag = new KeyValuePair<string, object?>(RoutingTelemetry.NodeTag, node.Name);
+        var nodeTag = new KeyValuePair<string, object?>(RoutingMetrics.NodeTag, node.Name);
         if (countAs == RoutingIntent.Write)
         {
-            RoutingTelemetry.Writes.Add(1, _routerTag, nodeTag);
+            _metrics.Writes.Add(1, _routerTag, nodeTag);
             return;
         }
 
-        RoutingTelemetry.Reads.Add(1, _routerTag, nodeTag);
+        _metrics.Reads.Add(1, _routerTag, nodeTag);
         if (fallbackReason is not null)
         {
-            RoutingTelemetry.Fallbacks.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingTelemetry.ReasonTag, fallbackReason));
+            _metrics.Fallbacks.Add(1, _routerTag, new KeyValuePair<string, object?>(RoutingMetrics.ReasonTag, fallbackReason));
         }
     }
 }

@@ -58,7 +58,7 @@ public sealed class HashShardResolver<TKey> : ShardResolver<TKey>
             _ => Algorithm.GetShardIndex(hash),
         };
         var shard = _shards[index];
-        ShardingTelemetry.RecordResolution(ShardSetName, shard);
+        RecordResolution(shard);
         return shard;
     }
 }

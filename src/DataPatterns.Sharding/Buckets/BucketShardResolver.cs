@@ -34,7 +34,7 @@ public sealed class BucketShardResolver<TKey> : ShardResolver<TKey>
     public override Shard Resolve(TKey key)
     {
         var shard = _ownerOfBucket[(int)Math.BigMul(_hashing.Hash(key), _bucketCount, out _)];
-        ShardingTelemetry.RecordResolution(ShardSetName, shard);
+        RecordResolution(shard);
         return shard;
     }
 }

@@ -69,7 +69,7 @@ public sealed class RangeShardResolver<TKey> : ShardResolver<TKey>
         }
 
         var shard = _owners[found];
-        ShardingTelemetry.RecordResolution(ShardSetName, shard);
+        RecordResolution(shard);
         return shard;
     }
 }

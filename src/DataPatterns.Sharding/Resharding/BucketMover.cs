@@ -59,7 +59,7 @@ public sealed class BucketMover
         progress?.Report(new ReshardingProgress(table.DisplayName, string.Empty, string.Empty, 0, total));
         foreach (var move in plan.Moves)
         {
-            using var activity = ShardingTelemetry.ActivitySource.StartActivity("resharding copy " + table.DisplayName);
+            using var activity = ShardingMetrics.ActivitySource.StartActivity("resharding copy " + table.DisplayName);
             activity?.SetTag("datapatterns.sharding.from", move.From.Name);
             activity?.SetTag("datapatterns.sharding.to", move.To.Name);
 
@@ -104,7 +104,7 @@ public sealed class BucketMover
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            ShardingTelemetry.RecordRowsCopied(table.DisplayName, move.From, move.To, groupCopied);
+            ShardingMetrics.Default.RecordRowsCopied(table.DisplayName, move.From, move.To, groupCopied);
             progress?.Report(new ReshardingProgress(table.DisplayName, move.From.Name, move.To.Name, copied, total));
         }
 

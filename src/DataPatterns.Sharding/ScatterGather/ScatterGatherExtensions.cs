@@ -36,7 +36,7 @@ public static class ScatterGatherExtensions
             }
         }
 
-        using var activity = ShardingTelemetry.ActivitySource.StartActivity("scatter-gather " + map.ShardSetName);
+        using var activity = ShardingMetrics.ActivitySource.StartActivity("scatter-gather " + map.ShardSetName);
         activity?.SetTag("datapatterns.sharding.shard_set", map.ShardSetName);
         activity?.SetTag("datapatterns.sharding.shard_count", shards.Length);
 
@@ -69,7 +69,7 @@ public static class ScatterGatherExtensions
                 }
                 finally
                 {
-                    ShardingTelemetry.RecordShardQuery(map.ShardSetName, shard, timeProvider.GetElapsedTime(started), errors[i] is not null);
+                    map.Metrics.RecordShardQuery(map.ShardSetName, shard, timeProvider.GetElapsedTime(started), errors[i] is not null);
                 }
             }).ConfigureAwait(false);
 

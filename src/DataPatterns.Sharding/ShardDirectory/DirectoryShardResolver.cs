@@ -69,7 +69,7 @@ public sealed class DirectoryShardResolver<TKey> : ShardResolver<TKey>
             $"Shard set '{ShardSetName}': the directory has not been loaded yet. With AddSharding it loads at host start; otherwise call RefreshAsync first.");
         if (snapshot.Table.TryGetValue(key, out var shard))
         {
-            ShardingTelemetry.RecordResolution(ShardSetName, shard);
+            RecordResolution(shard);
             return shard;
         }
 

@@ -19,7 +19,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
     private readonly Dictionary<string, ITransactionResource> _resources;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly TransactionsTelemetry _telemetry;
+    private readonly TransactionsMetrics _telemetry;
     private readonly ConcurrentDictionary<Guid, DistributedTransaction> _inFlight = new();
     private readonly ConcurrentDictionary<Guid, Task> _phaseTwoRetries = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -73,7 +73,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
 
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
-        _telemetry = new TransactionsTelemetry(meterFactory);
+        _telemetry = new TransactionsMetrics(meterFactory);
         GlobalIdPrefix = GlobalTransactionId.CoordinatorPrefix(options.Prefix, options.NodeId);
         _recoveryWatch = new RecoveryStartWatch(RecoveryState, _time, _logger);
     }
@@ -170,7 +170,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
     {
         var branches = transaction.StartCompletion(DistributedTransactionStatus.Committing, "commit");
         var started = _time.GetTimestamp();
-        using var activity = TransactionsTelemetry.ActivitySource.StartActivity("2pc commit");
+        using var activity = TransactionsMetrics.ActivitySource.StartActivity("2pc commit");
         activity?.SetTag("datapatterns.transaction.id", transaction.Id.ToString("N"));
         activity?.SetTag("datapatterns.transaction.participants", branches.Count);
         try
@@ -203,7 +203,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
     internal async ValueTask RollbackAsync(DistributedTransaction transaction, CancellationToken cancellationToken)
     {
         var branches = transaction.StartCompletion(DistributedTransactionStatus.Aborted, "roll back");
-        using var activity = TransactionsTelemetry.ActivitySource.StartActivity("2pc rollback");
+        using var activity = TransactionsMetrics.ActivitySource.StartActivity("2pc rollback");
         activity?.SetTag("datapatterns.transaction.id", transaction.Id.ToString("N"));
         await RollbackBranchesAsync(branches).ConfigureAwait(false);
         _telemetry.Aborts.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.reason", "requested"));

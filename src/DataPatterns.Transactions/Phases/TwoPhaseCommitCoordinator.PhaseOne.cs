@@ -64,7 +64,7 @@ public sealed partial class TwoPhaseCommitCoordinator
     private async ValueTask PrepareAllAsync(DistributedTransaction transaction, List<EnlistedBranch> branches, EnlistedBranch? lastResource, CancellationToken cancellationToken)
     {
         using (var timeout = CreateTimeout(transaction, cancellationToken, out var token))
-        using (var prepareActivity = TransactionsTelemetry.ActivitySource.StartActivity("2pc prepare"))
+        using (var prepareActivity = TransactionsMetrics.ActivitySource.StartActivity("2pc prepare"))
         {
             var prepared = 0;
             var tasks = new Task[branches.Count];
@@ -146,7 +146,7 @@ public sealed partial class TwoPhaseCommitCoordinator
     /// <summary>The decision: durable before any participant hears "commit". From here on the transaction is committed.</summary>
     private async ValueTask DecideAsync(DistributedTransaction transaction, List<EnlistedBranch> branches, List<EnlistedBranch> writers, EnlistedBranch? lastResource, CancellationToken cancellationToken)
     {
-        using (var decisionActivity = TransactionsTelemetry.ActivitySource.StartActivity("2pc decision"))
+        using (var decisionActivity = TransactionsMetrics.ActivitySource.StartActivity("2pc decision"))
         {
             var decided = new CommitBranch[writers.Count];
             for (var i = 0; i < decided.Length; i++)

@@ -53,7 +53,7 @@ public sealed partial class TwoPhaseCommitCoordinator
     private async Task<string[]> CommitAllPreparedAsync(DistributedTransaction transaction, List<EnlistedBranch> writers)
     {
         List<string>? heuristic = null;
-        using (TransactionsTelemetry.ActivitySource.StartActivity("2pc commit prepared"))
+        using (TransactionsMetrics.ActivitySource.StartActivity("2pc commit prepared"))
         {
             var committed = 0;
             var tasks = new Task[writers.Count];

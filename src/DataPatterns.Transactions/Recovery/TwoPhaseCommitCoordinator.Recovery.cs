@@ -16,7 +16,7 @@ public sealed partial class TwoPhaseCommitCoordinator
     /// <exception cref="CoordinatorNodeInUseException">Another coordinator took this node id's claim while it was lost.</exception>
     public async ValueTask<RecoveryResult> RecoverAsync(CancellationToken cancellationToken)
     {
-        using var activity = TransactionsTelemetry.ActivitySource.StartActivity("2pc recover");
+        using var activity = TransactionsMetrics.ActivitySource.StartActivity("2pc recover");
         await RenewNodeClaimsAsync(cancellationToken).ConfigureAwait(false);
         var decisions = new Dictionary<Guid, CommitDecision>();
         foreach (var decision in await _log.ReadCommittedAsync(cancellationToken).ConfigureAwait(false))

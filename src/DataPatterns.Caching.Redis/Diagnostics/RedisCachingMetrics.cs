@@ -7,7 +7,7 @@ namespace DataPatterns.Caching.Redis;
 /// <summary>The package's one <see cref="Meter"/> and <see cref="ActivitySource"/>, both named <c>DataPatterns.Caching.Redis</c>.</summary>
 internal sealed class RedisCachingMetrics : IDisposable
 {
-    public const string Name = "DataPatterns.Caching.Redis";
+    public const string Name = RedisCachingTelemetry.Name;
 
     public static readonly ActivitySource ActivitySource = new(Name);
 

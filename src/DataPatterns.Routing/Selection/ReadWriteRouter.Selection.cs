@@ -42,41 +42,21 @@ public sealed partial class ReadWriteRouter
         return SelectPrimary() ?? throw NoPrimary(null);
     }
 
-    internal RoutingNode? SelectPrimary()
-    {
-        var nodes = _nodes;
-        var panic = PrimaryPanic;
-        Span<int> candidates = nodes.Length <= MaxStackCandidates ? stackalloc int[nodes.Length] : new int[nodes.Length];
-        var count = 0;
-        for (var i = 0; i < nodes.Length; i++)
-        {
-            var node = nodes[i];
-            if (node.Role == NodeRole.Primary && (node.IsHealthy || (panic && node.EjectedForTimeout)) && !node.IsDemoted)
-            {
-                candidates[count++] = i;
-            }
-        }
-
-        return count switch
-        {
-            0 => null,
-            1 => nodes[candidates[0]],
-            _ => nodes[_primarySelector.Pick(candidates[..count], nodes)],
-        };
-    }
+    internal RoutingNode? SelectPrimary() => Select(NodeRole.Primary, ConsistencyToken.None, tried: null);
 
     /// <summary>Picks a replica in rotation that has replayed <paramref name="token"/>, skipping the nodes marked in <paramref name="tried"/>.</summary>
-    internal RoutingNode? SelectReplica(ConsistencyToken token, bool[]? tried = null)
+    internal RoutingNode? SelectReplica(ConsistencyToken token, bool[]? tried = null) => Select(NodeRole.Replica, token, tried);
+
+    /// <summary>The role's policy over its eligible nodes (<see cref="IsEligible"/>), skipping those marked in <paramref name="tried"/>.</summary>
+    private RoutingNode? Select(NodeRole role, ConsistencyToken token, bool[]? tried)
     {
         var nodes = _nodes;
-        var panic = ReplicaPanic;
+        var panic = role == NodeRole.Primary ? PrimaryPanic : ReplicaPanic;
         Span<int> candidates = nodes.Length <= MaxStackCandidates ? stackalloc int[nodes.Length] : new int[nodes.Length];
         var count = 0;
         for (var i = 0; i < nodes.Length; i++)
         {
-            var node = nodes[i];
-            if (node.Role == NodeRole.Replica && (node.IsHealthy || (panic && node.EjectedForTimeout)) && !node.IsDemoted
-                && node.Lag.Ticks <= _maxLagTicks && node.Position >= token && (tried is null || !tried[i]))
+            if ((tried is null || !tried[i]) && IsEligible(nodes[i], role, panic, token))
             {
                 candidates[count++] = i;
             }
@@ -86,9 +66,21 @@ public sealed partial class ReadWriteRouter
         {
             0 => null,
             1 => nodes[candidates[0]],
-            _ => nodes[_replicaSelector.Pick(candidates[..count], nodes)],
+            _ => nodes[(role == NodeRole.Primary ? _primarySelector : _replicaSelector).Pick(candidates[..count], nodes)],
         };
     }
+
+    /// <summary>
+    /// The one eligibility rule: a node of the role, in rotation (<see cref="IsInRotation"/>), not demoted and, for a
+    /// replica, within the lag bound and past <paramref name="token"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsEligible(RoutingNode node, NodeRole role, bool panic, ConsistencyToken token) =>
+        node.Role == role && IsInRotation(node, panic) && !node.IsDemoted
+        && (role == NodeRole.Primary || (node.Lag.Ticks <= _maxLagTicks && node.Position >= token));
+
+    /// <summary>Healthy, or ejected only for timeouts while the role is in panic mode (too few healthy nodes to refuse them).</summary>
+    private static bool IsInRotation(RoutingNode node, bool panic) => node.IsHealthy || (panic && node.EjectedForTimeout);
 
     /// <summary>
     /// Where the synchronous open goes after <paramref name="failed"/> failed to open: a read tries the replicas not yet
@@ -109,8 +101,7 @@ public sealed partial class ReadWriteRouter
             return reason == FallbackReasons.NoReplica && _whenNoReplica == NoReplicaBehavior.Fail ? throw NoReplica() : SelectPrimary();
         }
 
-        var panic = failed.Role == NodeRole.Primary ? PrimaryPanic : ReplicaPanic;
-        if (failed.IsHealthy || (panic && failed.EjectedForTimeout))
+        if (IsInRotation(failed, failed.Role == NodeRole.Primary ? PrimaryPanic : ReplicaPanic))
         {
             reason = FallbackReasons.NoReplica;
             return null;

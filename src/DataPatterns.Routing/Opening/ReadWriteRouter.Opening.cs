@@ -7,21 +7,21 @@ using Microsoft.Extensions.Logging;
 namespace DataPatterns.Routing;
 
 // Opening connections: the primary, a read (retrying other replicas, then the primary), the synchronous path, and
-// the errors that say which nodes were tried.
+// the errors that say which nodes were tried. Each path picks nodes its own way (only the async ones can wait for a
+// probe or a replica's replay); all open a node through OpenOn/OpenOnAsync (the adaptive limit, Overload/) and hand
+// the connection out through Hand.
 public sealed partial class ReadWriteRouter
 {
     internal DbConnection CreatePrimaryConnectionForRead(string reason)
     {
         var node = SelectPrimary() ?? throw NoPrimary(null);
         var connection = node.DataSource.CreateConnection();
-        node.Track(connection);
         if (node.Limiter is { } limiter)
         {
             ConcurrencyLease.AttachUnopened(connection, limiter, _time);
         }
 
-        Count(node, RoutingIntent.Read, reason);
-        return connection;
+        return Hand(node, connection, RoutingIntent.Read, reason);
     }
 
     /// <summary>Opens a connection to the primary; when none is known or it refuses, probes once more and retries (failover).</summary>
@@ -46,14 +46,7 @@ public sealed partial class ReadWriteRouter
             {
                 try
                 {
-                    var connection = await OpenOnAsync(node, cancellationToken).ConfigureAwait(false);
-                    node.Track(connection);
-                    if (countAs is { } intent)
-                    {
-                        Count(node, intent, reason);
-                    }
-
-                    return connection;
+                    return Hand(node, await OpenOnAsync(node, cancellationToken).ConfigureAwait(false), countAs, reason);
                 }
                 catch (Exception ex) when (IsConnectFailure(ex, cancellationToken))
                 {
@@ -103,10 +96,7 @@ public sealed partial class ReadWriteRouter
 
             try
             {
-                var connection = await OpenOnAsync(node, cancellationToken).ConfigureAwait(false);
-                node.Track(connection);
-                Count(node, RoutingIntent.Read, null);
-                return connection;
+                return Hand(node, await OpenOnAsync(node, cancellationToken).ConfigureAwait(false), RoutingIntent.Read, reason: null);
             }
             catch (Exception ex) when (IsConnectFailure(ex, cancellationToken))
             {
@@ -140,29 +130,13 @@ public sealed partial class ReadWriteRouter
                 break;
             }
 
-            var limiter = node.Limiter;
-            if (limiter is not null && !limiter.TryAcquire())
-            {
-                throw LimitReached(node);
-            }
-
-            var started = _time.GetTimestamp();
-            var connection = node.DataSource.CreateConnection();
+            DbConnection connection;
             try
             {
-                try
-                {
-                    connection.Open();
-                }
-                catch when (limiter is not null)
-                {
-                    limiter.Release(started, sample: false);
-                    throw;
-                }
+                connection = OpenOn(node);
             }
             catch (Exception ex) when (IsConnectFailure(ex, CancellationToken.None))
             {
-                connection.Dispose();
                 failure = ex;
                 if (OnOpenFailure(node, ex, CancellationToken.None) is { } overloaded)
                 {
@@ -174,17 +148,22 @@ public sealed partial class ReadWriteRouter
                 continue;
             }
 
-            node.Track(connection);
-            if (limiter is not null)
-            {
-                ConcurrencyLease.AttachOpened(connection, limiter, _time, started);
-            }
-
-            Count(node, intent == RoutingIntent.Write ? RoutingIntent.Write : RoutingIntent.Read, reason);
-            return connection;
+            return Hand(node, connection, intent == RoutingIntent.Write ? RoutingIntent.Write : RoutingIntent.Read, reason);
         }
 
         throw NoPrimary(failure);
+    }
+
+    /// <summary>Every path ends here: the node tracks the connection (to close it on demotion) and the metrics count it.</summary>
+    private DbConnection Hand(RoutingNode node, DbConnection connection, RoutingIntent? countAs, string? reason)
+    {
+        node.Track(connection);
+        if (countAs is { } intent)
+        {
+            Count(node, intent, reason);
+        }
+
+        return connection;
     }
 
     internal string DescribeConnectionString(RoutingIntent intent)

@@ -227,6 +227,36 @@ public sealed partial class ReadWriteRouter
     }
 
     /// <summary>Opens a connection on a node, through its adaptive limit when there is one.</summary>
+    /// <summary>Opens a connection on <paramref name="node"/> synchronously, within its adaptive limit when it has one.</summary>
+    private DbConnection OpenOn(RoutingNode node)
+    {
+        var limiter = node.Limiter;
+        if (limiter is null)
+        {
+            return node.DataSource.OpenConnection();
+        }
+
+        if (!limiter.TryAcquire())
+        {
+            throw LimitReached(node);
+        }
+
+        var started = _time.GetTimestamp();
+        DbConnection connection;
+        try
+        {
+            connection = node.DataSource.OpenConnection();
+        }
+        catch
+        {
+            limiter.Release(started, sample: false);
+            throw;
+        }
+
+        ConcurrencyLease.AttachOpened(connection, limiter, _time, started);
+        return connection;
+    }
+
     private ValueTask<DbConnection> OpenOnAsync(RoutingNode node, CancellationToken cancellationToken) =>
         node.Limiter is { } limiter ? OpenLimitedAsync(node, limiter, cancellationToken) : node.DataSource.OpenConnectionAsync(cancellationToken);
 

@@ -98,14 +98,14 @@ internal sealed class CacheOptionsValidator(IServiceProvider services) : IValida
                 failures.Add($"{cache}: WriteBack.MaxAttempts must be at least 1 (it is {wb.MaxAttempts}).");
             }
 
-            if (wb.RetryBaseDelay < TimeSpan.Zero)
+            if (wb.RetryDelay < TimeSpan.Zero)
             {
-                failures.Add($"{cache}: WriteBack.RetryBaseDelay must not be negative.");
+                failures.Add($"{cache}: WriteBack.RetryDelay must not be negative.");
             }
 
-            if (wb.RetryMaxDelay < wb.RetryBaseDelay)
+            if (wb.MaxRetryDelay < wb.RetryDelay)
             {
-                failures.Add($"{cache}: WriteBack.RetryMaxDelay ({wb.RetryMaxDelay}) must be at least WriteBack.RetryBaseDelay ({wb.RetryBaseDelay}).");
+                failures.Add($"{cache}: WriteBack.MaxRetryDelay ({wb.MaxRetryDelay}) must be at least WriteBack.RetryDelay ({wb.RetryDelay}).");
             }
 
             if (wb.Durable && services.GetService<IWriteBackStore>() is null)

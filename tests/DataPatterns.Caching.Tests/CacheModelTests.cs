@@ -152,7 +152,7 @@ public class CacheModelTests
                 o.WriteBack.BatchSize = 3;
                 o.WriteBack.Capacity = 1000;
                 o.WriteBack.MaxAttempts = 1000;
-                o.WriteBack.RetryBaseDelay = TimeSpan.Zero;
+                o.WriteBack.RetryDelay = TimeSpan.Zero;
             },
             withDistributed);
         var lastWritten = new Dictionary<int, string>();

@@ -14,7 +14,7 @@ public class WriteBackHealthTests
         o.WriteStrategy = CacheWriteStrategy.WriteBack;
         o.WriteBack.Capacity = capacity;
         o.WriteBack.BatchSize = Math.Min(capacity, 100);
-        o.WriteBack.RetryBaseDelay = TimeSpan.FromSeconds(1);
+        o.WriteBack.RetryDelay = TimeSpan.FromSeconds(1);
     };
 
     [Fact]

@@ -11,7 +11,7 @@ public class WriteBackQueueDepthTests
         o.WriteStrategy = CacheWriteStrategy.WriteBack;
         o.WriteBack.BatchSize = 10;
         o.WriteBack.MaxAttempts = 2;
-        o.WriteBack.RetryBaseDelay = TimeSpan.Zero;
+        o.WriteBack.RetryDelay = TimeSpan.Zero;
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public class WriteBackTests
         o.WriteBack.BatchSize = batchSize;
         o.WriteBack.Capacity = capacity;
         o.WriteBack.MaxAttempts = maxAttempts;
-        o.WriteBack.RetryBaseDelay = TimeSpan.Zero;
+        o.WriteBack.RetryDelay = TimeSpan.Zero;
     };
 
     [Fact]

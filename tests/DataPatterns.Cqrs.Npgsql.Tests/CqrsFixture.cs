@@ -111,8 +111,8 @@ internal sealed class RunnerHost : IAsyncDisposable
                 cqrs.ConfigureRunner(o =>
                 {
                     o.BatchSize = 50;
-                    o.InitialBackoff = TimeSpan.FromMilliseconds(10);
-                    o.MaxBackoff = TimeSpan.FromMilliseconds(200);
+                    o.RetryDelay = TimeSpan.FromMilliseconds(10);
+                    o.MaxRetryDelay = TimeSpan.FromMilliseconds(200);
                     o.LeaseDuration = TimeSpan.FromSeconds(5);
                     o.LeaseRetryInterval = TimeSpan.FromMilliseconds(100);
                     o.RebuildCheckInterval = TimeSpan.FromMilliseconds(100);

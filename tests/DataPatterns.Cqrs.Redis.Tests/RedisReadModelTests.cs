@@ -203,8 +203,8 @@ public sealed class RedisReadModelTests : IAsyncLifetime
                 {
                     o.BatchSize = 15;
                     o.MaxAttempts = 2;
-                    o.InitialBackoff = TimeSpan.FromMilliseconds(5);
-                    o.MaxBackoff = TimeSpan.FromMilliseconds(50);
+                    o.RetryDelay = TimeSpan.FromMilliseconds(5);
+                    o.MaxRetryDelay = TimeSpan.FromMilliseconds(50);
                     o.RebuildCheckInterval = TimeSpan.FromMilliseconds(50);
                     o.LagProbeInterval = TimeSpan.FromMilliseconds(50);
                 }))

@@ -25,8 +25,8 @@ internal sealed class RunnerHarness : IAsyncDisposable
         {
             o.BatchSize = 10;
             o.MaxAttempts = 3;
-            o.InitialBackoff = TimeSpan.Zero;
-            o.MaxBackoff = TimeSpan.Zero;
+            o.RetryDelay = TimeSpan.Zero;
+            o.MaxRetryDelay = TimeSpan.Zero;
             o.InstanceId = instanceId;
             configure?.Invoke(o);
         }));

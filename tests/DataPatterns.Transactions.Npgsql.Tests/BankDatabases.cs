@@ -61,8 +61,8 @@ public sealed class BankDatabases : IAsyncDisposable
         NodeId = Node,
         RecoveryGracePeriod = TimeSpan.Zero,
         TransactionTimeout = TimeSpan.FromSeconds(10),
-        PhaseTwoRetryDelay = TimeSpan.FromMilliseconds(100),
-        PhaseTwoMaxRetryDelay = TimeSpan.FromMilliseconds(400),
+        RetryDelay = TimeSpan.FromMilliseconds(100),
+        MaxRetryDelay = TimeSpan.FromMilliseconds(400),
     };
 
     public async Task<long> BalanceAsync() => (long)(await ScalarAsync(Payments, "SELECT balance FROM accounts WHERE id = 1"))!;

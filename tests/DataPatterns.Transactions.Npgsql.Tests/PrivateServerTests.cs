@@ -29,8 +29,8 @@ public sealed class PrivateServerTests : IAsyncLifetime
         await using var orders = NpgsqlTransactionResource.Create("orders", _bank.Orders);
         await using var log = new FileDecisionLog(Path.Combine(_directory, "down.log"));
         var options = _bank.Options();
-        options.PhaseTwoRetryDelay = TimeSpan.FromMilliseconds(200);
-        options.PhaseTwoMaxRetryDelay = TimeSpan.FromMilliseconds(500);
+        options.RetryDelay = TimeSpan.FromMilliseconds(200);
+        options.MaxRetryDelay = TimeSpan.FromMilliseconds(500);
         await using var coordinator = new TwoPhaseCommitCoordinator(options, log, [payments, orders]);
         coordinator.StepObserver = async (step, _) =>
         {

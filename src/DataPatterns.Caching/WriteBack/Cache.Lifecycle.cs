@@ -49,7 +49,7 @@ internal sealed partial class Cache<TKey, TValue>
                 CachingLog.FlushLoopFailed(_logger, Name, ex);
                 try
                 {
-                    await Task.Delay(_writeBack!.RetryDelay + _options.WriteBack.RetryBaseDelay, _time, stoppingToken).ConfigureAwait(false);
+                    await Task.Delay(_writeBack!.RetryDelay + _options.WriteBack.RetryDelay, _time, stoppingToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {

@@ -120,7 +120,7 @@ internal sealed class WriteBackFlusher<TKey, TValue>
         }
     }
 
-    public TimeSpan RetryDelay(int attempt) => ExponentialBackoff.Delay(attempt, _options.RetryBaseDelay, _options.RetryMaxDelay);
+    public TimeSpan RetryDelay(int attempt) => ExponentialBackoff.Delay(attempt, _options.RetryDelay, _options.MaxRetryDelay);
 
     public void ReportRetry(int count, int attempt, TimeSpan delay, Exception failure) =>
         CachingLog.FlushFailed(_logger, _cacheName, count, attempt, delay, failure);

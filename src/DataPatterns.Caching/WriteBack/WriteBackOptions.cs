@@ -25,14 +25,16 @@ public sealed class WriteBackOptions
     /// <summary>Attempts per write before it goes to the dead letter. Default 5.</summary>
     public int MaxAttempts { get; set; } = 5;
 
-    /// <summary>The first retry delay; it doubles per attempt (up to 30 seconds). Default 200 milliseconds.</summary>
-    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// The first wait before a failed flush is retried; it doubles per attempt up to <see cref="MaxRetryDelay"/>,
+    /// each wait drawn at random from the upper half of its doubled value, so that instances that failed together do not retry in step. The same names and rule as every retry in the library. Default 200 ms.
+    /// </summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
-    /// The longest wait between flush retries: the wait doubles from <see cref="RetryBaseDelay"/> per failed attempt up
-    /// to this, each drawn from its upper half so that instances do not retry in step. Default 30 s.
+    /// The longest wait between flush retries (see <see cref="RetryDelay"/>). Default 30 s.
     /// </summary>
-    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The longest the graceful-shutdown flush may take. Default 30 seconds.</summary>
     public TimeSpan ShutdownFlushTimeout { get; set; } = TimeSpan.FromSeconds(30);

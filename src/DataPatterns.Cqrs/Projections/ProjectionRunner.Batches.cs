@@ -124,7 +124,7 @@ internal sealed partial class ProjectionRunner
                     return ex;
                 }
 
-                var delay = ExponentialBackoff.Delay(failures, _options.InitialBackoff, _options.MaxBackoff);
+                var delay = ExponentialBackoff.Delay(failures, _options.RetryDelay, _options.MaxRetryDelay);
                 CqrsLog.ApplyFailed(_logger, name, failures, _options.MaxAttempts, delay, ex);
                 await Task.Delay(delay, _time, stop).ConfigureAwait(false);
             }
@@ -167,7 +167,7 @@ internal sealed partial class ProjectionRunner
 
     private async Task TransientDelayAsync(string name, int attempt, Exception ex, CancellationToken stop)
     {
-        var delay = ExponentialBackoff.Delay(attempt, _options.InitialBackoff, _options.MaxBackoff);
+        var delay = ExponentialBackoff.Delay(attempt, _options.RetryDelay, _options.MaxRetryDelay);
         CqrsLog.TransientFailure(_logger, name, attempt, delay, ex);
         _metrics.BatchFailures.Add(1, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", name), new KeyValuePair<string, object?>("datapatterns.cqrs.transient", true));
         _monitor.Update(name, s => s with { LastError = Describe(ex) });

@@ -108,7 +108,7 @@ internal sealed partial class ProjectionRunner : BackgroundService
                 {
                     // Store or source unreachable while taking the lease or opening: retry with back-off, never give up.
                     failures++;
-                    var delay = ExponentialBackoff.Delay(failures, _options.InitialBackoff, _options.MaxBackoff);
+                    var delay = ExponentialBackoff.Delay(failures, _options.RetryDelay, _options.MaxRetryDelay);
                     CqrsLog.TransientFailure(_logger, projection.Name, failures, delay, ex);
                     _metrics.BatchFailures.Add(1, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", projection.Name), new KeyValuePair<string, object?>("datapatterns.cqrs.transient", true));
                     _monitor.Update(projection.Name, s => s with { LastError = Describe(ex) });

@@ -17,11 +17,14 @@ public sealed class ProjectionRunnerOptions
     /// </summary>
     public int MaxAttempts { get; set; } = 5;
 
-    /// <summary>The first back-off after a failure; it doubles per attempt up to <see cref="MaxBackoff"/>. Default 100 ms.</summary>
-    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// The first wait before a failed batch, or a failed start (taking the lease, opening the read model), is retried; it doubles per attempt up to
+    /// <see cref="MaxRetryDelay"/>, each wait drawn at random from the upper half of its doubled value, so that instances that failed together do not retry in step. The same names and rule as every retry in the library. Default 100 ms.
+    /// </summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>The longest back-off. Default 10 s.</summary>
-    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>The longest wait between retries (see <see cref="RetryDelay"/>). Default 10 s.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>What happens after a poison event is parked. Default <see cref="PoisonEventPolicy.ParkAndContinue"/>.</summary>
     public PoisonEventPolicy PoisonEventPolicy { get; set; } = PoisonEventPolicy.ParkAndContinue;

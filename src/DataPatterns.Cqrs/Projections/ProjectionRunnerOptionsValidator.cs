@@ -18,9 +18,9 @@ internal sealed class ProjectionRunnerOptionsValidator : IValidateOptions<Projec
             failures.Add($"ProjectionRunnerOptions.MaxAttempts is {options.MaxAttempts}; set it to 1 or more (tries before an event is dead-lettered).");
         }
 
-        if (options.InitialBackoff < TimeSpan.Zero || options.MaxBackoff < options.InitialBackoff)
+        if (options.RetryDelay < TimeSpan.Zero || options.MaxRetryDelay < options.RetryDelay)
         {
-            failures.Add("ProjectionRunnerOptions.InitialBackoff must be zero or more and MaxBackoff at least InitialBackoff; fix the two values.");
+            failures.Add("ProjectionRunnerOptions.RetryDelay must be zero or more and MaxRetryDelay at least RetryDelay; fix the two values.");
         }
 
         if (options.IdlePollInterval <= TimeSpan.Zero || options.PendingPollInterval <= TimeSpan.Zero)

@@ -52,11 +52,14 @@ public sealed class TwoPhaseCommitOptions
     /// </summary>
     public bool LastResourceCommit { get; set; }
 
-    /// <summary>First delay before a failed phase-2 command is retried in the background; doubles up to <see cref="PhaseTwoMaxRetryDelay"/>. Default 500 ms.</summary>
-    public TimeSpan PhaseTwoRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// The first wait before a failed phase-2 command is retried in the background; it doubles per attempt up to
+    /// <see cref="MaxRetryDelay"/>, each wait drawn at random from the upper half of its doubled value, so that instances that failed together do not retry in step. The same names and rule as every retry in the library. Default 500 ms.
+    /// </summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Longest delay between background phase-2 retries. Default 30 s.</summary>
-    public TimeSpan PhaseTwoMaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>The longest wait between background phase-2 retries (see <see cref="RetryDelay"/>). Default 30 s.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The file of the embedded decision log (used unless another <see cref="IDecisionLog"/> is registered). Default

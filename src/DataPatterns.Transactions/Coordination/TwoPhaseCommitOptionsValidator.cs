@@ -67,9 +67,9 @@ internal sealed class TwoPhaseCommitOptionsValidator : IValidateOptions<TwoPhase
             failures.Add($"TwoPhaseCommitOptions.RecoveryGracePeriod is {options.RecoveryGracePeriod}; set it to zero or more (longer than the slowest prepare).");
         }
 
-        if (options.PhaseTwoRetryDelay <= TimeSpan.Zero || options.PhaseTwoMaxRetryDelay < options.PhaseTwoRetryDelay)
+        if (options.RetryDelay <= TimeSpan.Zero || options.MaxRetryDelay < options.RetryDelay)
         {
-            failures.Add("TwoPhaseCommitOptions.PhaseTwoRetryDelay must be above zero and PhaseTwoMaxRetryDelay at least as long.");
+            failures.Add("TwoPhaseCommitOptions.RetryDelay must be above zero and MaxRetryDelay at least as long.");
         }
 
         if (string.IsNullOrWhiteSpace(options.DecisionLogPath))

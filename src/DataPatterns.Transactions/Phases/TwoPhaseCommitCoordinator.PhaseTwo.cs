@@ -135,7 +135,7 @@ public sealed partial class TwoPhaseCommitCoordinator
         {
             while (pending.Count > 0)
             {
-                var delay = ExponentialBackoff.Delay(++attempt, _options.PhaseTwoRetryDelay, _options.PhaseTwoMaxRetryDelay);
+                var delay = ExponentialBackoff.Delay(++attempt, _options.RetryDelay, _options.MaxRetryDelay);
                 await Task.Delay(delay, _time, _stopping.Token).ConfigureAwait(false);
                 foreach (var branch in pending.ToArray())
                 {

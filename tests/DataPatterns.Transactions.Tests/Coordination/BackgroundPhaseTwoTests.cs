@@ -81,7 +81,7 @@ public sealed class BackgroundPhaseTwoTests
         var completed = transaction.WhenCompletedAsync();
         Assert.False(completed.IsCompleted);
 
-        bank.Time.Advance(options.PhaseTwoRetryDelay);
+        bank.Time.Advance(options.RetryDelay);
         await completed;
 
         Assert.Equal(DistributedTransactionStatus.Committed, transaction.Status);

@@ -28,8 +28,8 @@ internal sealed class Bank
         NodeId = Node,
         TransactionTimeout = TimeSpan.FromSeconds(5),
         RecoveryGracePeriod = grace ?? TimeSpan.Zero,
-        PhaseTwoRetryDelay = TimeSpan.FromSeconds(1),
-        PhaseTwoMaxRetryDelay = TimeSpan.FromSeconds(4),
+        RetryDelay = TimeSpan.FromSeconds(1),
+        MaxRetryDelay = TimeSpan.FromSeconds(4),
     };
 
     public TwoPhaseCommitCoordinator Coordinator(TimeSpan? grace = null) =>

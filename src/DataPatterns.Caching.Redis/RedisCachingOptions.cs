@@ -1,4 +1,3 @@
-using DataPatterns.Caching;
 using StackExchange.Redis;
 
 namespace DataPatterns.Caching.Redis;

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace DataPatterns.Cqrs.Npgsql;
 
 /// <summary>Where the outbox, the read models and their bookkeeping live in PostgreSQL.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace DataPatterns.Cqrs.Redis;
 
 /// <summary>Where Redis read models live.</summary>

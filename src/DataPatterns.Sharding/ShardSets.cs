@@ -63,11 +63,3 @@ public sealed class ShardSets
     /// <summary>The resolver of the shard set that holds entity type <typeparamref name="TEntity"/>.</summary>
     public ShardResolver<TKey> ResolverFor<TEntity, TKey>() => Resolver<TKey>(ShardSetOfDomain(typeof(TEntity).Name));
 }
-
-/// <summary>What <c>AddSharding</c> registered: each set's key type and the domain → set map. Internal bookkeeping, public for DI.</summary>
-public sealed class ShardingRegistrations
-{
-    internal Dictionary<string, Type> SetKeyTypes { get; } = new(StringComparer.Ordinal);
-
-    internal Dictionary<string, string> Domains { get; } = new(StringComparer.Ordinal);
-}

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace DataPatterns.Caching;
 
 // The backplane: invalidations from other instances, resynchronisation after a reconnect, and publishing our own.

@@ -13,33 +13,3 @@ public interface ICacheBackplane
     /// <summary>Delivers other instances' invalidations (never this instance's own) to <paramref name="handler"/> until disposed.</summary>
     IDisposable Subscribe(ICacheInvalidationHandler handler);
 }
-
-/// <summary>Receives invalidations from a <see cref="ICacheBackplane"/>.</summary>
-public interface ICacheInvalidationHandler
-{
-    /// <summary>Another instance changed something.</summary>
-    void OnInvalidation(CacheInvalidation invalidation);
-
-    /// <summary>Messages may have been lost (a reconnect): drop everything that might be stale.</summary>
-    void OnResynchronize();
-}
-
-/// <summary>What an invalidation removes.</summary>
-public enum CacheInvalidationKind
-{
-    /// <summary>One key (<see cref="CacheInvalidation.Key"/> holds it, serialised).</summary>
-    Key = 1,
-
-    /// <summary>Every entry with a tag (<see cref="CacheInvalidation.Tag"/>).</summary>
-    Tag = 2,
-
-    /// <summary>Every entry of the cache.</summary>
-    Clear = 3,
-}
-
-/// <summary>One invalidation message.</summary>
-/// <param name="CacheName">The cache it concerns.</param>
-/// <param name="Kind">What it removes.</param>
-/// <param name="Key">The serialised key for <see cref="CacheInvalidationKind.Key"/>.</param>
-/// <param name="Tag">The tag for <see cref="CacheInvalidationKind.Tag"/>.</param>
-public readonly record struct CacheInvalidation(string CacheName, CacheInvalidationKind Kind, ReadOnlyMemory<byte> Key, string? Tag);

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace DataPatterns.Caching;
 
 // Expiration: how long entries live in each level (with jitter), and refresh-ahead of entries close to expiry.

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace DataPatterns.Caching;
 
 // The cross-process half of stampede protection: one instance loads a key while the others wait, then read L2.

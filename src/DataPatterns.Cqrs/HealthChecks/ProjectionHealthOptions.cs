@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace DataPatterns.Cqrs;
 
 /// <summary>When the projection health check turns unhealthy.</summary>

@@ -52,30 +52,3 @@ public interface IProjectionStore
     /// <returns>True for transient failures.</returns>
     bool IsTransient(Exception exception);
 }
-
-/// <summary>One generation of a projection's read model and how far it has got.</summary>
-/// <param name="Generation">The generation number (1 for the first build).</param>
-/// <param name="Checkpoint">The position of the last event applied (or skipped) in it.</param>
-public readonly record struct GenerationState(int Generation, EventPosition Checkpoint);
-
-/// <summary>The live generation of a projection and the one being rebuilt, if any.</summary>
-/// <param name="Live">The generation readers see.</param>
-/// <param name="Building">The generation being rebuilt from the start, or null.</param>
-public readonly record struct ProjectionGenerations(GenerationState Live, GenerationState? Building);
-
-/// <summary>One unit of work for <see cref="IProjectionStore.CommitBatchAsync"/>.</summary>
-/// <param name="Projection">The projection.</param>
-/// <param name="Generation">The generation to write.</param>
-/// <param name="From">The checkpoint the caller read from (must match the stored one).</param>
-/// <param name="To">The checkpoint to store.</param>
-/// <param name="Events">The handled events to apply (possibly none, to skip unhandled ones).</param>
-/// <param name="DeadLetters">Events to park in the dead-letter store in the same transaction.</param>
-/// <param name="FencingToken">The caller's lease token.</param>
-public sealed record ProjectionBatch(
-    IProjection Projection,
-    int Generation,
-    EventPosition From,
-    EventPosition To,
-    IReadOnlyList<EventEnvelope> Events,
-    IReadOnlyList<DeadLetter> DeadLetters,
-    long FencingToken);

@@ -1,5 +1,4 @@
 using DataPatterns.Resilience;
-using Microsoft.Extensions.Logging;
 
 namespace DataPatterns.Cqrs;
 

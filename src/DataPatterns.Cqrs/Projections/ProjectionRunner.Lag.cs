@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace DataPatterns.Cqrs;
 
 // What the runner reports to the monitor: lag behind the event source, generations, role.

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace DataPatterns.Cqrs;
 
 /// <summary>How the projection runner reads, applies, retries and elects a leader.</summary>

@@ -1,21 +1,5 @@
 namespace DataPatterns.Cqrs;
 
-/// <summary>What an instance is doing with a projection.</summary>
-public enum ProjectionRole
-{
-    /// <summary>Not started yet.</summary>
-    Starting,
-
-    /// <summary>Another instance holds the lease; this one waits to take over.</summary>
-    Standby,
-
-    /// <summary>This instance holds the lease and runs the projection.</summary>
-    Leader,
-
-    /// <summary>Stopped after a poison event under <see cref="PoisonEventPolicy.ParkAndStop"/>.</summary>
-    Stopped,
-}
-
 /// <summary>A snapshot of one projection's state in this instance.</summary>
 /// <param name="Name">The projection.</param>
 /// <param name="Role">What this instance does with it.</param>
@@ -38,16 +22,3 @@ public sealed record ProjectionStatus(
     DateTimeOffset? LagMeasuredAt,
     long DeadLettered,
     string? LastError);
-
-/// <summary>The current state of every projection in this instance (for dashboards, health checks and tests).</summary>
-public interface IProjectionMonitor
-{
-    /// <summary>All projections' state.</summary>
-    /// <returns>One status per registered projection.</returns>
-    IReadOnlyList<ProjectionStatus> GetAll();
-
-    /// <summary>One projection's state, or null when no projection has that name.</summary>
-    /// <param name="projectionName">The projection.</param>
-    /// <returns>The status.</returns>
-    ProjectionStatus? Find(string projectionName);
-}

@@ -1,8 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
-using Microsoft.Extensions.Logging;
 
 namespace DataPatterns.Routing;
 

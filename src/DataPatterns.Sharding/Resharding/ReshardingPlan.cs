@@ -71,9 +71,3 @@ public sealed class ReshardingPlan
         $"{MovedBucketCount} of {Current.BucketCount} buckets move ({MovedFraction:P1}): "
         + string.Join(", ", Moves.Select(m => $"{m.From.Name} → {m.To.Name}: {m.Buckets.Count}"));
 }
-
-/// <summary>The buckets that move from one shard to another.</summary>
-/// <param name="From">The shard that owns them now (in the current topology).</param>
-/// <param name="To">The shard that owns them next (in the new topology).</param>
-/// <param name="Buckets">The bucket numbers, ascending.</param>
-public sealed record BucketMoveGroup(Shard From, Shard To, IReadOnlyList<int> Buckets);

@@ -83,8 +83,3 @@ public sealed class ScatterGatherResult<T>
     /// <summary>The first <paramref name="count"/> rows of the merged order (top-N).</summary>
     public IReadOnlyList<T> Top(IComparer<T> comparer, int count) => MergeOrdered(comparer, 0, count);
 }
-
-/// <summary>The rows one shard returned.</summary>
-/// <param name="Shard">The shard.</param>
-/// <param name="Rows">Its rows.</param>
-public sealed record ShardRows<T>(Shard Shard, IReadOnlyList<T> Rows);

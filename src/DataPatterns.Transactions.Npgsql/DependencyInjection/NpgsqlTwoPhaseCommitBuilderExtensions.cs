@@ -1,4 +1,3 @@
-using DataPatterns.Transactions;
 using DataPatterns.Transactions.Npgsql;
 using Npgsql;
 

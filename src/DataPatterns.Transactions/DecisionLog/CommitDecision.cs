@@ -5,8 +5,3 @@ namespace DataPatterns.Transactions;
 /// <param name="DecidedAt">When the coordinator decided.</param>
 /// <param name="Branches">The prepared branches that take part in phase 2.</param>
 public sealed record CommitDecision(Guid TransactionId, DateTimeOffset DecidedAt, IReadOnlyList<CommitBranch> Branches);
-
-/// <summary>One branch named in a <see cref="CommitDecision"/>.</summary>
-/// <param name="ResourceName">The resource the branch lives on.</param>
-/// <param name="GlobalId">The branch's global id.</param>
-public sealed record CommitBranch(string ResourceName, string GlobalId);

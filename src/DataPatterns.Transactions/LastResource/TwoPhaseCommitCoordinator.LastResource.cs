@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Microsoft.Extensions.Logging;
-
 namespace DataPatterns.Transactions;
 
 // Last-resource commit: one branch that is not prepared commits with the decision row in its own transaction; when

@@ -1,6 +1,4 @@
 using DataPatterns.Resilience;
-using System.Diagnostics;
-using Microsoft.Extensions.Logging;
 
 namespace DataPatterns.Transactions;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace DataPatterns.Transactions;
 
 public sealed partial class TwoPhaseCommitCoordinator

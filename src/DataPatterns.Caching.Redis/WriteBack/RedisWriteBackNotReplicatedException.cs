@@ -1,30 +1,6 @@
 namespace DataPatterns.Caching.Redis;
 
 /// <summary>
-/// A durable write-back cache cannot start on this Redis: its persistence or replicas do not meet
-/// <see cref="RedisCachingOptions.WriteBackDurability"/>. The message names the option and the server setting to change.
-/// </summary>
-public sealed class RedisWriteBackDurabilityException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public RedisWriteBackDurabilityException()
-    {
-    }
-
-    /// <summary>Creates the exception with a message.</summary>
-    public RedisWriteBackDurabilityException(string message)
-        : base(message)
-    {
-    }
-
-    /// <summary>Creates the exception with a message and its cause.</summary>
-    public RedisWriteBackDurabilityException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}
-
-/// <summary>
 /// A write reached the Redis master but not <see cref="RedisWriteBackDurabilityOptions.RequiredReplicas"/> replicas (or
 /// the append-only files) within <see cref="RedisWriteBackDurabilityOptions.ReplicaTimeout"/>, so it was not acknowledged.
 /// Retryable: the cache throws <see cref="WriteBackUnavailableException"/> with this as its inner exception. The entry

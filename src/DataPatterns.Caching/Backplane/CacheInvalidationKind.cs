@@ -1,0 +1,14 @@
+namespace DataPatterns.Caching;
+
+/// <summary>What an invalidation removes.</summary>
+public enum CacheInvalidationKind
+{
+    /// <summary>One key (<see cref="CacheInvalidation.Key"/> holds it, serialised).</summary>
+    Key = 1,
+
+    /// <summary>Every entry with a tag (<see cref="CacheInvalidation.Tag"/>).</summary>
+    Tag = 2,
+
+    /// <summary>Every entry of the cache.</summary>
+    Clear = 3,
+}

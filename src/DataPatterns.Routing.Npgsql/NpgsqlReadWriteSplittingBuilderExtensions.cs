@@ -1,5 +1,6 @@
 using DataPatterns.Routing;
 using DataPatterns.Routing.Npgsql;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -31,10 +32,8 @@ public static class NpgsqlReadWriteSplittingBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
         var name = builder.Name;
-        builder.Services.AddOptions<NpgsqlRoutingOptions>(name).Configure(configure)
-            .Validate(o => o.ExpectedInstances >= 1, $"Router '{name}': NpgsqlRoutingOptions.ExpectedInstances must be at least 1 (the number of application instances that share the servers).")
-            .Validate(o => o.CheckTimeout > TimeSpan.Zero, $"Router '{name}': NpgsqlRoutingOptions.CheckTimeout must be positive.")
-            .ValidateOnStart();
+        builder.Services.AddOptions<NpgsqlRoutingOptions>(name).Configure(configure).ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NpgsqlRoutingOptions>, NpgsqlRoutingOptionsValidator>());
         builder.Services.AddSingleton<IHostedService>(provider => new NpgsqlConnectionBudgetCheck(
             name,
             provider.GetRequiredService<IOptionsMonitor<ReadWriteRouterOptions>>(),

@@ -53,6 +53,25 @@ public sealed class ConnectionBudgetTests
         Assert.DoesNotContain(records, r => r.Id.Id is 4100 or 4101 or 4102);
     }
 
+    [Fact]
+    public void Bad_settings_are_refused_at_start_with_every_problem_named()
+    {
+        var services = new ServiceCollection();
+        services.AddReadWriteSplitting("budget", o => o.AddNode("primary", TestServers.Primary.ConnectionString))
+            .UseNpgsql(o =>
+            {
+                o.ExpectedInstances = 0;
+                o.CheckTimeout = TimeSpan.Zero;
+            });
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<NpgsqlRoutingOptions>>().Get("budget"));
+
+        Assert.Equal(2, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.Contains("Router 'budget'", StringComparison.Ordinal) && f.Contains("ExpectedInstances must be at least 1", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("CheckTimeout must be positive", StringComparison.Ordinal));
+    }
+
     private static async Task<IReadOnlyList<FakeLogRecord>> StartAsync(int pool, int instances, string? primary = null, string? replica = null, bool check = true)
     {
         string Sized(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = pool }.ConnectionString;

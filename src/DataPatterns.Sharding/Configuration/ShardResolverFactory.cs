@@ -17,7 +17,7 @@ public static class ShardResolverFactory
 
     /// <summary>Creates the resolver for <paramref name="options"/>.</summary>
     /// <param name="shardSetName">The set's name.</param>
-    /// <param name="options">Options that passed <see cref="ShardSetOptionsValidator{TKey}"/>.</param>
+    /// <param name="options">The set's options; checked here, every problem listed in one exception.</param>
     /// <param name="directorySource">The directory source, for <see cref="ShardingStrategy.Directory"/>.</param>
     /// <param name="timeProvider">The clock for directory load times.</param>
     /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>

@@ -1,6 +1,6 @@
 namespace DataPatterns.Sharding;
 
-/// <summary>The configuration of one named shard set. Checked at start-up by <see cref="ShardSetOptionsValidator{TKey}"/>.</summary>
+/// <summary>The configuration of one named shard set. Checked at start-up, and by <see cref="ShardResolverFactory"/>, with every problem listed at once.</summary>
 /// <typeparam name="TKey">The shard-key type.</typeparam>
 public sealed class ShardSetOptions<TKey>
 {

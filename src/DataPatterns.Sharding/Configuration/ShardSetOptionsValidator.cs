@@ -4,7 +4,7 @@ namespace DataPatterns.Sharding;
 
 /// <summary>Checks a shard set's options at start-up; every message names the set, the setting and the fix.</summary>
 /// <typeparam name="TKey">The shard-key type.</typeparam>
-public sealed class ShardSetOptionsValidator<TKey> : IValidateOptions<ShardSetOptions<TKey>>
+internal sealed class ShardSetOptionsValidator<TKey> : IValidateOptions<ShardSetOptions<TKey>>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, ShardSetOptions<TKey> options)

@@ -16,6 +16,34 @@ public sealed partial class TwoPhaseCommitCoordinator
     {
         using var activity = TransactionsMetrics.ActivitySource.StartActivity("2pc recover");
         await RenewNodeClaimsAsync(cancellationToken).ConfigureAwait(false);
+        var pass = new RecoveryPass(await ReadOwnDecisionsAsync(cancellationToken).ConfigureAwait(false), _time.GetUtcNow());
+        foreach (var resource in _resources.Values)
+        {
+            await ResolveBranchesOfAsync(resource, pass, cancellationToken).ConfigureAwait(false);
+        }
+
+        var forgotten = await ForgetFinishedAsync(pass, cancellationToken).ConfigureAwait(false);
+        if (_log is IFencingDecisionLog fencing)
+        {
+            // Abort rows only matter while a commit could still be on its way; the grace period bounds that, twice over.
+            await fencing.PurgeAbortsAsync((2 * _options.RecoveryGracePeriod) + _options.TransactionTimeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        _telemetry.ReportInDoubt(pass.InDoubt, pass.Oldest);
+        RecoveryState.PassFinished(_time.GetUtcNow(), pass.InDoubt, pass.Oldest, pass.Unreachable);
+        if (pass.Committed + pass.RolledBack + forgotten > 0 || pass.Waiting > 0)
+        {
+            TransactionsLog.RecoveryPass(_logger, pass.Committed, pass.RolledBack, pass.Waiting, forgotten);
+        }
+
+        activity?.SetTag("datapatterns.recovery.committed", pass.Committed);
+        activity?.SetTag("datapatterns.recovery.rolled_back", pass.RolledBack);
+        return new RecoveryResult(pass.Committed, pass.RolledBack, pass.Waiting, forgotten, pass.Unreachable);
+    }
+
+    /// <summary>The commit decisions of this coordinator (its global-id prefix), by transaction.</summary>
+    private async ValueTask<Dictionary<Guid, CommitDecision>> ReadOwnDecisionsAsync(CancellationToken cancellationToken)
+    {
         var decisions = new Dictionary<Guid, CommitDecision>();
         foreach (var decision in await _log.ReadCommittedAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -25,92 +53,109 @@ public sealed partial class TwoPhaseCommitCoordinator
             }
         }
 
-        var now = _time.GetUtcNow();
-        int committed = 0, rolledBack = 0, waiting = 0;
-        long inDoubt = 0;
-        var oldest = TimeSpan.Zero;
-        var unreachable = new List<string>();
-        var unfinished = new HashSet<Guid>();
-        foreach (var resource in _resources.Values)
+        return decisions;
+    }
+
+    /// <summary>Resolves every prepared branch of this coordinator on one resource; an unreachable resource is noted and skipped.</summary>
+    private async ValueTask ResolveBranchesOfAsync(ITransactionResource resource, RecoveryPass pass, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<InDoubtBranch> branches;
+        try
         {
-            IReadOnlyList<InDoubtBranch> branches;
-            try
+            branches = await resource.GetInDoubtBranchesAsync(GlobalIdPrefix, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            pass.Unreachable.Add(resource.Name);
+            TransactionsLog.ResourceUnreachable(_logger, resource.Name, ex);
+            return;
+        }
+
+        foreach (var branch in branches)
+        {
+            if (!GlobalTransactionId.TryParse(branch.GlobalId, GlobalIdPrefix, out var transactionId, out _))
             {
-                branches = await resource.GetInDoubtBranchesAsync(GlobalIdPrefix, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                unreachable.Add(resource.Name);
-                TransactionsLog.ResourceUnreachable(_logger, resource.Name, ex);
                 continue;
             }
 
-            foreach (var branch in branches)
+            if (_inFlight.ContainsKey(transactionId))
             {
-                if (!GlobalTransactionId.TryParse(branch.GlobalId, GlobalIdPrefix, out var transactionId, out _))
-                {
-                    continue;
-                }
+                // This process is still running it (preparing, or retrying phase 2).
+                pass.Waiting++;
+                pass.Unfinished.Add(transactionId);
+                continue;
+            }
 
-                var age = now - branch.PreparedAt;
-                if (_inFlight.ContainsKey(transactionId))
-                {
-                    // This process is still running it (preparing, or retrying phase 2).
-                    waiting++;
-                    unfinished.Add(transactionId);
-                    continue;
-                }
-
-                inDoubt++;
-                oldest = age > oldest ? age : oldest;
-                try
-                {
-                    if (decisions.ContainsKey(transactionId))
-                    {
-                        await resource.CommitPreparedAsync(branch.GlobalId, cancellationToken).ConfigureAwait(false);
-                        committed++;
-                        inDoubt--;
-                        _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.action", "commit"));
-                        TransactionsLog.Recovered(_logger, "committed", branch.GlobalId, resource.Name);
-                    }
-                    else if (age >= _options.RecoveryGracePeriod && !await FenceAsync(transactionId, cancellationToken).ConfigureAwait(false))
-                    {
-                        // A last-resource commit landed after the decisions were read: the fence found its row.
-                        await resource.CommitPreparedAsync(branch.GlobalId, cancellationToken).ConfigureAwait(false);
-                        committed++;
-                        inDoubt--;
-                        unfinished.Add(transactionId); // its decision row is forgotten by the next pass
-                        _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.action", "commit"));
-                        TransactionsLog.Recovered(_logger, "committed", branch.GlobalId, resource.Name);
-                    }
-                    else if (age >= _options.RecoveryGracePeriod)
-                    {
-                        await resource.RollbackPreparedAsync(branch.GlobalId, cancellationToken).ConfigureAwait(false);
-                        rolledBack++;
-                        inDoubt--;
-                        _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.action", "rollback"));
-                        TransactionsLog.Recovered(_logger, "rolled back", branch.GlobalId, resource.Name);
-                    }
-                    else
-                    {
-                        waiting++;
-                    }
-                }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-                {
-                    waiting++;
-                    unfinished.Add(transactionId);
-                    TransactionsLog.ResourceUnreachable(_logger, resource.Name, ex);
-                }
+            try
+            {
+                await ResolveBranchAsync(resource, branch, transactionId, pass, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                pass.Waiting++;
+                pass.Unfinished.Add(transactionId);
+                TransactionsLog.ResourceUnreachable(_logger, resource.Name, ex);
             }
         }
+    }
 
+    /// <summary>
+    /// One prepared branch that no transaction of this process owns: a commit record → COMMIT PREPARED; none, and past
+    /// the grace period → ROLLBACK PREPARED once the abort is fenced; younger → left for a later pass. It counts as in
+    /// doubt until resolved, so a branch whose command fails stays in doubt.
+    /// </summary>
+    private async ValueTask ResolveBranchAsync(ITransactionResource resource, InDoubtBranch branch, Guid transactionId, RecoveryPass pass, CancellationToken cancellationToken)
+    {
+        var age = pass.Now - branch.PreparedAt;
+        pass.InDoubt++;
+        pass.Oldest = age > pass.Oldest ? age : pass.Oldest;
+        if (pass.Decisions.ContainsKey(transactionId))
+        {
+            await resource.CommitPreparedAsync(branch.GlobalId, cancellationToken).ConfigureAwait(false);
+            pass.Committed++;
+            pass.InDoubt--;
+            CountRecovered("commit", "committed", branch, resource);
+        }
+        else if (age >= _options.RecoveryGracePeriod && !await FenceAsync(transactionId, cancellationToken).ConfigureAwait(false))
+        {
+            // A last-resource commit landed after the decisions were read: the fence found its row.
+            await resource.CommitPreparedAsync(branch.GlobalId, cancellationToken).ConfigureAwait(false);
+            pass.Committed++;
+            pass.InDoubt--;
+            pass.Unfinished.Add(transactionId); // its decision row is forgotten by the next pass
+            CountRecovered("commit", "committed", branch, resource);
+        }
+        else if (age >= _options.RecoveryGracePeriod)
+        {
+            await resource.RollbackPreparedAsync(branch.GlobalId, cancellationToken).ConfigureAwait(false);
+            pass.RolledBack++;
+            pass.InDoubt--;
+            CountRecovered("rollback", "rolled back", branch, resource);
+        }
+        else
+        {
+            pass.Waiting++;
+        }
+    }
+
+    private void CountRecovered(string action, string done, InDoubtBranch branch, ITransactionResource resource)
+    {
+        _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.action", action));
+        TransactionsLog.Recovered(_logger, done, branch.GlobalId, resource.Name);
+    }
+
+    /// <summary>
+    /// Forgets the decision records whose branches are all finished: none still in flight or unfinished in this pass,
+    /// and every resource of the record reachable and still configured (a record is the only memory of a commit).
+    /// </summary>
+    private async ValueTask<int> ForgetFinishedAsync(RecoveryPass pass, CancellationToken cancellationToken)
+    {
         var forgotten = 0;
-        foreach (var decision in decisions.Values)
+        foreach (var decision in pass.Decisions.Values)
         {
             if (_inFlight.ContainsKey(decision.TransactionId)
-                || unfinished.Contains(decision.TransactionId)
-                || decision.Branches.Any(b => unreachable.Contains(b.ResourceName) || !_resources.ContainsKey(b.ResourceName)))
+                || pass.Unfinished.Contains(decision.TransactionId)
+                || decision.Branches.Any(b => pass.Unreachable.Contains(b.ResourceName) || !_resources.ContainsKey(b.ResourceName)))
             {
                 continue;
             }
@@ -120,22 +165,7 @@ public sealed partial class TwoPhaseCommitCoordinator
             _telemetry.RecoveryActions.Add(1, new KeyValuePair<string, object?>("datapatterns.transactions.action", "forget"));
         }
 
-        if (_log is IFencingDecisionLog fencing)
-        {
-            // Abort rows only matter while a commit could still be on its way; the grace period bounds that, twice over.
-            await fencing.PurgeAbortsAsync((2 * _options.RecoveryGracePeriod) + _options.TransactionTimeout, cancellationToken).ConfigureAwait(false);
-        }
-
-        _telemetry.ReportInDoubt(inDoubt, oldest);
-        RecoveryState.PassFinished(_time.GetUtcNow(), inDoubt, oldest, unreachable);
-        if (committed + rolledBack + forgotten > 0 || waiting > 0)
-        {
-            TransactionsLog.RecoveryPass(_logger, committed, rolledBack, waiting, forgotten);
-        }
-
-        activity?.SetTag("datapatterns.recovery.committed", committed);
-        activity?.SetTag("datapatterns.recovery.rolled_back", rolledBack);
-        return new RecoveryResult(committed, rolledBack, waiting, forgotten, unreachable);
+        return forgotten;
     }
 
     /// <summary>

@@ -10,6 +10,32 @@ internal sealed class CacheOptionsValidator(IServiceProvider services) : IValida
     {
         var failures = new List<string>();
         var cache = $"Cache '{name}'";
+        CollectExpiration(cache, options, failures);
+        CollectLevels(cache, options, failures);
+        CollectLoading(cache, options, failures);
+        CollectWriting(cache, options, failures);
+        if (options.WriteStrategy == CacheWriteStrategy.WriteBack)
+        {
+            CollectWriteBack(cache, options, failures);
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public ValidateOptionsResult Validate(string? name, CachingOptions options)
+    {
+        if (!CacheKeyLayout.IsValidName(options.ApplicationName))
+        {
+            return ValidateOptionsResult.Fail(
+                $"Caching: ApplicationName '{options.ApplicationName}' must be non-empty letters, digits, '.', '-' or '_'; it prefixes every Redis key.");
+        }
+
+        return ValidateOptionsResult.Success;
+    }
+
+    /// <summary>Duration, sliding expiration and jitter.</summary>
+    private static void CollectExpiration(string cache, CacheOptions options, List<string> failures)
+    {
         if (options.Expiration.Duration <= TimeSpan.Zero)
         {
             failures.Add($"{cache}: Expiration.Duration must be positive (it is {options.Expiration.Duration}); set how long an entry lives, e.g. TimeSpan.FromMinutes(5).");
@@ -24,7 +50,11 @@ internal sealed class CacheOptionsValidator(IServiceProvider services) : IValida
         {
             failures.Add($"{cache}: Expiration.JitterMaxDuration must not be negative (it is {options.Expiration.JitterMaxDuration}).");
         }
+    }
 
+    /// <summary>At least one level; the memory size and the distributed timeout.</summary>
+    private static void CollectLevels(string cache, CacheOptions options, List<string> failures)
+    {
         if (!options.Memory.Enabled && !options.Distributed.Enabled)
         {
             failures.Add($"{cache}: Memory.Enabled and Distributed.Enabled are both false; enable at least one level.");
@@ -39,7 +69,11 @@ internal sealed class CacheOptionsValidator(IServiceProvider services) : IValida
         {
             failures.Add($"{cache}: Distributed.Timeout must be positive, or Timeout.InfiniteTimeSpan to rely on the store's own timeouts (it is {options.Distributed.Timeout}).");
         }
+    }
 
+    /// <summary>Loader timeout, "not found" caching, refresh-ahead and fail-safe.</summary>
+    private static void CollectLoading(string cache, CacheOptions options, List<string> failures)
+    {
         if (options.Loading.Timeout <= TimeSpan.Zero)
         {
             failures.Add($"{cache}: Loading.Timeout must be positive (it is {options.Loading.Timeout}).");
@@ -59,7 +93,11 @@ internal sealed class CacheOptionsValidator(IServiceProvider services) : IValida
         {
             failures.Add($"{cache}: FailSafe.MaxStaleDuration must be positive when FailSafe.Enabled is true.");
         }
+    }
 
+    /// <summary>Key length, a writer for the write strategy, and the services the options ask for.</summary>
+    private void CollectWriting(string cache, CacheOptions options, List<string> failures)
+    {
         if (options.MaxKeyLength is < 1 or > 65_536)
         {
             failures.Add($"{cache}: MaxKeyLength must be between 1 and 65536 (it is {options.MaxKeyLength}).");
@@ -74,57 +112,45 @@ internal sealed class CacheOptionsValidator(IServiceProvider services) : IValida
         {
             failures.Add($"{cache}: Loading.UseDistributedLock is true but no distributed lock is registered; call .UseRedis(...) on the caching builder.");
         }
-
-        if (options.WriteStrategy == CacheWriteStrategy.WriteBack)
-        {
-            var wb = options.WriteBack;
-            if (wb.BatchSize < 1)
-            {
-                failures.Add($"{cache}: WriteBack.BatchSize must be at least 1 (it is {wb.BatchSize}).");
-            }
-
-            if (wb.Capacity < wb.BatchSize)
-            {
-                failures.Add($"{cache}: WriteBack.Capacity ({wb.Capacity}) must be at least WriteBack.BatchSize ({wb.BatchSize}).");
-            }
-
-            if (wb.FlushInterval <= TimeSpan.Zero)
-            {
-                failures.Add($"{cache}: WriteBack.FlushInterval must be positive (it is {wb.FlushInterval}).");
-            }
-
-            if (wb.MaxAttempts < 1)
-            {
-                failures.Add($"{cache}: WriteBack.MaxAttempts must be at least 1 (it is {wb.MaxAttempts}).");
-            }
-
-            if (wb.RetryDelay < TimeSpan.Zero)
-            {
-                failures.Add($"{cache}: WriteBack.RetryDelay must not be negative.");
-            }
-
-            if (wb.MaxRetryDelay < wb.RetryDelay)
-            {
-                failures.Add($"{cache}: WriteBack.MaxRetryDelay ({wb.MaxRetryDelay}) must be at least WriteBack.RetryDelay ({wb.RetryDelay}).");
-            }
-
-            if (wb.Durable && services.GetService<IWriteBackStore>() is null)
-            {
-                failures.Add($"{cache}: WriteBack.Durable is true but no durable write-back store is registered; call .UseRedis(...) on the caching builder.");
-            }
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    public ValidateOptionsResult Validate(string? name, CachingOptions options)
+    /// <summary>Batching, flushing, retries and the durable store of a write-back cache.</summary>
+    private void CollectWriteBack(string cache, CacheOptions options, List<string> failures)
     {
-        if (!CacheKeyLayout.IsValidName(options.ApplicationName))
+        var wb = options.WriteBack;
+        if (wb.BatchSize < 1)
         {
-            return ValidateOptionsResult.Fail(
-                $"Caching: ApplicationName '{options.ApplicationName}' must be non-empty letters, digits, '.', '-' or '_'; it prefixes every Redis key.");
+            failures.Add($"{cache}: WriteBack.BatchSize must be at least 1 (it is {wb.BatchSize}).");
         }
 
-        return ValidateOptionsResult.Success;
+        if (wb.Capacity < wb.BatchSize)
+        {
+            failures.Add($"{cache}: WriteBack.Capacity ({wb.Capacity}) must be at least WriteBack.BatchSize ({wb.BatchSize}).");
+        }
+
+        if (wb.FlushInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"{cache}: WriteBack.FlushInterval must be positive (it is {wb.FlushInterval}).");
+        }
+
+        if (wb.MaxAttempts < 1)
+        {
+            failures.Add($"{cache}: WriteBack.MaxAttempts must be at least 1 (it is {wb.MaxAttempts}).");
+        }
+
+        if (wb.RetryDelay < TimeSpan.Zero)
+        {
+            failures.Add($"{cache}: WriteBack.RetryDelay must not be negative.");
+        }
+
+        if (wb.MaxRetryDelay < wb.RetryDelay)
+        {
+            failures.Add($"{cache}: WriteBack.MaxRetryDelay ({wb.MaxRetryDelay}) must be at least WriteBack.RetryDelay ({wb.RetryDelay}).");
+        }
+
+        if (wb.Durable && services.GetService<IWriteBackStore>() is null)
+        {
+            failures.Add($"{cache}: WriteBack.Durable is true but no durable write-back store is registered; call .UseRedis(...) on the caching builder.");
+        }
     }
 }

@@ -112,104 +112,128 @@ internal sealed class DurableWriteBackQueue<TKey, TValue> : IWriteBackQueue<TKey
                 return true;
             }
 
-            // Coalesce: the last record per key wins; every record of the batch is acknowledged once that one is written.
-            var byKey = new Dictionary<string, (int Index, TKey Key, TValue Value, List<WriteBackRecord> Records)>(StringComparer.Ordinal);
-            var unreadable = new List<WriteBackRecord>();
-            foreach (var record in records)
-            {
-                TKey? key;
-                TValue? value;
-                try
-                {
-                    key = _keySerializer.Deserialize(record.Key.Span);
-                    value = _valueSerializer.Deserialize(record.Value.Span);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    CachingLog.DeadLettered(_logger, _cacheName, 0, ex);
-                    unreadable.Add(record);
-                    continue;
-                }
-
-                if (key is null)
-                {
-                    unreadable.Add(record);
-                    continue;
-                }
-
-                var keyText = Convert.ToBase64String(record.Key.Span);
-                if (byKey.TryGetValue(keyText, out var existing))
-                {
-                    existing.Records.Add(record);
-                    byKey[keyText] = (existing.Index, key, value!, existing.Records);
-                }
-                else
-                {
-                    byKey[keyText] = (byKey.Count, key, value!, [record]);
-                }
-            }
-
-            var groups = byKey.Values.OrderBy(g => g.Index).ToList();
+            var done = new List<WriteBackRecord>();
+            var groups = Coalesce(records, done);
             var writes = groups.Select(g => new WriteBackEntry<TKey, TValue>(g.Key, g.Value, g.Records[^1].Version)).ToArray();
             var results = await _flusher.WriteAsync(writes, cancellationToken).ConfigureAwait(false);
-
-            var done = new List<WriteBackRecord>(unreadable);
-            var retried = 0;
-            var maxAttempt = 0;
-            Exception? lastFailure = null;
-            for (var i = 0; i < groups.Count; i++)
-            {
-                var group = groups[i];
-                var lastId = group.Records[^1].Id;
-                if (results[i] is null)
-                {
-                    done.AddRange(group.Records);
-                    lock (_lock)
-                    {
-                        _attempts.Remove(lastId);
-                    }
-
-                    continue;
-                }
-
-                int attempts;
-                lock (_lock)
-                {
-                    attempts = _attempts[lastId] = _attempts.GetValueOrDefault(lastId) + 1;
-                }
-
-                if (attempts >= _options.MaxAttempts)
-                {
-                    await _flusher.DeadLetterAsync(group.Key, group.Value, attempts, results[i]!, cancellationToken).ConfigureAwait(false);
-                    done.AddRange(group.Records);
-                    lock (_lock)
-                    {
-                        _attempts.Remove(lastId);
-                    }
-                }
-                else
-                {
-                    retried++;
-                    maxAttempt = Math.Max(maxAttempt, attempts);
-                    lastFailure = results[i];
-                }
-            }
-
-            if (done.Count > 0)
-            {
-                await _store.AcknowledgeAsync(_cacheName, done, cancellationToken).ConfigureAwait(false);
-                var depth = Interlocked.Add(ref _depth, -done.Count);
-                if (depth < 0)
-                {
-                    Interlocked.CompareExchange(ref _depth, 0, depth);
-                }
-            }
-
+            var (retried, maxAttempt, lastFailure) = await SettleAsync(groups, results, done, cancellationToken).ConfigureAwait(false);
+            await AcknowledgeAsync(done, cancellationToken).ConfigureAwait(false);
             if (retried > 0)
             {
                 _flusher.ReportRetry(retried, maxAttempt, _flusher.RetryDelay(maxAttempt), lastFailure!);
                 return false;
             }
+        }
+    }
+
+    /// <summary>
+    /// The batch's writes, one per key in order of first appearance: the last record per key wins, and every record of
+    /// the key is acknowledged once that one is written. Records that cannot be read back go to <paramref name="unreadable"/>.
+    /// </summary>
+    private List<(TKey Key, TValue Value, List<WriteBackRecord> Records)> Coalesce(IReadOnlyList<WriteBackRecord> records, List<WriteBackRecord> unreadable)
+    {
+        var byKey = new Dictionary<string, (int Index, TKey Key, TValue Value, List<WriteBackRecord> Records)>(StringComparer.Ordinal);
+        foreach (var record in records)
+        {
+            TKey? key;
+            TValue? value;
+            try
+            {
+                key = _keySerializer.Deserialize(record.Key.Span);
+                value = _valueSerializer.Deserialize(record.Value.Span);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                CachingLog.DeadLettered(_logger, _cacheName, 0, ex);
+                unreadable.Add(record);
+                continue;
+            }
+
+            if (key is null)
+            {
+                unreadable.Add(record);
+                continue;
+            }
+
+            var keyText = Convert.ToBase64String(record.Key.Span);
+            if (byKey.TryGetValue(keyText, out var existing))
+            {
+                existing.Records.Add(record);
+                byKey[keyText] = (existing.Index, key, value!, existing.Records);
+            }
+            else
+            {
+                byKey[keyText] = (byKey.Count, key, value!, [record]);
+            }
+        }
+
+        return byKey.Values.OrderBy(g => g.Index).Select(g => (g.Key, g.Value, g.Records)).ToList();
+    }
+
+    /// <summary>
+    /// Per key: written → its records are done; failed for the last allowed time → dead-lettered and done; else kept
+    /// for a retry (its attempt counted against the last record's id, which stays in the stream).
+    /// </summary>
+    private async ValueTask<(int Retried, int MaxAttempt, Exception? LastFailure)> SettleAsync(
+        List<(TKey Key, TValue Value, List<WriteBackRecord> Records)> groups, Exception?[] results, List<WriteBackRecord> done, CancellationToken cancellationToken)
+    {
+        var retried = 0;
+        var maxAttempt = 0;
+        Exception? lastFailure = null;
+        for (var i = 0; i < groups.Count; i++)
+        {
+            var group = groups[i];
+            var lastId = group.Records[^1].Id;
+            if (results[i] is null)
+            {
+                done.AddRange(group.Records);
+                ForgetAttempts(lastId);
+                continue;
+            }
+
+            int attempts;
+            lock (_lock)
+            {
+                attempts = _attempts[lastId] = _attempts.GetValueOrDefault(lastId) + 1;
+            }
+
+            if (attempts >= _options.MaxAttempts)
+            {
+                await _flusher.DeadLetterAsync(group.Key, group.Value, attempts, results[i]!, cancellationToken).ConfigureAwait(false);
+                done.AddRange(group.Records);
+                ForgetAttempts(lastId);
+            }
+            else
+            {
+                retried++;
+                maxAttempt = Math.Max(maxAttempt, attempts);
+                lastFailure = results[i];
+            }
+        }
+
+        return (retried, maxAttempt, lastFailure);
+    }
+
+    private void ForgetAttempts(string lastId)
+    {
+        lock (_lock)
+        {
+            _attempts.Remove(lastId);
+        }
+    }
+
+    private async ValueTask AcknowledgeAsync(List<WriteBackRecord> done, CancellationToken cancellationToken)
+    {
+        if (done.Count == 0)
+        {
+            return;
+        }
+
+        await _store.AcknowledgeAsync(_cacheName, done, cancellationToken).ConfigureAwait(false);
+        var depth = Interlocked.Add(ref _depth, -done.Count);
+        if (depth < 0)
+        {
+            Interlocked.CompareExchange(ref _depth, 0, depth);
         }
     }
 

@@ -12,7 +12,19 @@ internal sealed class ShardSetOptionsValidator<TKey> : IValidateOptions<ShardSet
         ArgumentNullException.ThrowIfNull(options);
         var set = name ?? Options.DefaultName;
         var problems = new List<string>();
+        CollectShards(set, options, problems);
+        if (options.Strategy == ShardingStrategy.VirtualBuckets)
+        {
+            CollectBuckets(set, options, problems);
+        }
 
+        CollectStrategy(set, options, problems);
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    /// <summary>At least one shard; names present and unique; weights positive and finite.</summary>
+    private static void CollectShards(string set, ShardSetOptions<TKey> options, List<string> problems)
+    {
         if (options.Shards.Count == 0)
         {
             problems.Add($"Shard set '{set}' has no shards; add at least one with options.AddShard(\"name\").");
@@ -35,33 +47,38 @@ internal sealed class ShardSetOptionsValidator<TKey> : IValidateOptions<ShardSet
         {
             problems.Add($"Shard set '{set}' lists shard '{duplicate.Key}' {duplicate.Count()} times; shard names must be unique.");
         }
+    }
 
-        if (options.Strategy == ShardingStrategy.VirtualBuckets)
+    /// <summary>The bucket count against the shards, and every explicit assignment.</summary>
+    private static void CollectBuckets(string set, ShardSetOptions<TKey> options, List<string> problems)
+    {
+        if (options.BucketCount <= 0)
         {
-            if (options.BucketCount <= 0)
-            {
-                problems.Add($"Shard set '{set}': BucketCount is {options.BucketCount}; it must be a positive number (1024 is the default), fixed for the life of the data.");
-            }
-            else if (options.BucketCount < options.Shards.Count)
-            {
-                problems.Add($"Shard set '{set}': BucketCount {options.BucketCount} is below the {options.Shards.Count} shards; every shard needs at least one bucket, so raise BucketCount (to 64 per shard or more).");
-            }
-
-            var names = options.Shards.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-            foreach (var (bucket, shard) in options.BucketAssignments)
-            {
-                if (bucket < 0 || bucket >= options.BucketCount)
-                {
-                    problems.Add($"Shard set '{set}': BucketAssignments names bucket {bucket}, but buckets are numbered 0 to {options.BucketCount - 1}.");
-                }
-
-                if (!names.Contains(shard))
-                {
-                    problems.Add($"Shard set '{set}': BucketAssignments puts bucket {bucket} on '{shard}', which is not in the shard list.");
-                }
-            }
+            problems.Add($"Shard set '{set}': BucketCount is {options.BucketCount}; it must be a positive number (1024 is the default), fixed for the life of the data.");
+        }
+        else if (options.BucketCount < options.Shards.Count)
+        {
+            problems.Add($"Shard set '{set}': BucketCount {options.BucketCount} is below the {options.Shards.Count} shards; every shard needs at least one bucket, so raise BucketCount (to 64 per shard or more).");
         }
 
+        var names = options.Shards.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (bucket, shard) in options.BucketAssignments)
+        {
+            if (bucket < 0 || bucket >= options.BucketCount)
+            {
+                problems.Add($"Shard set '{set}': BucketAssignments names bucket {bucket}, but buckets are numbered 0 to {options.BucketCount - 1}.");
+            }
+
+            if (!names.Contains(shard))
+            {
+                problems.Add($"Shard set '{set}': BucketAssignments puts bucket {bucket} on '{shard}', which is not in the shard list.");
+            }
+        }
+    }
+
+    /// <summary>What each other strategy needs: ring nodes, unweighted jump hash, ranges, a directory's refresh and fallback, a key encoding.</summary>
+    private static void CollectStrategy(string set, ShardSetOptions<TKey> options, List<string> problems)
+    {
         if (options.Strategy == ShardingStrategy.ConsistentHashRing && options.VirtualNodesPerShard <= 0)
         {
             problems.Add($"Shard set '{set}': VirtualNodesPerShard is {options.VirtualNodesPerShard}; it must be positive (4000 is the default).");
@@ -94,7 +111,5 @@ internal sealed class ShardSetOptionsValidator<TKey> : IValidateOptions<ShardSet
         {
             problems.Add($"Shard set '{set}': keys of type '{typeof(TKey).Name}' have no built-in stable encoding; set KeyHasher to an IShardKeyHasher<{typeof(TKey).Name}>.");
         }
-
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

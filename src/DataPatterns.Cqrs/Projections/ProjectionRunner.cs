@@ -166,12 +166,7 @@ internal sealed partial class ProjectionRunner : BackgroundService
             now = _time.GetUtcNow();
             if (now >= renewAt)
             {
-                var renewed = await _leases.TryAcquireAsync(name, _options.InstanceId, _options.LeaseDuration, stop).ConfigureAwait(false);
-                if (renewed != state.Token)
-                {
-                    throw new LeadershipLostException($"Projection '{name}': the lease was taken over by another instance (this instance's token was {state.Token}).");
-                }
-
+                await RenewLeaseAsync(state, stop).ConfigureAwait(false);
                 renewAt = now + (_options.LeaseDuration / 3);
             }
 
@@ -194,28 +189,10 @@ internal sealed partial class ProjectionRunner : BackgroundService
             var pending = live.Pending;
             if (generations.Building is { } rebuilding)
             {
-                // The rebuild gets several batches per live batch so it catches up while writes continue; it has caught
-                // up when its checkpoint reaches the live one's, and then takes over (both read the same ordered source).
-                var rebuilt = new StepResult(rebuilding, 0, false);
-                for (var i = 0; i < _options.RebuildBatchesPerLiveBatch; i++)
-                {
-                    rebuilt = await StepAsync(state, rebuilt.State, stop).ConfigureAwait(false);
-                    busy |= rebuilt.Read > 0;
-                    pending |= rebuilt.Pending;
-                    if (rebuilt.Read < _options.BatchSize || rebuilt.State.Checkpoint >= generations.Live.Checkpoint)
-                    {
-                        break;
-                    }
-                }
-
-                generations = generations with { Building = rebuilt.State };
-                if (rebuilt.State.Checkpoint >= generations.Live.Checkpoint)
-                {
-                    await _store.SwitchToAsync(state.Projection, rebuilt.State.Generation, state.Token, stop).ConfigureAwait(false);
-                    _metrics.Switches.Add(1, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", name));
-                    CqrsLog.Switched(_logger, name, rebuilt.State.Generation);
-                    generations = new ProjectionGenerations(rebuilt.State, null);
-                }
+                var rebuild = await AdvanceRebuildAsync(state, generations, rebuilding, stop).ConfigureAwait(false);
+                generations = rebuild.Generations;
+                busy |= rebuild.Busy;
+                pending |= rebuild.Pending;
             }
 
             ReportGenerations(name, generations);
@@ -236,6 +213,47 @@ internal sealed partial class ProjectionRunner : BackgroundService
             {
                 await _source.WaitForEventsAsync(pending ? _options.PendingPollInterval : _options.IdlePollInterval, stop).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Gives the rebuild several batches per live batch so it catches up while writes continue; it has caught up when
+    /// its checkpoint reaches the live one's, and then takes over (both read the same ordered source).
+    /// </summary>
+    private async Task<(ProjectionGenerations Generations, bool Busy, bool Pending)> AdvanceRebuildAsync(RunState state, ProjectionGenerations generations, GenerationState rebuilding, CancellationToken stop)
+    {
+        var name = state.Projection.Name;
+        var rebuilt = new StepResult(rebuilding, 0, false);
+        bool busy = false, pending = false;
+        for (var i = 0; i < _options.RebuildBatchesPerLiveBatch; i++)
+        {
+            rebuilt = await StepAsync(state, rebuilt.State, stop).ConfigureAwait(false);
+            busy |= rebuilt.Read > 0;
+            pending |= rebuilt.Pending;
+            if (rebuilt.Read < _options.BatchSize || rebuilt.State.Checkpoint >= generations.Live.Checkpoint)
+            {
+                break;
+            }
+        }
+
+        generations = generations with { Building = rebuilt.State };
+        if (rebuilt.State.Checkpoint >= generations.Live.Checkpoint)
+        {
+            await _store.SwitchToAsync(state.Projection, rebuilt.State.Generation, state.Token, stop).ConfigureAwait(false);
+            _metrics.Switches.Add(1, new KeyValuePair<string, object?>("datapatterns.cqrs.projection", name));
+            CqrsLog.Switched(_logger, name, rebuilt.State.Generation);
+            generations = new ProjectionGenerations(rebuilt.State, null);
+        }
+
+        return (generations, busy, pending);
+    }
+
+    private async Task RenewLeaseAsync(RunState state, CancellationToken stop)
+    {
+        var renewed = await _leases.TryAcquireAsync(state.Projection.Name, _options.InstanceId, _options.LeaseDuration, stop).ConfigureAwait(false);
+        if (renewed != state.Token)
+        {
+            throw new LeadershipLostException($"Projection '{state.Projection.Name}': the lease was taken over by another instance (this instance's token was {state.Token}).");
         }
     }
 

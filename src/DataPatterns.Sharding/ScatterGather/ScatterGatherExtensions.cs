@@ -21,8 +21,34 @@ public static class ScatterGatherExtensions
         ArgumentNullException.ThrowIfNull(query);
         options ??= new ScatterGatherOptions();
         options.Validate();
-        var timeProvider = options.TimeProvider ?? TimeProvider.System;
+        var shards = SelectShards(map, options);
+        using var activity = ShardingMetrics.ActivitySource.StartActivity("scatter-gather " + map.ShardSetName);
+        activity?.SetTag("datapatterns.sharding.shard_set", map.ShardSetName);
+        activity?.SetTag("datapatterns.sharding.shard_count", shards.Length);
 
+        var rows = new IReadOnlyList<T>?[shards.Length];
+        var errors = new Exception?[shards.Length];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, shards.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Min(options.MaxParallelism, Math.Max(1, shards.Length)), CancellationToken = cancellationToken },
+            async (i, token) => (rows[i], errors[i]) = await QueryShardAsync(map, shards[i], query, options, token).ConfigureAwait(false)).ConfigureAwait(false);
+
+        var result = Gather(shards, rows, errors);
+        if (result.Failures.Count > 0)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, $"{result.Failures.Count} shard(s) failed");
+            if (!options.AllowPartialResults)
+            {
+                throw new ShardQueryException(map.ShardSetName, result.Failures);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The shards to ask, in index order; refuses a shard of another set, whose index would pick the wrong target.</summary>
+    private static Shard[] SelectShards<TTarget>(ShardMap<TTarget> map, ScatterGatherOptions options)
+    {
         var shards = (options.Shards ?? map.Shards).OrderBy(s => s.Index).ToArray();
         foreach (var shard in shards)
         {
@@ -36,43 +62,45 @@ public static class ScatterGatherExtensions
             }
         }
 
-        using var activity = ShardingMetrics.ActivitySource.StartActivity("scatter-gather " + map.ShardSetName);
-        activity?.SetTag("datapatterns.sharding.shard_set", map.ShardSetName);
-        activity?.SetTag("datapatterns.sharding.shard_count", shards.Length);
+        return shards;
+    }
 
-        var rows = new IReadOnlyList<T>?[shards.Length];
-        var errors = new Exception?[shards.Length];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, shards.Length),
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Min(options.MaxParallelism, Math.Max(1, shards.Length)), CancellationToken = cancellationToken },
-            async (i, token) =>
-            {
-                var shard = shards[i];
-                var started = timeProvider.GetTimestamp();
-                // The timeout runs on the TimeProvider so tests can drive it with a fake clock.
-                using var timeout = options.PerShardTimeout == Timeout.InfiniteTimeSpan
-                    ? new CancellationTokenSource()
-                    : new CancellationTokenSource(options.PerShardTimeout, timeProvider);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
-                try
-                {
-                    rows[i] = await query(map[shard], shard, linked.Token).ConfigureAwait(false)
-                        ?? throw new InvalidOperationException($"The query returned null for shard '{shard.Name}'; return an empty list instead.");
-                }
-                catch (OperationCanceledException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
-                {
-                    errors[i] = new TimeoutException($"Shard '{shard.Name}' did not answer within {options.PerShardTimeout}.");
-                }
-                catch (Exception ex) when (!token.IsCancellationRequested)
-                {
-                    errors[i] = ex;
-                }
-                finally
-                {
-                    map.Metrics.RecordShardQuery(map.ShardSetName, shard, timeProvider.GetElapsedTime(started), errors[i] is not null);
-                }
-            }).ConfigureAwait(false);
+    /// <summary>One shard's part, within the per-shard timeout: its rows, or what went wrong (never thrown, unless the whole call is cancelled).</summary>
+    private static async Task<(IReadOnlyList<T>? Rows, Exception? Error)> QueryShardAsync<TTarget, T>(
+        ShardMap<TTarget> map, Shard shard, Func<TTarget, Shard, CancellationToken, Task<IReadOnlyList<T>>> query, ScatterGatherOptions options, CancellationToken token)
+    {
+        var timeProvider = options.TimeProvider ?? TimeProvider.System;
+        var started = timeProvider.GetTimestamp();
+        Exception? error = null;
 
+        // The timeout runs on the TimeProvider so tests can drive it with a fake clock.
+        using var timeout = options.PerShardTimeout == Timeout.InfiniteTimeSpan
+            ? new CancellationTokenSource()
+            : new CancellationTokenSource(options.PerShardTimeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
+        try
+        {
+            return (await query(map[shard], shard, linked.Token).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The query returned null for shard '{shard.Name}'; return an empty list instead."), null);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            error = new TimeoutException($"Shard '{shard.Name}' did not answer within {options.PerShardTimeout}.");
+            return (null, error);
+        }
+        catch (Exception ex) when (!token.IsCancellationRequested)
+        {
+            error = ex;
+            return (null, error);
+        }
+        finally
+        {
+            map.Metrics.RecordShardQuery(map.ShardSetName, shard, timeProvider.GetElapsedTime(started), error is not null);
+        }
+    }
+
+    private static ScatterGatherResult<T> Gather<T>(Shard[] shards, IReadOnlyList<T>?[] rows, Exception?[] errors)
+    {
         var perShard = new List<ShardRows<T>>(shards.Length);
         var failures = new List<ShardFailure>();
         for (var i = 0; i < shards.Length; i++)
@@ -84,15 +112,6 @@ public static class ScatterGatherExtensions
             else
             {
                 perShard.Add(new ShardRows<T>(shards[i], rows[i]!));
-            }
-        }
-
-        if (failures.Count > 0)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, $"{failures.Count} shard(s) failed");
-            if (!options.AllowPartialResults)
-            {
-                throw new ShardQueryException(map.ShardSetName, failures);
             }
         }
 

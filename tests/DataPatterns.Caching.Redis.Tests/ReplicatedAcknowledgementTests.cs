@@ -18,7 +18,10 @@ public class ReplicatedAcknowledgementTests
         await using var instance = new DurabilityInstance(primary.ConnectionString, application, new VersionedRows(), d =>
         {
             d.RequiredReplicas = 1;
-            d.ReplicaTimeout = TimeSpan.FromMilliseconds(300);
+
+            // Long enough for a loaded machine to replicate the first write (with fsync on both sides), and below the
+            // command timeout as the options require; the second write, after the kill, waits it out once.
+            d.ReplicaTimeout = TimeSpan.FromSeconds(1);
         });
         _ = instance.Cache;
         await instance.StartingAsync();

@@ -9,57 +9,40 @@ namespace DataPatterns.Transactions.Npgsql.Tests;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in IAsyncLifetime.DisposeAsync.")]
 public sealed class LastResourceCommitTests : IAsyncLifetime
 {
-    private BankDatabases _bank = null!;
-    private NpgsqlTransactionResource _payments = null!;
-    private NpgsqlTransactionResource _orders = null!;
-    private NpgsqlDecisionLog _log = null!;
-    private TwoPhaseCommitCoordinator _coordinator = null!;
+    private BankCoordinator<NpgsqlDecisionLog> _rig = null!;
 
-    public async Task InitializeAsync()
-    {
-        _bank = await BankDatabases.CreateAsync("txlast");
-        _payments = NpgsqlTransactionResource.Create("payments", _bank.Payments);
-        _orders = NpgsqlTransactionResource.Create("orders", _bank.Orders);
-        _log = NpgsqlDecisionLog.Create(_bank.Payments);
-        _coordinator = new TwoPhaseCommitCoordinator(Options(), _log, [_payments, _orders]);
-    }
+    public async Task InitializeAsync() =>
+        _rig = await BankCoordinator<NpgsqlDecisionLog>.CreateAsync("txlast", static (bank, _) => NpgsqlDecisionLog.Create(bank.Payments), LastResourceOptions);
 
-    public async Task DisposeAsync()
-    {
-        await _coordinator.DisposeAsync();
-        await _log.DisposeAsync();
-        await _payments.DisposeAsync();
-        await _orders.DisposeAsync();
-        await _bank.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
 
     [Fact]
     public async Task Payments_commits_with_the_decision_without_being_prepared_and_orders_follows()
     {
         long paymentsPrepared = -1, ordersPrepared = -1, decisionRows = -1;
-        _coordinator.StepObserver = async (step, _) =>
+        _rig.Coordinator.StepObserver = async (step, _) =>
         {
             if (step == TransactionProtocolStep.AllPrepared)
             {
-                paymentsPrepared = await PreparedOnAsync(_bank.Payments);
-                ordersPrepared = await PreparedOnAsync(_bank.Orders);
+                paymentsPrepared = await PreparedOnAsync(_rig.Bank.Payments);
+                ordersPrepared = await PreparedOnAsync(_rig.Bank.Orders);
             }
             else if (step == TransactionProtocolStep.DecisionLogged)
             {
-                decisionRows = (await _log.ReadCommittedAsync(CancellationToken.None)).Count;
+                decisionRows = (await _rig.Log.ReadCommittedAsync(CancellationToken.None)).Count;
             }
         };
-        await using var transaction = _coordinator.Begin();
+        await using var transaction = _rig.Coordinator.Begin();
         await BankDatabases.EnlistTransferAsync(transaction, "lrc-1", 10);
 
         await transaction.CommitAsync();
 
         Assert.Equal((0L, 1L, 1L), (paymentsPrepared, ordersPrepared, decisionRows));
         Assert.Equal(DistributedTransactionStatus.Committed, transaction.Status);
-        Assert.Equal(990, await _bank.BalanceAsync());
-        Assert.Equal(10, await _bank.OrderAmountAsync("lrc-1"));
-        Assert.Equal(0, await _bank.PreparedLeftAsync());
-        Assert.Empty(await _log.ReadCommittedAsync(CancellationToken.None)); // forgotten once orders acknowledged
+        Assert.Equal(990, await _rig.Bank.BalanceAsync());
+        Assert.Equal(10, await _rig.Bank.OrderAmountAsync("lrc-1"));
+        Assert.Equal(0, await _rig.Bank.PreparedLeftAsync());
+        Assert.Empty(await _rig.Log.ReadCommittedAsync(CancellationToken.None)); // forgotten once orders acknowledged
     }
 
     [Fact]
@@ -67,12 +50,12 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
     {
         for (var i = 0; i < 20; i++)
         {
-            await using var transaction = _coordinator.Begin();
+            await using var transaction = _rig.Coordinator.Begin();
             await BankDatabases.EnlistTransferAsync(transaction, $"lrc-del-{i}", 1);
             await transaction.CommitAsync();
         }
 
-        Assert.Empty(await _log.ReadCommittedAsync(CancellationToken.None)); // forgotten at once, as seen from here
+        Assert.Empty(await _rig.Log.ReadCommittedAsync(CancellationToken.None)); // forgotten at once, as seen from here
         var deadline = DateTime.UtcNow.AddSeconds(5);
         long rows;
         while ((rows = await DecisionRowsAsync()) > 0 && DateTime.UtcNow < deadline)
@@ -81,14 +64,14 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
         }
 
         Assert.Equal(0, rows); // and gone from the table: ridden along with later commits, the rest by the grouped delete
-        Assert.Equal(980, await _bank.BalanceAsync());
+        Assert.Equal(980, await _rig.Bank.BalanceAsync());
     }
 
     [Fact]
     public async Task Orders_failing_to_prepare_rolls_payments_back_and_names_orders()
     {
-        await BankDatabases.ExecuteAsync(_bank.Orders, "CREATE TABLE IF NOT EXISTS unique_later (v int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
-        var transaction = _coordinator.Begin();
+        await BankDatabases.ExecuteAsync(_rig.Bank.Orders, "CREATE TABLE IF NOT EXISTS unique_later (v int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
+        var transaction = _rig.Coordinator.Begin();
         var (_, credit) = await BankDatabases.EnlistTransferAsync(transaction, "lrc-2", 10);
         await using (var command = new NpgsqlCommand("INSERT INTO unique_later VALUES (2), (2)", credit.Connection))
         {
@@ -98,17 +81,17 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<TwoPhaseCommitAbortedException>(() => transaction.CommitAsync().AsTask());
 
         Assert.Equal(["orders"], error.FailedParticipants);
-        Assert.Equal(1000, await _bank.BalanceAsync());
-        Assert.Equal(0, await _bank.OrderAmountAsync("lrc-2"));
-        Assert.Equal(0, await _bank.PreparedLeftAsync());
-        Assert.Empty(await _log.ReadCommittedAsync(CancellationToken.None));
+        Assert.Equal(1000, await _rig.Bank.BalanceAsync());
+        Assert.Equal(0, await _rig.Bank.OrderAmountAsync("lrc-2"));
+        Assert.Equal(0, await _rig.Bank.PreparedLeftAsync());
+        Assert.Empty(await _rig.Log.ReadCommittedAsync(CancellationToken.None));
     }
 
     [Fact]
     public async Task Payments_failing_its_commit_rolls_the_prepared_orders_back_and_names_payments()
     {
-        await BankDatabases.ExecuteAsync(_bank.Payments, "CREATE TABLE IF NOT EXISTS unique_later (v int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
-        var transaction = _coordinator.Begin();
+        await BankDatabases.ExecuteAsync(_rig.Bank.Payments, "CREATE TABLE IF NOT EXISTS unique_later (v int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
+        var transaction = _rig.Coordinator.Begin();
         var (debit, _) = await BankDatabases.EnlistTransferAsync(transaction, "lrc-3", 10);
         await using (var command = new NpgsqlCommand("INSERT INTO unique_later VALUES (3), (3)", debit.Connection))
         {
@@ -120,10 +103,10 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
         Assert.Equal(["payments"], error.FailedParticipants);
         Assert.IsType<PostgresException>(error.InnerException);
         Assert.Equal(DistributedTransactionStatus.Aborted, transaction.Status);
-        Assert.Equal(1000, await _bank.BalanceAsync());
-        Assert.Equal(0, await _bank.OrderAmountAsync("lrc-3"));
-        Assert.Equal(0, await _bank.PreparedLeftAsync());
-        Assert.Empty(await _log.ReadCommittedAsync(CancellationToken.None));
+        Assert.Equal(1000, await _rig.Bank.BalanceAsync());
+        Assert.Equal(0, await _rig.Bank.OrderAmountAsync("lrc-3"));
+        Assert.Equal(0, await _rig.Bank.PreparedLeftAsync());
+        Assert.Empty(await _rig.Log.ReadCommittedAsync(CancellationToken.None));
     }
 
     [Fact]
@@ -131,42 +114,42 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
     {
         // Recovery (here: its fence, called at the worst moment) has presumed the transaction dead just before the
         // last resource's commit: the commit must not land, or orders would be rolled back beside a committed payments.
-        _coordinator.StepObserver = async (step, id) =>
+        _rig.Coordinator.StepObserver = async (step, id) =>
         {
             if (step == TransactionProtocolStep.AllPrepared)
             {
-                Assert.True(await _log.TryRecordAbortAsync(id, CancellationToken.None));
+                Assert.True(await _rig.Log.TryRecordAbortAsync(id, CancellationToken.None));
             }
         };
-        var transaction = _coordinator.Begin();
+        var transaction = _rig.Coordinator.Begin();
         await BankDatabases.EnlistTransferAsync(transaction, "lrc-4", 10);
 
         var error = await Assert.ThrowsAsync<TwoPhaseCommitAbortedException>(() => transaction.CommitAsync().AsTask());
 
         Assert.Equal(["payments"], error.FailedParticipants);
         Assert.Equal(PostgresErrorCodes.UniqueViolation, Assert.IsType<PostgresException>(error.InnerException).SqlState);
-        Assert.Equal(1000, await _bank.BalanceAsync());
-        Assert.Equal(0, await _bank.OrderAmountAsync("lrc-4"));
-        Assert.Equal(0, await _bank.PreparedLeftAsync());
+        Assert.Equal(1000, await _rig.Bank.BalanceAsync());
+        Assert.Equal(0, await _rig.Bank.OrderAmountAsync("lrc-4"));
+        Assert.Equal(0, await _rig.Bank.PreparedLeftAsync());
     }
 
     [Fact]
     public async Task The_fence_waits_for_a_decision_being_written_and_then_reports_what_happened_to_it()
     {
-        await _log.ReadCommittedAsync(CancellationToken.None); // the table exists
+        await _rig.Log.ReadCommittedAsync(CancellationToken.None); // the table exists
         foreach (var commit in new[] { true, false })
         {
             var id = Guid.NewGuid();
-            await using var writer = new NpgsqlConnection(_bank.Payments);
+            await using var writer = new NpgsqlConnection(_rig.Bank.Payments);
             await writer.OpenAsync();
             await using var open = await writer.BeginTransactionAsync();
             await using (var batch = new NpgsqlBatch(writer, open))
             {
-                batch.BatchCommands.Add(_log.CreateRecordCommand(new CommitDecision(id, DateTimeOffset.UtcNow, [new CommitBranch("orders", "x")]), replayable: false));
+                batch.BatchCommands.Add(_rig.Log.CreateRecordCommand(new CommitDecision(id, DateTimeOffset.UtcNow, [new CommitBranch("orders", "x")]), replayable: false));
                 await batch.ExecuteNonQueryAsync();
             }
 
-            var fence = _log.TryRecordAbortAsync(id, CancellationToken.None).AsTask();
+            var fence = _rig.Log.TryRecordAbortAsync(id, CancellationToken.None).AsTask();
             await Task.Delay(300);
             Assert.False(fence.IsCompleted, "the fence must wait for the decision's transaction to end");
 
@@ -181,14 +164,14 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
 
             var aborted = await fence.WaitAsync(TimeSpan.FromSeconds(10));
             Assert.Equal(!commit, aborted);
-            Assert.Equal(commit, (await _log.ReadCommittedAsync(CancellationToken.None)).Any(d => d.TransactionId == id));
+            Assert.Equal(commit, (await _rig.Log.ReadCommittedAsync(CancellationToken.None)).Any(d => d.TransactionId == id));
         }
     }
 
     [Fact]
     public async Task Recovery_fences_before_it_presumes_an_abort_and_purges_old_fences()
     {
-        var crashed = new TwoPhaseCommitCoordinator(Options(), _log, [_payments, _orders]);
+        var crashed = new TwoPhaseCommitCoordinator(LastResourceOptions(_rig.Bank), _rig.Log, [_rig.Payments, _rig.Orders]);
         var transaction = crashed.Begin();
         var (debit, _) = await BankDatabases.EnlistTransferAsync(transaction, "lrc-5", 10);
         var reached = new TaskCompletionSource();
@@ -206,20 +189,20 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
         await reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await debit.DisposeAsync(); // its connection dies with the process: payments' open transaction rolls back
 
-        await using var fresh = new TwoPhaseCommitCoordinator(Options(), _log, [_payments, _orders]);
+        await using var fresh = new TwoPhaseCommitCoordinator(LastResourceOptions(_rig.Bank), _rig.Log, [_rig.Payments, _rig.Orders]);
         var result = await fresh.RecoverAsync(CancellationToken.None);
 
         Assert.Equal(1, result.RolledBack);
-        Assert.Equal(0, await _bank.PreparedLeftAsync());
-        Assert.Equal(1000, await _bank.BalanceAsync());
-        Assert.Equal(0, await _bank.OrderAmountAsync("lrc-5"));
-        Assert.True(await _log.TryRecordAbortAsync(transaction.Id, CancellationToken.None)); // aborted for good
+        Assert.Equal(0, await _rig.Bank.PreparedLeftAsync());
+        Assert.Equal(1000, await _rig.Bank.BalanceAsync());
+        Assert.Equal(0, await _rig.Bank.OrderAmountAsync("lrc-5"));
+        Assert.True(await _rig.Log.TryRecordAbortAsync(transaction.Id, CancellationToken.None)); // aborted for good
         Assert.Equal(1L, await FenceRowsAsync(transaction.Id));
 
-        await _log.PurgeAbortsAsync(TimeSpan.FromMinutes(1), CancellationToken.None);
+        await _rig.Log.PurgeAbortsAsync(TimeSpan.FromMinutes(1), CancellationToken.None);
         Assert.Equal(1L, await FenceRowsAsync(transaction.Id)); // a fresh fence is kept
-        await BankDatabases.ExecuteAsync(_bank.Payments, $"UPDATE datapatterns_2pc_decisions SET decided_at = now() - interval '2 minutes' WHERE transaction_id = '{transaction.Id}'");
-        await _log.PurgeAbortsAsync(TimeSpan.FromMinutes(1), CancellationToken.None);
+        await BankDatabases.ExecuteAsync(_rig.Bank.Payments, $"UPDATE datapatterns_2pc_decisions SET decided_at = now() - interval '2 minutes' WHERE transaction_id = '{transaction.Id}'");
+        await _rig.Log.PurgeAbortsAsync(TimeSpan.FromMinutes(1), CancellationToken.None);
         Assert.Equal(0L, await FenceRowsAsync(transaction.Id));
     }
 
@@ -228,16 +211,16 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
     {
         // A table of the same name in a schema the resource's session sees first must not catch the decision: the
         // fence and recovery read the log's table, and would presume an abort beside a committed payments.
-        await _log.ReadCommittedAsync(CancellationToken.None);
-        await BankDatabases.ExecuteAsync(_bank.Payments, "CREATE SCHEMA IF NOT EXISTS decoy; CREATE TABLE IF NOT EXISTS decoy.datapatterns_2pc_decisions (LIKE public.datapatterns_2pc_decisions INCLUDING ALL)");
-        await using var payments = NpgsqlTransactionResource.Create("payments", _bank.Payments + ";Search Path=decoy,public");
-        await using var coordinator = new TwoPhaseCommitCoordinator(Options(), _log, [payments, _orders]);
+        await _rig.Log.ReadCommittedAsync(CancellationToken.None);
+        await BankDatabases.ExecuteAsync(_rig.Bank.Payments, "CREATE SCHEMA IF NOT EXISTS decoy; CREATE TABLE IF NOT EXISTS decoy.datapatterns_2pc_decisions (LIKE public.datapatterns_2pc_decisions INCLUDING ALL)");
+        await using var payments = NpgsqlTransactionResource.Create("payments", _rig.Bank.Payments + ";Search Path=decoy,public");
+        await using var coordinator = new TwoPhaseCommitCoordinator(LastResourceOptions(_rig.Bank), _rig.Log, [payments, _rig.Orders]);
         var decisionsSeen = -1;
         coordinator.StepObserver = async (step, _) =>
         {
             if (step == TransactionProtocolStep.DecisionLogged)
             {
-                decisionsSeen = (await _log.ReadCommittedAsync(CancellationToken.None)).Count;
+                decisionsSeen = (await _rig.Log.ReadCommittedAsync(CancellationToken.None)).Count;
             }
         };
         await using var transaction = coordinator.Begin();
@@ -246,37 +229,37 @@ public sealed class LastResourceCommitTests : IAsyncLifetime
         await transaction.CommitAsync();
 
         Assert.Equal(1, decisionsSeen);
-        Assert.Equal(0L, (long)(await BankDatabases.ScalarAsync(_bank.Payments, "SELECT count(*) FROM decoy.datapatterns_2pc_decisions"))!);
-        Assert.Equal(10, await _bank.OrderAmountAsync("lrc-path"));
+        Assert.Equal(0L, (long)(await BankDatabases.ScalarAsync(_rig.Bank.Payments, "SELECT count(*) FROM decoy.datapatterns_2pc_decisions"))!);
+        Assert.Equal(10, await _rig.Bank.OrderAmountAsync("lrc-path"));
     }
 
     [Fact]
     public async Task Only_a_participant_in_the_logs_database_can_carry_the_decision()
     {
-        await using var transaction = _coordinator.Begin();
+        await using var transaction = _rig.Coordinator.Begin();
         var debit = await transaction.EnlistNpgsqlAsync("payments");
         var credit = await transaction.EnlistNpgsqlAsync("orders");
 
-        Assert.True(debit.CanRecordDecisionIn(_log));
-        Assert.False(credit.CanRecordDecisionIn(_log));
+        Assert.True(debit.CanRecordDecisionIn(_rig.Log));
+        Assert.False(credit.CanRecordDecisionIn(_rig.Log));
         var error = await Assert.ThrowsAsync<ArgumentException>(() =>
-            credit.CommitWithDecisionAsync(_log, new CommitDecision(transaction.Id, DateTimeOffset.UtcNow, []), CancellationToken.None).AsTask());
+            credit.CommitWithDecisionAsync(_rig.Log, new CommitDecision(transaction.Id, DateTimeOffset.UtcNow, []), CancellationToken.None).AsTask());
         Assert.Contains("in its own database", error.Message, StringComparison.Ordinal);
     }
 
-    private TwoPhaseCommitOptions Options()
+    private static TwoPhaseCommitOptions LastResourceOptions(BankDatabases bank)
     {
-        var options = _bank.Options();
+        var options = bank.Options();
         options.LastResourceCommit = true;
         return options;
     }
 
     private async Task<long> PreparedOnAsync(string connectionString) =>
-        (long)(await BankDatabases.ScalarAsync(connectionString, $"SELECT count(*) FROM pg_prepared_xacts WHERE starts_with(gid, '{_bank.GlobalIdPrefix}')"))!;
+        (long)(await BankDatabases.ScalarAsync(connectionString, $"SELECT count(*) FROM pg_prepared_xacts WHERE starts_with(gid, '{_rig.Bank.GlobalIdPrefix}')"))!;
 
     private async Task<long> DecisionRowsAsync() =>
-        (long)(await BankDatabases.ScalarAsync(_bank.Payments, "SELECT count(*) FROM datapatterns_2pc_decisions WHERE NOT aborted"))!;
+        (long)(await BankDatabases.ScalarAsync(_rig.Bank.Payments, "SELECT count(*) FROM datapatterns_2pc_decisions WHERE NOT aborted"))!;
 
     private async Task<long> FenceRowsAsync(Guid id) =>
-        (long)(await BankDatabases.ScalarAsync(_bank.Payments, $"SELECT count(*) FROM datapatterns_2pc_decisions WHERE aborted AND transaction_id = '{id}'"))!;
+        (long)(await BankDatabases.ScalarAsync(_rig.Bank.Payments, $"SELECT count(*) FROM datapatterns_2pc_decisions WHERE aborted AND transaction_id = '{id}'"))!;
 }

@@ -7,36 +7,17 @@ namespace DataPatterns.Transactions.Npgsql.Tests;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in IAsyncLifetime.DisposeAsync.")]
 public sealed class NpgsqlCommitTests : IAsyncLifetime
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("dp-txnpg-").FullName;
-    private BankDatabases _bank = null!;
-    private NpgsqlTransactionResource _payments = null!;
-    private NpgsqlTransactionResource _orders = null!;
-    private FileDecisionLog _log = null!;
-    private TwoPhaseCommitCoordinator _coordinator = null!;
+    private BankCoordinator<FileDecisionLog> _rig = null!;
 
-    public async Task InitializeAsync()
-    {
-        _bank = await BankDatabases.CreateAsync("txcommit");
-        _payments = NpgsqlTransactionResource.Create("payments", _bank.Payments);
-        _orders = NpgsqlTransactionResource.Create("orders", _bank.Orders);
-        _log = new FileDecisionLog(Path.Combine(_directory, "decisions.log"));
-        _coordinator = new TwoPhaseCommitCoordinator(_bank.Options(), _log, [_payments, _orders]);
-    }
+    public async Task InitializeAsync() =>
+        _rig = await BankCoordinator<FileDecisionLog>.CreateAsync("txcommit", static (_, directory) => new FileDecisionLog(Path.Combine(directory, "decisions.log")));
 
-    public async Task DisposeAsync()
-    {
-        await _coordinator.DisposeAsync();
-        await _log.DisposeAsync();
-        await _payments.DisposeAsync();
-        await _orders.DisposeAsync();
-        await _bank.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
 
     [Fact]
     public async Task A_transfer_commits_on_both_servers_and_leaves_nothing_prepared()
     {
-        await using var transaction = _coordinator.Begin();
+        await using var transaction = _rig.Coordinator.Begin();
         var debit = await transaction.EnlistNpgsqlAsync("payments");
         var credit = await transaction.EnlistNpgsqlAsync("orders");
         await BankDatabases.TransferAsync(debit, credit, "o-1", 10);
@@ -44,17 +25,17 @@ public sealed class NpgsqlCommitTests : IAsyncLifetime
         await transaction.CommitAsync();
 
         Assert.Equal(DistributedTransactionStatus.Committed, transaction.Status);
-        Assert.Equal(990, await _bank.BalanceAsync());
-        Assert.Equal(10, await _bank.OrderAmountAsync("o-1"));
-        Assert.Equal(0, await _bank.PreparedLeftAsync());
-        Assert.Empty(await _log.ReadCommittedAsync(CancellationToken.None));
+        Assert.Equal(990, await _rig.Bank.BalanceAsync());
+        Assert.Equal(10, await _rig.Bank.OrderAmountAsync("o-1"));
+        Assert.Equal(0, await _rig.Bank.PreparedLeftAsync());
+        Assert.Empty(await _rig.Log.ReadCommittedAsync(CancellationToken.None));
     }
 
     [Fact]
     public async Task A_branch_that_fails_to_prepare_rolls_both_back_and_is_named()
     {
-        await BankDatabases.ExecuteAsync(_bank.Orders, "CREATE TABLE IF NOT EXISTS unique_later (v int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
-        var transaction = _coordinator.Begin();
+        await BankDatabases.ExecuteAsync(_rig.Bank.Orders, "CREATE TABLE IF NOT EXISTS unique_later (v int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
+        var transaction = _rig.Coordinator.Begin();
         var debit = await transaction.EnlistNpgsqlAsync("payments");
         var credit = await transaction.EnlistNpgsqlAsync("orders");
         await BankDatabases.TransferAsync(debit, credit, "o-2", 10);
@@ -67,15 +48,15 @@ public sealed class NpgsqlCommitTests : IAsyncLifetime
 
         Assert.Equal(["orders"], error.FailedParticipants);
         Assert.IsType<PostgresException>(error.InnerException);
-        Assert.Equal(1000, await _bank.BalanceAsync());
-        Assert.Equal(0, await _bank.OrderAmountAsync("o-2"));
-        Assert.Equal(0, await _bank.PreparedLeftAsync());
+        Assert.Equal(1000, await _rig.Bank.BalanceAsync());
+        Assert.Equal(0, await _rig.Bank.OrderAmountAsync("o-2"));
+        Assert.Equal(0, await _rig.Bank.PreparedLeftAsync());
     }
 
     [Fact]
     public async Task A_branch_that_only_read_votes_read_only_and_skips_phase_two()
     {
-        await using var transaction = _coordinator.Begin();
+        await using var transaction = _rig.Coordinator.Begin();
         var reader = await transaction.EnlistNpgsqlAsync("payments");
         var writer = await transaction.EnlistNpgsqlAsync("orders");
         await using (var command = new NpgsqlCommand("SELECT balance FROM accounts WHERE id = 1", reader.Connection))
@@ -89,27 +70,27 @@ public sealed class NpgsqlCommitTests : IAsyncLifetime
         }
 
         long preparedOnPayments = -1, preparedOnOrders = -1;
-        _coordinator.StepObserver = async (step, _) =>
+        _rig.Coordinator.StepObserver = async (step, _) =>
         {
             if (step == TransactionProtocolStep.AllPrepared)
             {
-                var sql = $"SELECT count(*) FROM pg_prepared_xacts WHERE starts_with(gid, '{_bank.GlobalIdPrefix}')";
-                preparedOnPayments = (long)(await BankDatabases.ScalarAsync(_bank.Payments, sql))!;
-                preparedOnOrders = (long)(await BankDatabases.ScalarAsync(_bank.Orders, sql))!;
+                var sql = $"SELECT count(*) FROM pg_prepared_xacts WHERE starts_with(gid, '{_rig.Bank.GlobalIdPrefix}')";
+                preparedOnPayments = (long)(await BankDatabases.ScalarAsync(_rig.Bank.Payments, sql))!;
+                preparedOnOrders = (long)(await BankDatabases.ScalarAsync(_rig.Bank.Orders, sql))!;
             }
         };
 
         await transaction.CommitAsync();
 
         Assert.Equal((0L, 1L), (preparedOnPayments, preparedOnOrders));
-        Assert.Equal(5, await _bank.OrderAmountAsync("o-3"));
-        Assert.Equal(0, await _bank.PreparedLeftAsync());
+        Assert.Equal(5, await _rig.Bank.OrderAmountAsync("o-3"));
+        Assert.Equal(0, await _rig.Bank.PreparedLeftAsync());
     }
 
     [Fact]
     public async Task A_single_branch_commits_in_one_phase()
     {
-        await using var transaction = _coordinator.Begin();
+        await using var transaction = _rig.Coordinator.Begin();
         var branch = await transaction.EnlistNpgsqlAsync("payments");
         await using (var command = new NpgsqlCommand("UPDATE accounts SET balance = 500 WHERE id = 1", branch.Connection))
         {
@@ -118,22 +99,22 @@ public sealed class NpgsqlCommitTests : IAsyncLifetime
 
         await transaction.CommitAsync();
 
-        Assert.Equal(500, await _bank.BalanceAsync());
-        Assert.Equal(0, _log.FsyncCount);
+        Assert.Equal(500, await _rig.Bank.BalanceAsync());
+        Assert.Equal(0, _rig.Log.FsyncCount);
     }
 
     [Fact]
     public async Task Rollback_undoes_both_branches()
     {
-        var transaction = _coordinator.Begin();
+        var transaction = _rig.Coordinator.Begin();
         var debit = await transaction.EnlistNpgsqlAsync("payments");
         var credit = await transaction.EnlistNpgsqlAsync("orders");
         await BankDatabases.TransferAsync(debit, credit, "o-4", 10);
 
         await transaction.RollbackAsync();
 
-        Assert.Equal(1000, await _bank.BalanceAsync());
-        Assert.Equal(0, await _bank.OrderAmountAsync("o-4"));
+        Assert.Equal(1000, await _rig.Bank.BalanceAsync());
+        Assert.Equal(0, await _rig.Bank.OrderAmountAsync("o-4"));
     }
 
     [Fact]
@@ -141,24 +122,24 @@ public sealed class NpgsqlCommitTests : IAsyncLifetime
     {
         using (var scope = new TransactionScope(TransactionScopeAsyncFlowOption.Enabled))
         {
-            var transaction = _coordinator.JoinAmbientTransaction();
+            var transaction = _rig.Coordinator.JoinAmbientTransaction();
             var debit = await transaction.EnlistNpgsqlAsync("payments");
             var credit = await transaction.EnlistNpgsqlAsync("orders");
             await BankDatabases.TransferAsync(debit, credit, "o-5", 10);
             scope.Complete();
         }
 
-        Assert.Equal(990, await _bank.BalanceAsync());
-        Assert.Equal(10, await _bank.OrderAmountAsync("o-5"));
-        Assert.Equal(0, await _bank.PreparedLeftAsync());
+        Assert.Equal(990, await _rig.Bank.BalanceAsync());
+        Assert.Equal(10, await _rig.Bank.OrderAmountAsync("o-5"));
+        Assert.Equal(0, await _rig.Bank.PreparedLeftAsync());
     }
 
     [Fact]
     public async Task The_start_up_check_passes_when_prepared_transactions_are_enabled_and_fails_below_the_pool_size()
     {
-        await _coordinator.ValidateResourcesAsync(CancellationToken.None);
+        await _rig.Coordinator.ValidateResourcesAsync(CancellationToken.None);
 
-        await using var bigPool = NpgsqlTransactionResource.Create("big", _bank.Payments + ";Maximum Pool Size=500");
+        await using var bigPool = NpgsqlTransactionResource.Create("big", _rig.Bank.Payments + ";Maximum Pool Size=500");
         var error = await Assert.ThrowsAsync<PreparedTransactionsUnavailableException>(() => bigPool.ValidateAsync(CancellationToken.None).AsTask());
 
         Assert.InRange(error.MaxPreparedTransactions, 1, 499);
@@ -168,7 +149,7 @@ public sealed class NpgsqlCommitTests : IAsyncLifetime
     [Fact]
     public async Task A_data_source_that_auto_enlists_is_refused()
     {
-        await using var dataSource = NpgsqlDataSource.Create(_bank.Payments);
+        await using var dataSource = NpgsqlDataSource.Create(_rig.Bank.Payments);
 
         var error = Assert.Throws<ArgumentException>(() => new NpgsqlTransactionResource("payments", dataSource));
 
@@ -186,8 +167,8 @@ public sealed class NpgsqlCommitTests : IAsyncLifetime
     [Fact]
     public async Task The_postgresql_decision_log_drives_recovery_after_a_crash()
     {
-        await using var log = NpgsqlDecisionLog.Create(_bank.Payments);
-        var crashed = new TwoPhaseCommitCoordinator(_bank.Options(), log, [_payments, _orders]);
+        await using var log = NpgsqlDecisionLog.Create(_rig.Bank.Payments);
+        var crashed = new TwoPhaseCommitCoordinator(_rig.Bank.Options(), log, [_rig.Payments, _rig.Orders]);
         var transaction = crashed.Begin();
         var debit = await transaction.EnlistNpgsqlAsync("payments");
         var credit = await transaction.EnlistNpgsqlAsync("orders");
@@ -207,13 +188,13 @@ public sealed class NpgsqlCommitTests : IAsyncLifetime
         await reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Single(await log.ReadCommittedAsync(CancellationToken.None));
 
-        await using var fresh = new TwoPhaseCommitCoordinator(_bank.Options(), log, [_payments, _orders]);
+        await using var fresh = new TwoPhaseCommitCoordinator(_rig.Bank.Options(), log, [_rig.Payments, _rig.Orders]);
         var result = await fresh.RecoverAsync(CancellationToken.None);
 
         Assert.Equal((2, 1), (result.Committed, result.Forgotten));
-        Assert.Equal(990, await _bank.BalanceAsync());
-        Assert.Equal(10, await _bank.OrderAmountAsync("o-6"));
-        Assert.Equal(0, await _bank.PreparedLeftAsync());
+        Assert.Equal(990, await _rig.Bank.BalanceAsync());
+        Assert.Equal(10, await _rig.Bank.OrderAmountAsync("o-6"));
+        Assert.Equal(0, await _rig.Bank.PreparedLeftAsync());
         Assert.Empty(await log.ReadCommittedAsync(CancellationToken.None));
     }
 }

@@ -5,7 +5,7 @@ namespace DataPatterns.Transactions;
 /// its prepared transaction, or the marker row the branch writes before it prepares (visible once the branch commits),
 /// or the "aborted" marker a recovery wrote in its place (a fence).
 /// </summary>
-internal enum BranchObservation
+public enum BranchObservation
 {
     /// <summary>Neither a prepared branch nor a marker: the branch has not prepared (it may still be running), or it was rolled back.</summary>
     Absent,

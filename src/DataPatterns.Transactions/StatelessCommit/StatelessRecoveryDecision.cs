@@ -19,7 +19,7 @@ namespace DataPatterns.Transactions;
 /// (<c>StatelessRecoveryModelTests</c>) checks the rule against random interleavings of coordinators, recoveries,
 /// crashes and marker deletions, and shows each deletion rule is needed.
 /// </summary>
-internal static class StatelessRecoveryDecision
+public static class StatelessRecoveryDecision
 {
     /// <summary>
     /// The verdict for one look at every participant (in any order, at any times). A committed marker decides alone: a

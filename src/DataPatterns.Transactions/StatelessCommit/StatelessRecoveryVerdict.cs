@@ -1,7 +1,7 @@
 namespace DataPatterns.Transactions;
 
 /// <summary>What a recovery does with a stateless transaction after looking at every participant once.</summary>
-internal enum StatelessRecoveryVerdict
+public enum StatelessRecoveryVerdict
 {
     /// <summary>Every branch voted yes (or one already committed): COMMIT PREPARED wherever a branch is still prepared.</summary>
     Commit,

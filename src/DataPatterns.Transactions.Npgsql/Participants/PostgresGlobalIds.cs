@@ -9,7 +9,7 @@ internal static class PostgresGlobalIds
     public const string UndefinedObject = "42704";
 
     private static readonly System.Buffers.SearchValues<char> Allowed =
-        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_-.");
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_-.~");
 
     public static string Quote(string globalId)
     {
@@ -17,7 +17,7 @@ internal static class PostgresGlobalIds
         if (globalId.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(globalId) >= GlobalTransactionId.MaxLength
             || globalId.AsSpan().ContainsAnyExcept(Allowed))
         {
-            throw new ArgumentException($"'{globalId}' is not a valid global id: PostgreSQL needs fewer than {GlobalTransactionId.MaxLength} bytes, and this package only uses A-Z a-z 0-9 : _ - .", nameof(globalId));
+            throw new ArgumentException($"'{globalId}' is not a valid global id: PostgreSQL needs fewer than {GlobalTransactionId.MaxLength} bytes, and this package only uses A-Z a-z 0-9 : _ - . ~", nameof(globalId));
         }
 
         return "'" + globalId + "'";

@@ -1,7 +1,7 @@
-namespace DataPatterns.Transactions.Npgsql;
+namespace DataPatterns.Transactions;
 
 /// <summary>What a recovery's fence on one participant came to.</summary>
-internal enum FenceOutcome
+public enum FenceOutcome
 {
     /// <summary>The "aborted" marker is committed: this participant can never prepare the branch, so the transaction aborted.</summary>
     Landed,

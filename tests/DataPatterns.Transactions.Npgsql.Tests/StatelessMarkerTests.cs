@@ -120,16 +120,7 @@ public sealed class StatelessMarkerTests
 
         public async ValueTask DisposeAsync()
         {
-            // A test that failed half-way may leave its branch prepared; the database cannot be dropped until it is gone.
-            await ExecuteAsync("""
-                DO $$
-                DECLARE g text;
-                BEGIN
-                    FOR g IN SELECT gid FROM pg_prepared_xacts WHERE database = current_database() LOOP
-                        EXECUTE format('ROLLBACK PREPARED %L', g);
-                    END LOOP;
-                END $$
-                """);
+            await LeftoverBranches.RollBackAllAsync(DataSource);
             await DataSource.DisposeAsync();
             await _database.DisposeAsync();
         }

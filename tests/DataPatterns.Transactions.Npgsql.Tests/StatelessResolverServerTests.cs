@@ -104,20 +104,7 @@ public sealed class StatelessResolverServerTests
         {
             foreach (var resource in _resources)
             {
-                // A failed test may leave a branch prepared, which would keep its database from being dropped.
-                await using (var command = resource.DataSource.CreateCommand("""
-                    DO $$
-                    DECLARE g text;
-                    BEGIN
-                        FOR g IN SELECT gid FROM pg_prepared_xacts WHERE database = current_database() LOOP
-                            EXECUTE format('ROLLBACK PREPARED %L', g);
-                        END LOOP;
-                    END $$
-                    """))
-                {
-                    await command.ExecuteNonQueryAsync();
-                }
-
+                await LeftoverBranches.RollBackAllAsync(resource.DataSource);
                 await resource.DisposeAsync();
             }
 

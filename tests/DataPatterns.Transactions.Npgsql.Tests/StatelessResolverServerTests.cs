@@ -47,13 +47,13 @@ public sealed class StatelessResolverServerTests
     {
         private readonly TemporaryDatabase[] _databases;
         private readonly NpgsqlTransactionResource[] _resources;
-        private readonly NpgsqlStatelessResource[] _stateless;
 
         private DatabasePair(TemporaryDatabase[] databases)
         {
             _databases = databases;
-            _resources = [NpgsqlTransactionResource.Create("orders", databases[0].ConnectionString), NpgsqlTransactionResource.Create("payments", databases[1].ConnectionString)];
-            _stateless = _resources.Select(r => new NpgsqlStatelessResource(r, TimeSpan.FromMilliseconds(300))).ToArray();
+            _resources = [
+                NpgsqlTransactionResource.Create("orders", databases[0].ConnectionString),
+                NpgsqlTransactionResource.Create("payments", databases[1].ConnectionString)];
         }
 
         public static async Task<DatabasePair> CreateAsync()
@@ -86,7 +86,7 @@ public sealed class StatelessResolverServerTests
         }
 
         public Task<StatelessOutcome> ResolveAsync(IReadOnlyList<string> ids) =>
-            StatelessResolver.ResolveAsync(_stateless, ids, maxRounds: 5, CancellationToken.None).AsTask();
+            StatelessResolver.ResolveAsync(_resources, ids, maxRounds: 5, CancellationToken.None).AsTask();
 
         public async Task<long> CountRowsAsync(int participant)
         {

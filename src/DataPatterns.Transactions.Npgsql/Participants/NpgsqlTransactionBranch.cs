@@ -9,7 +9,7 @@ namespace DataPatterns.Transactions.Npgsql;
 /// With last-resource commit, the branch whose database holds the <see cref="NpgsqlDecisionLog"/> is not prepared: it
 /// commits with the decision row inside its own transaction.
 /// </summary>
-public sealed class NpgsqlTransactionBranch : ILastResourceParticipant, IAsyncDisposable
+public sealed class NpgsqlTransactionBranch : ILastResourceParticipant, IStatelessParticipant, IAsyncDisposable
 {
     private readonly NpgsqlTransactionResource _resource;
     private NpgsqlTransaction? _transaction;
@@ -69,6 +69,16 @@ public sealed class NpgsqlTransactionBranch : ILastResourceParticipant, IAsyncDi
         }
 
         return PrepareVote.Prepared;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="BranchFencedException">A recovery fenced this participant first: the transaction aborted.</exception>
+    public async ValueTask PrepareWithMarkerAsync(string globalId, CancellationToken cancellationToken)
+    {
+        _prepareStarted = true;
+        await _resource.EnsureMarkersAsync(cancellationToken).ConfigureAwait(false);
+        await PostgresBranchMarkers.PrepareWithMarkerAsync(Connection, globalId, cancellationToken).ConfigureAwait(false);
+        _transaction = null;
     }
 
     /// <inheritdoc />

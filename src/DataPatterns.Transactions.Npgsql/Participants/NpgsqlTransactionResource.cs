@@ -8,7 +8,7 @@ namespace DataPatterns.Transactions.Npgsql;
 /// prepared transactions by global id on connections of its own, and lists this node's prepared transactions from
 /// <c>pg_prepared_xacts</c> for recovery. Its connections must not auto-enlist in System.Transactions (<c>Enlist=false</c>).
 /// </summary>
-public sealed class NpgsqlTransactionResource : ITransactionResource, ICoordinatorNodeClaim, IAsyncDisposable
+public sealed partial class NpgsqlTransactionResource : ITransactionResource, ICoordinatorNodeClaim, IAsyncDisposable
 {
     private readonly bool _ownsDataSource;
 

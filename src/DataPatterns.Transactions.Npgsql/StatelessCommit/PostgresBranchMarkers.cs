@@ -15,6 +15,7 @@ internal static class PostgresBranchMarkers
 
     private const string UniqueViolation = "23505";
     private const string LockNotAvailable = "55P03";
+    private const string DuplicateTable = "42P07";
 
     public static async ValueTask EnsureCreatedAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
@@ -25,7 +26,14 @@ internal static class PostgresBranchMarkers
                 fenced boolean NOT NULL,
                 written_at timestamptz NOT NULL DEFAULT clock_timestamp())
             """);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is UniqueViolation or DuplicateTable)
+        {
+            // Another instance created it at the same moment (IF NOT EXISTS does not cover a concurrent create).
+        }
     }
 
     /// <summary>
@@ -115,5 +123,39 @@ internal static class PostgresBranchMarkers
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return FenceOutcome.Landed;
+    }
+
+    /// <summary>Up to <paramref name="limit"/> ids of <paramref name="globalIdPrefix"/> whose marker (or fence) is older than <paramref name="olderThan"/>.</summary>
+    public static async ValueTask<IReadOnlyList<string>> ListAsync(NpgsqlDataSource dataSource, string globalIdPrefix, bool fenced, TimeSpan olderThan, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(globalIdPrefix);
+        await using var command = dataSource.CreateCommand($"SELECT gid FROM {Table} WHERE fenced = $1 AND written_at < clock_timestamp() - $2 AND starts_with(gid, $3) LIMIT $4");
+        command.Parameters.Add(new NpgsqlParameter { Value = fenced });
+        command.Parameters.Add(new NpgsqlParameter { Value = olderThan });
+        command.Parameters.Add(new NpgsqlParameter { Value = globalIdPrefix });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public static async ValueTask<int> DeleteAsync(NpgsqlDataSource dataSource, IReadOnlyCollection<string> globalIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(globalIds);
+        if (globalIds.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var command = dataSource.CreateCommand($"DELETE FROM {Table} WHERE gid = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = globalIds.ToArray() });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -90,7 +90,9 @@ public sealed class DistributedTransaction : IAsyncDisposable
     }
 
     /// <summary>
-    /// Adds a participant and returns the global id its branch will be prepared under.
+    /// Adds a participant and returns the global id its branch will be prepared under. With stateless commit the id
+    /// gains the names of every participant at commit (see <see cref="GlobalIds"/> afterwards), and each participant
+    /// must be an <see cref="IStatelessParticipant"/> of a registered resource, one branch per resource.
     /// </summary>
     /// <exception cref="TransactionStateException">Commit or rollback has already started.</exception>
     public string Enlist(ITransactionParticipant participant)
@@ -111,6 +113,11 @@ public sealed class DistributedTransaction : IAsyncDisposable
             if (_branches.Count >= GlobalTransactionId.MaxBranches)
             {
                 throw new TransactionStateException($"Transaction {Id:N} already has {GlobalTransactionId.MaxBranches} participants, the most one transaction may have.");
+            }
+
+            if (Coordinator.Options.StatelessCommit)
+            {
+                Coordinator.CheckStatelessEnlistment(participant, _branches);
             }
 
             var globalId = GlobalTransactionId.Format(Coordinator.GlobalIdPrefix, Id, _branches.Count);

@@ -32,9 +32,16 @@ public sealed class TransactionInDoubtException : TwoPhaseCommitException
         ResourceName = resourceName;
     }
 
+    internal TransactionInDoubtException(Guid transactionId, IReadOnlyList<string> resourceNames, string message, Exception? innerException)
+        : base(message, innerException)
+    {
+        TransactionId = transactionId;
+        ResourceName = string.Join(", ", resourceNames);
+    }
+
     /// <summary>The transaction.</summary>
     public Guid TransactionId { get; }
 
-    /// <summary>The resource whose commit carried the decision.</summary>
+    /// <summary>The resource whose commit carried the decision (with stateless commit: the participants that did not answer).</summary>
     public string ResourceName { get; } = string.Empty;
 }

@@ -28,7 +28,7 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
     /// <summary>Creates a coordinator from DI (see <c>AddTwoPhaseCommit</c>).</summary>
     public TwoPhaseCommitCoordinator(
         IOptions<TwoPhaseCommitOptions> options,
-        IDecisionLog decisionLog,
+        IDecisionLog? decisionLog,
         IEnumerable<ITransactionResource> resources,
         TimeProvider timeProvider,
         ILogger<TwoPhaseCommitCoordinator> logger,
@@ -39,21 +39,20 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
 
     /// <summary>Creates a coordinator without DI.</summary>
     /// <param name="options">The settings (checked here: invalid ones throw).</param>
-    /// <param name="decisionLog">Where commit decisions go (e.g. a <see cref="FileDecisionLog"/>).</param>
+    /// <param name="decisionLog">Where commit decisions go (e.g. a <see cref="FileDecisionLog"/>); null with <see cref="TwoPhaseCommitOptions.StatelessCommit"/>, which keeps none.</param>
     /// <param name="resources">The resources (databases) by name, for phase-2 retries and recovery.</param>
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="logger">The logger; none when null.</param>
     /// <param name="meterFactory">Where the meter comes from; a standalone meter when null.</param>
     public TwoPhaseCommitCoordinator(
         TwoPhaseCommitOptions options,
-        IDecisionLog decisionLog,
+        IDecisionLog? decisionLog,
         IEnumerable<ITransactionResource>? resources = null,
         TimeProvider? timeProvider = null,
         ILogger? logger = null,
         IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(decisionLog);
         var failures = TwoPhaseCommitOptionsValidator.Check(options);
         if (failures.Count > 0)
         {
@@ -61,27 +60,21 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         }
 
         _options = options;
-        _log = decisionLog;
-        _resources = new Dictionary<string, ITransactionResource>(StringComparer.Ordinal);
-        foreach (var resource in resources ?? [])
-        {
-            if (!_resources.TryAdd(resource.Name, resource))
-            {
-                throw new ArgumentException($"Two resources are named '{resource.Name}'; give every database registered with the coordinator its own name.", nameof(resources));
-            }
-        }
-
+        _log = options.StatelessCommit ? NoDecisionLog.Instance : decisionLog ?? throw new ArgumentNullException(nameof(decisionLog), "A decision log is needed unless TwoPhaseCommitOptions.StatelessCommit is on; pass a FileDecisionLog or NpgsqlDecisionLog.");
+        _resources = IndexResources(resources, options.StatelessCommit);
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _telemetry = new TransactionsMetrics(meterFactory);
-        GlobalIdPrefix = GlobalTransactionId.CoordinatorPrefix(options.Prefix, options.NodeId);
+        GlobalIdPrefix = options.StatelessCommit
+            ? StatelessGlobalId.PrefixOf(options.Prefix)
+            : GlobalTransactionId.CoordinatorPrefix(options.Prefix, options.NodeId);
         _recoveryWatch = new RecoveryStartWatch(RecoveryState, _time, _logger);
     }
 
     /// <summary>What recovery has done lately (for the health check and the start-up warning).</summary>
     internal RecoveryStatus RecoveryState { get; } = new();
 
-    /// <summary>The start of every global id this coordinator makes: <c>prefix:node:</c>.</summary>
+    /// <summary>The start of every global id this coordinator makes: <c>prefix:node:</c>, or <c>prefix:~:</c> with stateless commit.</summary>
     public string GlobalIdPrefix { get; }
 
     /// <summary>The registered resources.</summary>
@@ -184,6 +177,9 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
                 case 1:
                     await CommitOnePhaseAsync(transaction, branches[0], cancellationToken).ConfigureAwait(false);
                     break;
+                case > 1 when _options.StatelessCommit:
+                    await CommitStatelessAsync(transaction, branches, cancellationToken).ConfigureAwait(false);
+                    break;
                 default:
                     await CommitTwoPhaseAsync(transaction, branches, cancellationToken).ConfigureAwait(false);
                     break;
@@ -265,4 +261,23 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
     }
 
     private void Finish(DistributedTransaction transaction) => _inFlight.TryRemove(transaction.Id, out _);
+
+    private static Dictionary<string, ITransactionResource> IndexResources(IEnumerable<ITransactionResource>? resources, bool stateless)
+    {
+        var byName = new Dictionary<string, ITransactionResource>(StringComparer.Ordinal);
+        foreach (var resource in resources ?? [])
+        {
+            if (!byName.TryAdd(resource.Name, resource))
+            {
+                throw new ArgumentException($"Two resources are named '{resource.Name}'; give every database registered with the coordinator its own name.", nameof(resources));
+            }
+
+            if (stateless && resource is not IStatelessResource)
+            {
+                throw new ArgumentException($"Resource '{resource.Name}' ({resource.GetType().Name}) cannot take part in stateless commit: it does not implement IStatelessResource (markers and fences). Turn TwoPhaseCommitOptions.StatelessCommit off or use a resource that supports it (NpgsqlTransactionResource does).", nameof(resources));
+            }
+        }
+
+        return byName;
+    }
 }

@@ -53,6 +53,26 @@ public sealed class TwoPhaseCommitOptions
     public bool LastResourceCommit { get; set; }
 
     /// <summary>
+    /// Stateless two-phase commit: no decision log and no node identity. Each participant inserts a marker row for the
+    /// transaction in the same round trip as its PREPARE; the transaction is committed the moment the last participant
+    /// has prepared, so the caller's wait is one parallel round of prepares (plus phase 2 unless
+    /// <see cref="WaitForPhaseTwo"/> is off). Any instance's recovery finishes any transaction from the participants
+    /// alone: every branch prepared (or one committed) means commit; a participant with neither branch nor marker is
+    /// fenced, which aborts. Every resource must support it (PostgreSQL does). <see cref="NodeId"/>, the decision log and
+    /// <see cref="LastResourceCommit"/> are not used. Default false. See <c>docs/transactions.md</c> for when to choose it.
+    /// </summary>
+    public bool StatelessCommit { get; set; }
+
+    /// <summary>
+    /// Stateless commit: how long a fence (the "aborted" marker recovery leaves on a participant whose branch never
+    /// prepared) is kept. It must outlive any session of the fenced branch that could still try to prepare, so keep it
+    /// far above <see cref="TransactionTimeout"/>; fences are written only for failed transactions, so they stay few.
+    /// Markers of committed transactions go much sooner: once no branch of theirs is prepared anywhere and they are older
+    /// than <see cref="RecoveryGracePeriod"/> plus <see cref="TransactionTimeout"/>. Default 1 day.
+    /// </summary>
+    public TimeSpan FenceRetention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
     /// The first wait before a failed phase-2 command is retried in the background; it doubles per attempt up to
     /// <see cref="MaxRetryDelay"/>, each wait drawn at random from the upper half of its doubled value, so that instances that failed together do not retry in step. The same names and rule as every retry in the library. Default 500 ms.
     /// </summary>

@@ -24,7 +24,7 @@ internal sealed class TwoPhaseCommitOptionsValidator : IValidateOptions<TwoPhase
     {
         var failures = Check(options);
         var environment = EnvironmentName(_environment);
-        if (options.NodeId == TwoPhaseCommitOptions.DefaultNodeId && !string.Equals(environment, Environments.Development, StringComparison.OrdinalIgnoreCase))
+        if (!options.StatelessCommit && options.NodeId == TwoPhaseCommitOptions.DefaultNodeId && !string.Equals(environment, Environments.Development, StringComparison.OrdinalIgnoreCase))
         {
             failures.Add($"TwoPhaseCommitOptions.NodeId is the default '{TwoPhaseCommitOptions.DefaultNodeId}', which is accepted only in the Development environment (this one is '{environment}'): two coordinators left at the default on the same databases would each take the other's prepared branches for their own and roll back branches the other committed. Set NodeId to a name unique to this instance and stable across its restarts (a StatefulSet ordinal, a host name), e.g. in configuration or AddTwoPhaseCommit(o => o.NodeId = \"orders-api-1\").");
         }
@@ -70,6 +70,16 @@ internal sealed class TwoPhaseCommitOptionsValidator : IValidateOptions<TwoPhase
         if (options.RetryDelay <= TimeSpan.Zero || options.MaxRetryDelay < options.RetryDelay)
         {
             failures.Add("TwoPhaseCommitOptions.RetryDelay must be above zero and MaxRetryDelay at least as long.");
+        }
+
+        if (options.StatelessCommit && options.LastResourceCommit)
+        {
+            failures.Add("TwoPhaseCommitOptions.StatelessCommit and LastResourceCommit are both on: they are two different commit modes (stateless commit keeps no decision record for a last resource to carry). Turn one of them off.");
+        }
+
+        if (options.FenceRetention < (4 * options.TransactionTimeout) || options.FenceRetention < TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"TwoPhaseCommitOptions.FenceRetention is {options.FenceRetention}; set it to at least 10 minutes and 4 × TransactionTimeout ({4 * options.TransactionTimeout}): a fence deleted while the fenced branch's session is still alive would let that branch prepare after its transaction aborted.");
         }
 
         if (string.IsNullOrWhiteSpace(options.DecisionLogPath))

@@ -34,4 +34,15 @@ public sealed class TwoPhaseCommitBuilder
         Services.Replace(ServiceDescriptor.Singleton(factory));
         return this;
     }
+
+    /// <summary>
+    /// Commits without a decision log (<see cref="TwoPhaseCommitOptions.StatelessCommit"/>): the transaction is committed
+    /// once every participant has prepared with its marker, and any instance's recovery settles any transaction from the
+    /// participants alone. No decision log file, no node id. Every resource must support it (PostgreSQL does).
+    /// </summary>
+    public TwoPhaseCommitBuilder UseStatelessCommit()
+    {
+        Services.Configure<TwoPhaseCommitOptions>(static options => options.StatelessCommit = true);
+        return this;
+    }
 }

@@ -19,7 +19,8 @@ public static class TwoPhaseCommitServiceCollectionExtensions
     /// the environment comes from <c>DOTNET_ENVIRONMENT</c> / <c>ASPNETCORE_ENVIRONMENT</c>, Production when unset). The
     /// recovery service claims the prefix and node id on every resource and decision log that can hold the claim (the
     /// PostgreSQL ones: an advisory lock) and fails start-up when another live coordinator holds it. Logging is used when
-    /// registered and not required.
+    /// registered and not required. With <see cref="TwoPhaseCommitOptions.StatelessCommit"/> (or
+    /// <see cref="TwoPhaseCommitBuilder.UseStatelessCommit"/>) no decision log is created and no node id is needed.
     /// </summary>
     public static TwoPhaseCommitBuilder AddTwoPhaseCommit(this IServiceCollection services, Action<TwoPhaseCommitOptions>? configure = null)
     {
@@ -41,7 +42,7 @@ public static class TwoPhaseCommitServiceCollectionExtensions
         });
         services.TryAddSingleton(sp => new TwoPhaseCommitCoordinator(
             sp.GetRequiredService<IOptions<TwoPhaseCommitOptions>>(),
-            sp.GetRequiredService<IDecisionLog>(),
+            sp.GetRequiredService<IOptions<TwoPhaseCommitOptions>>().Value.StatelessCommit ? null : sp.GetRequiredService<IDecisionLog>(),
             sp.GetServices<ITransactionResource>(),
             sp.GetRequiredService<TimeProvider>(),
             Logger<TwoPhaseCommitCoordinator>(sp),

@@ -58,4 +58,22 @@ internal static partial class TransactionsLog
 
     [LoggerMessage(3018, LogLevel.Warning, "Two-phase commit: transactions began {Seconds} s ago but recovery has not run: nothing started the hosted recovery service (IHostedService), so branches a crash leaves prepared would stay prepared and keep their locks. Build and run a generic host (Host.CreateApplicationBuilder(...).Build().RunAsync()), or call TwoPhaseCommitCoordinator.RecoverAsync on a timer yourself")]
     public static partial void RecoveryNotStarted(ILogger logger, double seconds);
+
+    [LoggerMessage(3019, LogLevel.Warning, "Stateless commit: could not {Action} branch {GlobalId} on '{Resource}' now; the outcome is fixed by the participants and the next recovery pass finishes it")]
+    public static partial void StatelessCompletionDeferred(ILogger logger, string action, string globalId, string resource, Exception exception);
+
+    [LoggerMessage(3020, LogLevel.Warning, "Stateless commit: transaction {TransactionId} did not prepare everywhere ({Reason}); asking its participants what became of it")]
+    public static partial void StatelessPrepareIncomplete(ILogger logger, Guid transactionId, string reason, Exception? exception);
+
+    [LoggerMessage(3021, LogLevel.Error, "Stateless commit: transaction {TransactionId} is still undecided after asking its participants (a fence met a branch still holding its key); recovery finishes it")]
+    public static partial void StatelessUndecided(ILogger logger, Guid transactionId);
+
+    [LoggerMessage(3022, LogLevel.Warning, "Stateless recovery: branch {GlobalId} on '{Resource}' names participant '{Missing}', which is not registered here; it is left for an instance that has it")]
+    public static partial void StatelessParticipantUnknown(ILogger logger, string globalId, string resource, string missing);
+
+    [LoggerMessage(3023, LogLevel.Information, "Stateless recovery: transaction {TransactionId} {Outcome}")]
+    public static partial void StatelessResolved(ILogger logger, Guid transactionId, string outcome);
+
+    [LoggerMessage(3024, LogLevel.Information, "Stateless recovery deleted {Count} old markers on '{Resource}'")]
+    public static partial void MarkersDeleted(ILogger logger, int count, string resource);
 }

@@ -12,12 +12,18 @@ public sealed partial class TwoPhaseCommitCoordinator
     /// (<see cref="ICoordinatorNodeClaim"/>; once per database), and holds the claims until the coordinator is disposed.
     /// The recovery service does this at start, before its first pass; call it yourself when you run recovery without it.
     /// A second call does nothing. Every recovery pass afterwards checks the claims first, takes a lost one again (its
-    /// session ended, say, with a server restart), and fails when another coordinator took it meanwhile.
+    /// session ended, say, with a server restart), and fails when another coordinator took it meanwhile. Stateless commit
+    /// has no node identity and claims nothing.
     /// </summary>
     /// <exception cref="CoordinatorNodeInUseException">Another live coordinator uses the same prefix and node id on one of them.</exception>
     public async ValueTask ClaimNodeAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        if (_options.StatelessCommit)
+        {
+            return;
+        }
+
         await _nodeClaimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

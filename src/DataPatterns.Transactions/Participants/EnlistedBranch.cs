@@ -7,11 +7,15 @@ internal sealed class EnlistedBranch(ITransactionParticipant participant, string
 
     public ITransactionParticipant Participant { get; } = participant;
 
-    public string GlobalId { get; } = globalId;
+    /// <summary>Set at enlistment; stateless commit replaces it at commit with the id that names every participant.</summary>
+    public string GlobalId { get; set; } = globalId;
 
     public string ResourceName => Participant.ResourceName;
 
     public bool PrepareStarted { get; set; }
+
+    /// <summary>The participant's own prepare call (stateless commit waits for it, bounded, before asking what happened).</summary>
+    public Task? Preparing { get; set; }
 
     public PrepareVote? Vote { get; set; }
 

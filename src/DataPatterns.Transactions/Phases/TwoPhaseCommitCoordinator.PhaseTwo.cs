@@ -77,7 +77,7 @@ public sealed partial class TwoPhaseCommitCoordinator
                     return;
                 }
 
-                if (completion == BranchCompletion.NotFound)
+                if (completion == BranchCompletion.NotFound && await WasRolledBackAsync(branch).ConfigureAwait(false))
                 {
                     // Nobody else resolves this node's branches while the transaction is in flight: someone rolled it back.
                     lock (writers)

@@ -9,12 +9,25 @@ public sealed partial class TwoPhaseCommitCoordinator
     /// abort first when the log can fence (<see cref="IFencingDecisionLog"/>), so that a last-resource commit still on its
     /// way cannot land afterwards. Transactions still in flight in this process are left alone. Decision records whose
     /// branches are all finished are forgotten. When the node id was claimed (<see cref="ClaimNodeAsync"/>), the pass first
-    /// makes sure the claims are still held.
+    /// makes sure the claims are still held. With <see cref="TwoPhaseCommitOptions.StatelessCommit"/> the pass takes every
+    /// transaction of the prefix, from whichever instance, and settles it from its participants alone (every branch
+    /// prepared or one committed: commit; one fenced: roll back; one with neither branch nor marker: fence it), then
+    /// deletes markers no longer needed.
     /// </summary>
     /// <exception cref="CoordinatorNodeInUseException">Another coordinator took this node id's claim while it was lost.</exception>
     public async ValueTask<RecoveryResult> RecoverAsync(CancellationToken cancellationToken)
     {
         using var activity = TransactionsMetrics.ActivitySource.StartActivity("2pc recover");
+        var result = _options.StatelessCommit
+            ? await RecoverStatelessAsync(cancellationToken).ConfigureAwait(false)
+            : await RecoverFromLogAsync(cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("datapatterns.recovery.committed", result.Committed);
+        activity?.SetTag("datapatterns.recovery.rolled_back", result.RolledBack);
+        return result;
+    }
+
+    private async ValueTask<RecoveryResult> RecoverFromLogAsync(CancellationToken cancellationToken)
+    {
         await RenewNodeClaimsAsync(cancellationToken).ConfigureAwait(false);
         var pass = new RecoveryPass(await ReadOwnDecisionsAsync(cancellationToken).ConfigureAwait(false), _time.GetUtcNow());
         foreach (var resource in _resources.Values)
@@ -29,6 +42,12 @@ public sealed partial class TwoPhaseCommitCoordinator
             await fencing.PurgeAbortsAsync((2 * _options.RecoveryGracePeriod) + _options.TransactionTimeout, cancellationToken).ConfigureAwait(false);
         }
 
+        return FinishPass(pass, forgotten);
+    }
+
+    /// <summary>Reports a finished pass (metrics, health, one log line when it did or left anything).</summary>
+    private RecoveryResult FinishPass(RecoveryPass pass, int forgotten)
+    {
         _telemetry.ReportInDoubt(pass.InDoubt, pass.Oldest);
         RecoveryState.PassFinished(_time.GetUtcNow(), pass.InDoubt, pass.Oldest, pass.Unreachable);
         if (pass.Committed + pass.RolledBack + forgotten > 0 || pass.Waiting > 0)
@@ -36,8 +55,6 @@ public sealed partial class TwoPhaseCommitCoordinator
             TransactionsLog.RecoveryPass(_logger, pass.Committed, pass.RolledBack, pass.Waiting, forgotten);
         }
 
-        activity?.SetTag("datapatterns.recovery.committed", pass.Committed);
-        activity?.SetTag("datapatterns.recovery.rolled_back", pass.RolledBack);
         return new RecoveryResult(pass.Committed, pass.RolledBack, pass.Waiting, forgotten, pass.Unreachable);
     }
 

@@ -74,6 +74,11 @@ public sealed class StatelessResolverTests
         public ValueTask<IReadOnlyList<InDoubtBranch>> GetInDoubtBranchesAsync(string globalIdPrefix, CancellationToken cancellationToken) =>
             ValueTask.FromResult<IReadOnlyList<InDoubtBranch>>([]);
 
+        public ValueTask<IReadOnlyList<string>> GetMarkersAsync(string globalIdPrefix, bool fenced, TimeSpan olderThan, int limit, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IReadOnlyList<string>>([]);
+
+        public ValueTask<int> DeleteMarkersAsync(IReadOnlyCollection<string> globalIds, CancellationToken cancellationToken) => ValueTask.FromResult(0);
+
         private ValueTask<BranchCompletion> Complete(string what)
         {
             Completions.Add(what);

@@ -33,6 +33,11 @@ public sealed class BankDatabases : IAsyncDisposable
 
     public string GlobalIdPrefix => $"{Prefix}:{Node}:";
 
+    /// <summary>Stateless recovery takes every transaction of its prefix, so each class gets a prefix of its own.</summary>
+    public string StatelessPrefix => "st" + Node;
+
+    public string StatelessGlobalIdPrefix => $"{StatelessPrefix}:~:";
+
     /// <summary>Payments on the primary; orders on node2, or on <paramref name="ordersServer"/> when given.</summary>
     public static async Task<BankDatabases> CreateAsync(string purpose, TestServer? ordersServer = null)
     {
@@ -65,6 +70,19 @@ public sealed class BankDatabases : IAsyncDisposable
         MaxRetryDelay = TimeSpan.FromMilliseconds(400),
     };
 
+    /// <summary>Stateless commit over the bank, with the class's own prefix.</summary>
+    public TwoPhaseCommitOptions StatelessOptions()
+    {
+        var options = Options();
+        options.Prefix = StatelessPrefix;
+        options.StatelessCommit = true;
+        return options;
+    }
+
+    /// <summary>Markers (fenced or not) of this class's stateless transactions in one database.</summary>
+    public async Task<long> MarkersAsync(string connectionString, bool fenced) =>
+        (long)(await ScalarAsync(connectionString, $"SELECT count(*) FROM datapatterns_2pc_markers WHERE fenced = {fenced} AND starts_with(gid, '{StatelessGlobalIdPrefix}')"))!;
+
     public async Task<long> BalanceAsync() => (long)(await ScalarAsync(Payments, "SELECT balance FROM accounts WHERE id = 1"))!;
 
     public async Task<long> OrdersTotalAsync() => (long)(await ScalarAsync(Orders, "SELECT coalesce(sum(amount), 0)::bigint FROM orders"))!;
@@ -81,7 +99,7 @@ public sealed class BankDatabases : IAsyncDisposable
     /// <summary>Prepared transactions of this class's node on both servers.</summary>
     public async Task<long> PreparedLeftAsync()
     {
-        var sql = $"SELECT count(*) FROM pg_prepared_xacts WHERE starts_with(gid, '{GlobalIdPrefix}')";
+        var sql = $"SELECT count(*) FROM pg_prepared_xacts WHERE starts_with(gid, '{GlobalIdPrefix}') OR starts_with(gid, '{StatelessGlobalIdPrefix}')";
         return (long)(await ScalarAsync(Payments, sql))! + (long)(await ScalarAsync(Orders, sql))!;
     }
 
@@ -135,9 +153,12 @@ public sealed class BankDatabases : IAsyncDisposable
             try
             {
                 await using var resource = NpgsqlTransactionResource.Create("cleanup", connectionString);
-                foreach (var branch in await resource.GetInDoubtBranchesAsync(GlobalIdPrefix, CancellationToken.None))
+                foreach (var prefix in new[] { GlobalIdPrefix, StatelessGlobalIdPrefix })
                 {
-                    await resource.RollbackPreparedAsync(branch.GlobalId, CancellationToken.None);
+                    foreach (var branch in await resource.GetInDoubtBranchesAsync(prefix, CancellationToken.None))
+                    {
+                        await resource.RollbackPreparedAsync(branch.GlobalId, CancellationToken.None);
+                    }
                 }
             }
             catch (NpgsqlException)

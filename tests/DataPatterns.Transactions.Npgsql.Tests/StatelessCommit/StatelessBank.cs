@@ -1,0 +1,78 @@
+namespace DataPatterns.Transactions.Npgsql.Tests;
+
+/// <summary>
+/// The bank's two databases as resources and any number of stateless coordinators over them (the "instances" of a
+/// stateless service): what the stateless commit tests share. Disposes the coordinators first.
+/// </summary>
+internal sealed class StatelessBank : IAsyncDisposable
+{
+    private readonly List<TwoPhaseCommitCoordinator> _instances = [];
+
+    private StatelessBank(BankDatabases bank)
+    {
+        Bank = bank;
+        Payments = NpgsqlTransactionResource.Create("payments", bank.Payments);
+        Orders = NpgsqlTransactionResource.Create("orders", bank.Orders);
+    }
+
+    public BankDatabases Bank { get; }
+
+    public NpgsqlTransactionResource Payments { get; }
+
+    public NpgsqlTransactionResource Orders { get; }
+
+    public static async Task<StatelessBank> CreateAsync(string purpose) => new(await BankDatabases.CreateAsync(purpose));
+
+    /// <summary>A new instance: a coordinator with no memory of any other's transactions.</summary>
+    public TwoPhaseCommitCoordinator NewInstance(Action<TwoPhaseCommitOptions>? configure = null)
+    {
+        var options = Bank.StatelessOptions();
+        configure?.Invoke(options);
+        var coordinator = new TwoPhaseCommitCoordinator(options, decisionLog: null, [Payments, Orders]);
+        _instances.Add(coordinator);
+        return coordinator;
+    }
+
+    /// <summary>Moves 10 to a new order row on branches of <paramref name="transaction"/>; <paramref name="wrapOrders"/> may wrap the orders branch.</summary>
+    public async Task TransferAsync(DistributedTransaction transaction, string orderId, Func<NpgsqlTransactionBranch, ITransactionParticipant>? wrapOrders = null)
+    {
+        var debit = await transaction.EnlistNpgsqlAsync("payments");
+        NpgsqlTransactionBranch credit;
+        if (wrapOrders is null)
+        {
+            credit = await transaction.EnlistNpgsqlAsync("orders");
+        }
+        else
+        {
+            credit = await Orders.OpenBranchAsync();
+            transaction.Enlist(wrapOrders(credit));
+        }
+
+        await BankDatabases.TransferAsync(debit, credit, orderId, 10);
+    }
+
+    /// <summary>Both-or-neither for one order: (debited by it, credited to it) is (10, 10) or (0, 0) overall.</summary>
+    public async Task<long> OrderAsync(string orderId) => await Bank.OrderAmountAsync(orderId);
+
+    /// <summary>Makes every marker of this class look <paramref name="age"/> older (the clean-up's ages are the server's).</summary>
+    public async Task AgeMarkersAsync(TimeSpan age, bool? fenced = null)
+    {
+        var filter = fenced is { } f ? $" AND fenced = {f}" : string.Empty;
+        foreach (var database in new[] { Bank.Payments, Bank.Orders })
+        {
+            await BankDatabases.ExecuteAsync(database, $"UPDATE datapatterns_2pc_markers SET written_at = written_at - interval '{(long)age.TotalSeconds} seconds' WHERE starts_with(gid, '{Bank.StatelessGlobalIdPrefix}'){filter}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var instance in _instances)
+        {
+            await instance.DisposeAsync();
+        }
+
+        await Payments.DisposeAsync();
+        await Orders.DisposeAsync();
+        await Bank.DisposeAsync();
+    }
+}

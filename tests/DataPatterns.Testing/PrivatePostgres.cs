@@ -82,6 +82,26 @@ public sealed class PrivatePostgres : IAsyncDisposable
     public Task StartAsync(CancellationToken cancellationToken = default) =>
         PgCtlAsync(["start", "-w", "-t", "60", "-l", _logFile, "-o", $"-p {Port}"], cancellationToken);
 
+    /// <summary>
+    /// Starts the server again after <see cref="KillAsync"/>: the killed postmaster's children notice its death and exit
+    /// within moments, and until they have, the old shared memory is in use and a start is refused; so it is tried again.
+    /// </summary>
+    public async Task StartAfterKillAsync(CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartAsync(cancellationToken);
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 40)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            }
+        }
+    }
+
     /// <summary>Stops the server: <paramref name="immediate"/> is a crash (no checkpoint), otherwise a fast clean shutdown.</summary>
     public Task StopAsync(bool immediate = true, CancellationToken cancellationToken = default) =>
         PgCtlAsync(["stop", "-m", immediate ? "immediate" : "fast", "-w", "-t", "60"], cancellationToken);

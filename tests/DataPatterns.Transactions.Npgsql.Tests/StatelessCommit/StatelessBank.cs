@@ -1,3 +1,5 @@
+using DataPatterns.Testing;
+
 namespace DataPatterns.Transactions.Npgsql.Tests;
 
 /// <summary>
@@ -21,7 +23,9 @@ internal sealed class StatelessBank : IAsyncDisposable
 
     public NpgsqlTransactionResource Orders { get; }
 
-    public static async Task<StatelessBank> CreateAsync(string purpose) => new(await BankDatabases.CreateAsync(purpose));
+    /// <summary>Payments on the primary; orders on node2, or on <paramref name="ordersServer"/> when given.</summary>
+    public static async Task<StatelessBank> CreateAsync(string purpose, TestServer? ordersServer = null) =>
+        new(await BankDatabases.CreateAsync(purpose, ordersServer));
 
     /// <summary>A new instance: a coordinator with no memory of any other's transactions.</summary>
     public TwoPhaseCommitCoordinator NewInstance(Action<TwoPhaseCommitOptions>? configure = null)

@@ -46,43 +46,4 @@ public sealed class StatelessResolverTests
         var resources = seen.Select((s, i) => new FakeStatelessResource("r" + i, s)).ToArray();
         return (resources, StatelessGlobalId.Format("test", Guid.NewGuid(), resources.Select(r => r.Name).ToArray()));
     }
-
-    private sealed class FakeStatelessResource(string name, BranchObservation seen) : IStatelessResource
-    {
-        public string Name { get; } = name;
-
-        public FenceOutcome FenceAnswer { get; set; } = FenceOutcome.Landed;
-
-        public int Fences { get; private set; }
-
-        public List<string> Completions { get; } = [];
-
-        public ValueTask<BranchObservation> ObserveAsync(string globalId, CancellationToken cancellationToken) => ValueTask.FromResult(seen);
-
-        public ValueTask<FenceOutcome> FenceAsync(string globalId, CancellationToken cancellationToken)
-        {
-            Fences++;
-            return ValueTask.FromResult(FenceAnswer);
-        }
-
-        public ValueTask<BranchCompletion> CommitPreparedAsync(string globalId, CancellationToken cancellationToken) => Complete("commit");
-
-        public ValueTask<BranchCompletion> RollbackPreparedAsync(string globalId, CancellationToken cancellationToken) => Complete("rollback");
-
-        public ValueTask ValidateAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask<IReadOnlyList<InDoubtBranch>> GetInDoubtBranchesAsync(string globalIdPrefix, CancellationToken cancellationToken) =>
-            ValueTask.FromResult<IReadOnlyList<InDoubtBranch>>([]);
-
-        public ValueTask<IReadOnlyList<string>> GetMarkersAsync(string globalIdPrefix, bool fenced, TimeSpan olderThan, int limit, CancellationToken cancellationToken) =>
-            ValueTask.FromResult<IReadOnlyList<string>>([]);
-
-        public ValueTask<int> DeleteMarkersAsync(IReadOnlyCollection<string> globalIds, CancellationToken cancellationToken) => ValueTask.FromResult(0);
-
-        private ValueTask<BranchCompletion> Complete(string what)
-        {
-            Completions.Add(what);
-            return ValueTask.FromResult(BranchCompletion.Completed);
-        }
-    }
 }

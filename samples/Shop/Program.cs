@@ -38,13 +38,7 @@ if (services)
         builder.Services.AddShopConnectionBudget(builder.Configuration), CancellationToken.None);
     servers = ShopServers.FromConfiguration(builder.Configuration).WithPools(budgets);
     builder.Services.AddSingleton(budgets);
-    // The coordinator's node id must be unique per instance and survive its restarts: the replacement of a dead instance
-    // finishes that instance's prepared transactions, and nobody else does. A host name is neither (two instances on one
-    // host, a spot VM replaced under a new name), so it is asked for.
-    var nodeId = builder.Configuration["node"] is { Length: > 0 } node
-        ? node
-        : throw new InvalidOperationException("--services needs --node=NAME: a name unique to this instance that its replacement reuses (a StatefulSet ordinal, say), so that it can finish this instance's in-doubt orders.");
-    builder.Services.AddShopOnServers(servers, nodeId, writeBackFlushInterval);
+    builder.Services.AddShopOnServers(servers, writeBackFlushInterval);
     builder.Services.AddShopRouterConcurrency(builder.Configuration, budgets);
 }
 else

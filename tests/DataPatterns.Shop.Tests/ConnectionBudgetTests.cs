@@ -13,7 +13,7 @@ namespace DataPatterns.Shop.Tests;
 public sealed class ConnectionBudgetTests
 {
     private static readonly (string Name, int Weight)[] PrimaryPools =
-        [(ConnectionBudget.Routing, 3), (ConnectionBudget.Payments, 3), (ConnectionBudget.Decisions, 1), (ConnectionBudget.Events, 1)];
+        [(ConnectionBudget.Routing, 3), (ConnectionBudget.Payments, 3), (ConnectionBudget.Events, 1)];
 
     [Property(MaxTest = 500)]
     public bool Derived_pools_of_every_instance_together_stay_within_max_connections_minus_reserved(PositiveInt max, NonNegativeInt reserved, PositiveInt instances)

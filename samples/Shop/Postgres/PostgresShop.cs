@@ -9,9 +9,8 @@ public static class PostgresShop
     /// <summary>Registers every package on PostgreSQL and Redis, as a user of the packages would.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="servers">The servers.</param>
-    /// <param name="nodeId">This instance's coordinator node id: stable across restarts, so a replacement recovers its branches.</param>
     /// <param name="writeBackFlushInterval">How often queued carts are flushed.</param>
-    public static IServiceCollection AddShopOnServers(this IServiceCollection services, ShopServers servers, string nodeId, TimeSpan writeBackFlushInterval)
+    public static IServiceCollection AddShopOnServers(this IServiceCollection services, ShopServers servers, TimeSpan writeBackFlushInterval)
     {
         ArgumentNullException.ThrowIfNull(servers);
 
@@ -34,19 +33,20 @@ public static class PostgresShop
 
         services.AddShopShards();
 
+        // Stateless commit: an order is committed once the payment and the order row are both prepared, and any
+        // instance's recovery finishes any instance's orders from the databases alone, so an instance needs no name that
+        // its replacement must reuse, and no decision log.
         services.AddTwoPhaseCommit(o =>
             {
                 o.Prefix = "shop";
-                o.NodeId = nodeId;
                 o.TransactionTimeout = TimeSpan.FromSeconds(5);        // an order is two inserts: longer means a server is in trouble
                 o.RecoveryInterval = TimeSpan.FromSeconds(5);
-                o.RecoveryGracePeriod = TimeSpan.FromSeconds(10);
-                o.LastResourceCommit = true;                           // the decision log is in payments' database: payments commits with the decision
+                o.RecoveryGracePeriod = TimeSpan.FromSeconds(10);      // a prepared branch this young may belong to an order still being placed
             })
             .UseNpgsql(ShopShards.Payments, servers.Payments)
             .UseNpgsql(ShopShards.OrdersOne, servers.OrdersOne)
             .UseNpgsql(ShopShards.OrdersTwo, servers.OrdersTwo)
-            .UseNpgsqlDecisionLog(servers.Decisions, "shop_2pc_decisions");
+            .UseStatelessCommit();
 
         services.AddCqrs(cqrs => cqrs
                 .AddShopHandlers()

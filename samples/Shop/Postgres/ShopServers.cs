@@ -14,15 +14,14 @@ public sealed class ShopServers
     public const string Database = "shop";
 
     private ShopServers(string primary, string replica, string ordersOne, string ordersTwo, string redis)
-        : this(primary, primary, primary, primary, replica, ordersOne, ordersTwo, redis)
+        : this(primary, primary, primary, replica, ordersOne, ordersTwo, redis)
     {
     }
 
-    private ShopServers(string primary, string payments, string decisions, string events, string replica, string ordersOne, string ordersTwo, string redis)
+    private ShopServers(string primary, string payments, string events, string replica, string ordersOne, string ordersTwo, string redis)
     {
         Primary = primary;
         Payments = payments;
-        Decisions = decisions;
         Events = events;
         Replica = replica;
         OrdersOne = ordersOne;
@@ -35,9 +34,6 @@ public sealed class ShopServers
 
     /// <summary>The primary's Shop database for the payments branch of the two-phase commit (its own pool).</summary>
     public string Payments { get; }
-
-    /// <summary>The primary's Shop database for the two-phase commit's decision log (its own pool).</summary>
-    public string Decisions { get; }
 
     /// <summary>The primary's Shop database for CQRS: the outbox's events and the read models (its own pool).</summary>
     public string Events { get; }
@@ -78,7 +74,6 @@ public sealed class ShopServers
         return new ShopServers(
             Sized(Primary, Size(ConnectionBudget.Routing)),
             Sized(Primary, Size(ConnectionBudget.Payments)),
-            Sized(Primary, Size(ConnectionBudget.Decisions)),
             Sized(Primary, Size(ConnectionBudget.Events)),
             Sized(Replica, Size(ConnectionBudget.Replica)),
             Sized(OrdersOne, Size(ConnectionBudget.OrdersOne)),

@@ -11,7 +11,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class TwoPhaseCommitServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the <see cref="TwoPhaseCommitCoordinator"/> (singleton), the embedded <see cref="FileDecisionLog"/> at
+    /// Adds the <see cref="TwoPhaseCommitCoordinator"/> (singleton), its <see cref="TransactionAdmin"/>, the embedded <see cref="FileDecisionLog"/> at
     /// <see cref="TwoPhaseCommitOptions.DecisionLogPath"/> unless another <see cref="IDecisionLog"/> is registered, and the
     /// recovery hosted service (start-up checks, a recovery pass at start and every
     /// <see cref="TwoPhaseCommitOptions.RecoveryInterval"/>). Options are validated at start-up; outside the Development
@@ -47,6 +47,10 @@ public static class TwoPhaseCommitServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             Logger<TwoPhaseCommitCoordinator>(sp),
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(sp => new TransactionAdmin(
+            sp.GetRequiredService<TwoPhaseCommitCoordinator>(),
+            sp.GetRequiredService<TimeProvider>(),
+            Logger<TransactionAdmin>(sp)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TransactionRecoveryService>(sp => new TransactionRecoveryService(
             sp.GetRequiredService<TwoPhaseCommitCoordinator>(),
             sp.GetRequiredService<TimeProvider>(),

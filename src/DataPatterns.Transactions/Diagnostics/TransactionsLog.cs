@@ -76,4 +76,13 @@ internal static partial class TransactionsLog
 
     [LoggerMessage(3024, LogLevel.Information, "Stateless recovery deleted {Count} old markers on '{Resource}'")]
     public static partial void MarkersDeleted(ILogger logger, int count, string resource);
+
+    [LoggerMessage(3025, LogLevel.Warning, "Audit: transaction {TransactionId} {Outcome} by hand. Reason: {Reason}. Branches: {Branches}")]
+    public static partial void ResolvedByHand(ILogger logger, Guid transactionId, string outcome, string reason, string branches);
+
+    [LoggerMessage(3026, LogLevel.Warning, "Audit: transaction {TransactionId} is committed by hand without a commit decision on record (the operator's call). Reason: {Reason}")]
+    public static partial void CommittedWithoutDecision(ILogger logger, Guid transactionId, string reason);
+
+    [LoggerMessage(3027, LogLevel.Warning, "Took over node '{Node}': no live coordinator held its claim; its recovery pass committed {Committed} and rolled back {RolledBack} branches, {Waiting} left waiting")]
+    public static partial void TookOver(ILogger logger, string node, int committed, int rolledBack, int waiting);
 }

@@ -35,16 +35,9 @@ public sealed partial class TwoPhaseCommitCoordinator
                 return;
             }
 
-            var scopes = new HashSet<string>(StringComparer.Ordinal);
-            var claimants = _resources.Values.OfType<ICoordinatorNodeClaim>().ToList();
-            if (_log is ICoordinatorNodeClaim log)
-            {
-                claimants.Insert(0, log);
-            }
-
             try
             {
-                foreach (var claimant in claimants.Where(c => scopes.Add(c.NodeClaimScope)))
+                foreach (var claimant in ClaimantsByScope())
                 {
                     _nodeClaims.Add(await claimant.ClaimNodeAsync(_options.Prefix, _options.NodeId, _nodeClaimOwner, cancellationToken).ConfigureAwait(false));
                 }
@@ -86,6 +79,19 @@ public sealed partial class TwoPhaseCommitCoordinator
         {
             _nodeClaimGate.Release();
         }
+    }
+
+    /// <summary>The decision log and the resources that can hold a node claim, one per database.</summary>
+    private List<ICoordinatorNodeClaim> ClaimantsByScope()
+    {
+        var scopes = new HashSet<string>(StringComparer.Ordinal);
+        var claimants = _resources.Values.OfType<ICoordinatorNodeClaim>().ToList();
+        if (_log is ICoordinatorNodeClaim log)
+        {
+            claimants.Insert(0, log);
+        }
+
+        return claimants.FindAll(c => scopes.Add(c.NodeClaimScope));
     }
 
     private async ValueTask ReleaseNodeClaimsAsync()

@@ -29,13 +29,7 @@ public sealed partial class TwoPhaseCommitCoordinator
     private async ValueTask<RecoveryResult> RecoverFromLogAsync(CancellationToken cancellationToken)
     {
         await RenewNodeClaimsAsync(cancellationToken).ConfigureAwait(false);
-        var pass = new RecoveryPass(await ReadOwnDecisionsAsync(cancellationToken).ConfigureAwait(false), _time.GetUtcNow());
-        foreach (var resource in _resources.Values)
-        {
-            await ResolveBranchesOfAsync(resource, pass, cancellationToken).ConfigureAwait(false);
-        }
-
-        var forgotten = await ForgetFinishedAsync(pass, cancellationToken).ConfigureAwait(false);
+        var (pass, forgotten) = await RecoverNodeAsync(GlobalIdPrefix, cancellationToken).ConfigureAwait(false);
         if (_log is IFencingDecisionLog fencing)
         {
             // Abort rows only matter while a commit could still be on its way; the grace period bounds that, twice over.
@@ -43,6 +37,18 @@ public sealed partial class TwoPhaseCommitCoordinator
         }
 
         return FinishPass(pass, forgotten);
+    }
+
+    /// <summary>Resolves the prepared branches of one node (<c>prefix:node:</c>) from the log: this one's, or a gone node's on takeover.</summary>
+    private async ValueTask<(RecoveryPass Pass, int Forgotten)> RecoverNodeAsync(string nodePrefix, CancellationToken cancellationToken)
+    {
+        var pass = new RecoveryPass(await ReadDecisionsOfAsync(nodePrefix, cancellationToken).ConfigureAwait(false), _time.GetUtcNow());
+        foreach (var resource in _resources.Values)
+        {
+            await ResolveBranchesOfAsync(resource, nodePrefix, pass, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (pass, await ForgetFinishedAsync(pass, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Reports a finished pass (metrics, health, one log line when it did or left anything).</summary>
@@ -58,13 +64,13 @@ public sealed partial class TwoPhaseCommitCoordinator
         return new RecoveryResult(pass.Committed, pass.RolledBack, pass.Waiting, forgotten, pass.Unreachable);
     }
 
-    /// <summary>The commit decisions of this coordinator (its global-id prefix), by transaction.</summary>
-    private async ValueTask<Dictionary<Guid, CommitDecision>> ReadOwnDecisionsAsync(CancellationToken cancellationToken)
+    /// <summary>The commit decisions of one node (its global-id prefix), by transaction.</summary>
+    private async ValueTask<Dictionary<Guid, CommitDecision>> ReadDecisionsOfAsync(string nodePrefix, CancellationToken cancellationToken)
     {
         var decisions = new Dictionary<Guid, CommitDecision>();
         foreach (var decision in await _log.ReadCommittedAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (decision.Branches.Any(b => b.GlobalId.StartsWith(GlobalIdPrefix, StringComparison.Ordinal)))
+            if (decision.Branches.Any(b => b.GlobalId.StartsWith(nodePrefix, StringComparison.Ordinal)))
             {
                 decisions[decision.TransactionId] = decision;
             }
@@ -73,13 +79,13 @@ public sealed partial class TwoPhaseCommitCoordinator
         return decisions;
     }
 
-    /// <summary>Resolves every prepared branch of this coordinator on one resource; an unreachable resource is noted and skipped.</summary>
-    private async ValueTask ResolveBranchesOfAsync(ITransactionResource resource, RecoveryPass pass, CancellationToken cancellationToken)
+    /// <summary>Resolves every prepared branch of one node on one resource; an unreachable resource is noted and skipped.</summary>
+    private async ValueTask ResolveBranchesOfAsync(ITransactionResource resource, string nodePrefix, RecoveryPass pass, CancellationToken cancellationToken)
     {
         IReadOnlyList<InDoubtBranch> branches;
         try
         {
-            branches = await resource.GetInDoubtBranchesAsync(GlobalIdPrefix, cancellationToken).ConfigureAwait(false);
+            branches = await resource.GetInDoubtBranchesAsync(nodePrefix, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -90,7 +96,7 @@ public sealed partial class TwoPhaseCommitCoordinator
 
         foreach (var branch in branches)
         {
-            if (!GlobalTransactionId.TryParse(branch.GlobalId, GlobalIdPrefix, out var transactionId, out _))
+            if (!GlobalTransactionId.TryParse(branch.GlobalId, nodePrefix, out var transactionId, out _))
             {
                 continue;
             }

@@ -20,7 +20,8 @@ namespace DataPatterns.Benchmarks.Transactions;
 /// this coordinator set up as an application would (AddTwoPhaseCommit().UseNpgsql(...), its recovery hosted service
 /// started, its fsync'd file decision log), once waiting for phase 2 (the default) and once with phase 2 in the
 /// background; and with last-resource commit (the PostgreSQL decision log in payments' database, whose own commit
-/// carries the decision, so payments is never prepared), both ways. Two floors beside them: a bare parallel 2PC with no
+/// carries the decision, so payments is never prepared), both ways; and with stateless commit (no decision log: a
+/// marker row rides each branch's PREPARE, and the transaction is committed once both have prepared), both ways. Two floors beside them: a bare parallel 2PC with no
 /// log, and two plain local commits, which is not atomic at all. An operation is <see cref="Clients"/> transactions run at once, so throughput is Clients / Mean.
 /// Servers: DATAPATTERNS_PG_PRIMARY and DATAPATTERNS_PG_NODE2 (eng/services.sh up).
 /// </summary>
@@ -39,6 +40,8 @@ public class TwoPhaseCommitBenchmarks
     private Coordinator _background = null!;
     private Coordinator _lastResourceWaiting = null!;
     private Coordinator _lastResourceBackground = null!;
+    private Coordinator _statelessWaiting = null!;
+    private Coordinator _statelessBackground = null!;
 
     /// <summary>Concurrent clients, each committing one transaction per operation.</summary>
     [Params(1, 16)]
@@ -57,10 +60,12 @@ public class TwoPhaseCommitBenchmarks
         _paymentsEnlisting = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(payments) { Enlist = true });
         _ordersEnlisting = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(orders) { Enlist = true });
         _orders = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(orders) { Enlist = false });
-        _waiting = await Coordinator.StartAsync(payments, orders, Path.Combine(_logDirectory, "waiting"), waitForPhaseTwo: true);
-        _background = await Coordinator.StartAsync(payments, orders, Path.Combine(_logDirectory, "background"), waitForPhaseTwo: false);
-        _lastResourceWaiting = await Coordinator.StartAsync(payments, orders, logDirectory: null, waitForPhaseTwo: true);
-        _lastResourceBackground = await Coordinator.StartAsync(payments, orders, logDirectory: null, waitForPhaseTwo: false);
+        _waiting = await Coordinator.StartAsync(payments, orders, CommitMode.FileLog, Path.Combine(_logDirectory, "waiting"), waitForPhaseTwo: true);
+        _background = await Coordinator.StartAsync(payments, orders, CommitMode.FileLog, Path.Combine(_logDirectory, "background"), waitForPhaseTwo: false);
+        _lastResourceWaiting = await Coordinator.StartAsync(payments, orders, CommitMode.LastResource, _logDirectory, waitForPhaseTwo: true);
+        _lastResourceBackground = await Coordinator.StartAsync(payments, orders, CommitMode.LastResource, _logDirectory, waitForPhaseTwo: false);
+        _statelessWaiting = await Coordinator.StartAsync(payments, orders, CommitMode.Stateless, _logDirectory, waitForPhaseTwo: true);
+        _statelessBackground = await Coordinator.StartAsync(payments, orders, CommitMode.Stateless, _logDirectory, waitForPhaseTwo: false);
     }
 
     [GlobalCleanup]
@@ -70,6 +75,8 @@ public class TwoPhaseCommitBenchmarks
         await _background.DisposeAsync();
         await _lastResourceWaiting.DisposeAsync();
         await _lastResourceBackground.DisposeAsync();
+        await _statelessWaiting.DisposeAsync();
+        await _statelessBackground.DisposeAsync();
         await _single.DisposeAsync();
         await _paymentsEnlisting.DisposeAsync();
         await _ordersEnlisting.DisposeAsync();
@@ -100,6 +107,19 @@ public class TwoPhaseCommitBenchmarks
 
     [Benchmark(Description = "TwoPhaseCommitCoordinator, last-resource commit (decision row in payments), phase 2 in background")]
     public Task CoordinatorLastResourcePhaseTwoInBackground() => RunClientsAsync(_lastResourceBackground.OnceAsync);
+
+    [Benchmark(Description = "TwoPhaseCommitCoordinator, stateless commit (markers, no log), waits for phase 2")]
+    public Task CoordinatorStateless() => RunClientsAsync(_statelessWaiting.OnceAsync);
+
+    [Benchmark(Description = "TwoPhaseCommitCoordinator, stateless commit (markers, no log), answers after the last PREPARE")]
+    public Task CoordinatorStatelessPhaseTwoInBackground() => RunClientsAsync(_statelessBackground.OnceAsync);
+
+    private enum CommitMode
+    {
+        FileLog,
+        LastResource,
+        Stateless,
+    }
 
     private async Task RunClientsAsync(Func<Task> once)
     {
@@ -265,22 +285,24 @@ public class TwoPhaseCommitBenchmarks
             _orders = (NpgsqlTransactionResource)_coordinator.GetResource("orders");
         }
 
-        /// <summary>With <paramref name="logDirectory"/> null: the PostgreSQL decision log in payments' database, and last-resource commit.</summary>
-        public static async Task<Coordinator> StartAsync(string payments, string orders, string? logDirectory, bool waitForPhaseTwo)
+        /// <summary>The file log in <paramref name="logDirectory"/>; with last-resource commit the PostgreSQL decision log in payments' database; with stateless commit none.</summary>
+        public static async Task<Coordinator> StartAsync(string payments, string orders, CommitMode mode, string logDirectory, bool waitForPhaseTwo)
         {
             var services = new ServiceCollection();
             services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
             var builder = services.AddTwoPhaseCommit(options =>
                 {
-                    options.Prefix = "bench";
+                    // Stateless recovery takes every transaction of its prefix: each coordinator here gets its own.
+                    options.Prefix = mode == CommitMode.Stateless ? "bench" + Guid.NewGuid().ToString("N")[..8] : "bench";
                     options.NodeId = Guid.NewGuid().ToString("N")[..12];
-                    options.DecisionLogPath = Path.Combine(logDirectory ?? Path.GetTempPath(), "decisions.log");
+                    options.DecisionLogPath = Path.Combine(logDirectory, "decisions.log");
                     options.WaitForPhaseTwo = waitForPhaseTwo;
-                    options.LastResourceCommit = logDirectory is null;
+                    options.LastResourceCommit = mode == CommitMode.LastResource;
+                    options.StatelessCommit = mode == CommitMode.Stateless;
                 })
                 .UseNpgsql("payments", payments)
                 .UseNpgsql("orders", orders);
-            if (logDirectory is null)
+            if (mode == CommitMode.LastResource)
             {
                 builder.UseNpgsqlDecisionLog(payments);
             }

@@ -1,4 +1,5 @@
 using DataPatterns.Testing;
+using Npgsql;
 
 namespace DataPatterns.Transactions.Npgsql.Tests;
 
@@ -37,9 +38,14 @@ internal sealed class StatelessBank : IAsyncDisposable
         return coordinator;
     }
 
-    /// <summary>Moves 10 to a new order row on branches of <paramref name="transaction"/>; <paramref name="wrapOrders"/> may wrap the orders branch.</summary>
-    public async Task TransferAsync(DistributedTransaction transaction, string orderId, Func<NpgsqlTransactionBranch, ITransactionParticipant>? wrapOrders = null)
+    /// <summary>
+    /// Moves 10 from <paramref name="account"/> (created with 1000 when missing) to a new order row, on branches of
+    /// <paramref name="transaction"/>; <paramref name="wrapOrders"/> may wrap the orders branch. A transaction left
+    /// prepared keeps its account's row locked, so tests that leave several use an account each.
+    /// </summary>
+    public async Task TransferAsync(DistributedTransaction transaction, string orderId, Func<NpgsqlTransactionBranch, ITransactionParticipant>? wrapOrders = null, int account = 1)
     {
+        await BankDatabases.ExecuteAsync(Bank.Payments, $"INSERT INTO accounts VALUES ({account}, 1000) ON CONFLICT DO NOTHING");
         var debit = await transaction.EnlistNpgsqlAsync("payments");
         NpgsqlTransactionBranch credit;
         if (wrapOrders is null)
@@ -52,8 +58,21 @@ internal sealed class StatelessBank : IAsyncDisposable
             transaction.Enlist(wrapOrders(credit));
         }
 
-        await BankDatabases.TransferAsync(debit, credit, orderId, 10);
+        await using (var command = new NpgsqlCommand($"UPDATE accounts SET balance = balance - 10 WHERE id = {account}", debit.Connection))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using (var command = new NpgsqlCommand("INSERT INTO orders (id, amount) VALUES ($1, 10)", credit.Connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = orderId });
+            await command.ExecuteNonQueryAsync();
+        }
     }
+
+    /// <summary>What is left on every account but the first.</summary>
+    public async Task<long> OtherAccountsAsync() =>
+        (long)(await BankDatabases.ScalarAsync(Bank.Payments, "SELECT coalesce(sum(balance), 0)::bigint FROM accounts WHERE id <> 1"))!;
 
     /// <summary>Both-or-neither for one order: (debited by it, credited to it) is (10, 10) or (0, 0) overall.</summary>
     public async Task<long> OrderAsync(string orderId) => await Bank.OrderAmountAsync(orderId);

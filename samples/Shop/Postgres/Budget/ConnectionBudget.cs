@@ -4,8 +4,8 @@ namespace DataPatterns.Samples.Shop.Postgres.Budget;
 
 /// <summary>
 /// Sizes the Shop's pools from each server's <c>max_connections</c>: an instance's share of a server,
-/// (max_connections − reserved) / instances, is split among the pools it opens there by weight. The primary carries four
-/// pools (the router's, the payments branch of the two-phase commit, the decision log, CQRS's events and read models);
+/// (max_connections − reserved) / instances, is split among the pools it opens there by weight. The primary carries three
+/// pools (the router's, the payments branch of the two-phase commit, CQRS's events and read models);
 /// the replica and each order shard one. Pool names are unique across servers.
 /// </summary>
 public static class ConnectionBudget
@@ -13,11 +13,8 @@ public static class ConnectionBudget
     /// <summary>The router's pool on the primary: catalogue and cart writes, reads after a write, cart flushes.</summary>
     public const string Routing = "routing";
 
-    /// <summary>The payments branch of each order (with its outbox event and the decision row).</summary>
+    /// <summary>The payments branch of each order (with its outbox event), and recovery's look at payments.</summary>
     public const string Payments = "payments";
-
-    /// <summary>The decision log, read by recovery (the decision row itself rides in the payments branch).</summary>
-    public const string Decisions = "decisions";
 
     /// <summary>CQRS: the projection runner, its LISTEN connection and the read models.</summary>
     public const string Events = "events";
@@ -44,7 +41,7 @@ public static class ConnectionBudget
         ArgumentNullException.ThrowIfNull(options);
         (string Role, string ConnectionString, (string Name, int Weight)[] Pools)[] roles =
         [
-            ("primary", servers.Primary, [(Routing, 3), (Payments, 3), (Decisions, 1), (Events, 1)]),
+            ("primary", servers.Primary, [(Routing, 3), (Payments, 3), (Events, 1)]),
             ("replica", servers.Replica, [(Replica, 3)]),
             ("node2", servers.OrdersOne, [(OrdersOne, 3)]),
             ("node3", servers.OrdersTwo, [(OrdersTwo, 3)]),

@@ -35,7 +35,7 @@ public sealed class ConnectionBudgetTests
         var primary = ConnectionBudget.Plan("primary", 200, asked: true, PrimaryPools, options);
         var replica = ConnectionBudget.Plan("replica", 200, asked: true, [(ConnectionBudget.Replica, 3)], options);
 
-        Assert.Equal([33, 33, 11, 11], primary.Pools.Select(p => p.Size));
+        Assert.Equal([38, 38, 12], primary.Pools.Select(p => p.Size));
         Assert.Equal(176, primary.ClusterTotal);
         Assert.False(primary.Exceeds);
         Assert.Equal(90, replica.SizeOf(ConnectionBudget.Replica));
@@ -50,7 +50,7 @@ public sealed class ConnectionBudgetTests
         var primary = ConnectionBudget.Plan("primary", 200, asked: true, PrimaryPools, options);
 
         Assert.True(primary.Exceeds);
-        Assert.Equal(800, primary.ClusterTotal);
+        Assert.Equal(600, primary.ClusterTotal);
         Assert.Equal(180, primary.ClusterBudget);
     }
 
@@ -91,7 +91,7 @@ public sealed class ConnectionBudgetTests
                 ["DATAPATTERNS_REDIS"] = redis.ConnectionString,
             });
 
-        // Every role on one server shares its budget: seven pools of 100, three instances, 2,100 connections.
-        Assert.Contains($"Connection budget of primary+replica+node2+node3 EXCEEDED: the pools of 3 Shop instance(s) can open 2100 connections, more than max_connections {maxConnections} - 20 reserved", shop.Transcript, StringComparison.Ordinal);
+        // Every role on one server shares its budget: six pools of 100, three instances, 1,800 connections.
+        Assert.Contains($"Connection budget of primary+replica+node2+node3 EXCEEDED: the pools of 3 Shop instance(s) can open 1800 connections, more than max_connections {maxConnections} - 20 reserved", shop.Transcript, StringComparison.Ordinal);
     }
 }

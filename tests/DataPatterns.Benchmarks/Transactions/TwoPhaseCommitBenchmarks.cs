@@ -29,8 +29,6 @@ namespace DataPatterns.Benchmarks.Transactions;
 [Config(typeof(ShortInProcessConfig))]
 public class TwoPhaseCommitBenchmarks
 {
-    private const string Database = "dp_bench_2pc";
-    private static readonly HashSet<string> Created = [];
     private readonly string _logDirectory = Path.Combine(Path.GetTempPath(), $"dp-bench-2pc-{Guid.NewGuid():N}");
     private NpgsqlDataSource _single = null!;
     private NpgsqlDataSource _paymentsEnlisting = null!;
@@ -47,15 +45,11 @@ public class TwoPhaseCommitBenchmarks
     [Params(1, 16)]
     public int Clients { get; set; }
 
-    private static string Primary => Server("DATAPATTERNS_PG_PRIMARY", 55432);
-
-    private static string Node2 => Server("DATAPATTERNS_PG_NODE2", 55434);
-
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        var payments = await CreateDatabaseAsync(Primary);
-        var orders = await CreateDatabaseAsync(Node2);
+        var payments = await BenchDatabases.CreateAsync(BenchDatabases.Primary);
+        var orders = await BenchDatabases.CreateAsync(BenchDatabases.Node2);
         _single = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(payments) { Enlist = false });
         _paymentsEnlisting = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(payments) { Enlist = true });
         _ordersEnlisting = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(orders) { Enlist = true });
@@ -199,73 +193,11 @@ public class TwoPhaseCommitBenchmarks
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task InsertAsync(NpgsqlConnection connection)
+    internal static async Task InsertAsync(NpgsqlConnection connection)
     {
         await using var command = new NpgsqlCommand("INSERT INTO bench (v) VALUES (1)", connection);
         await command.ExecuteNonQueryAsync();
     }
-
-    private static async Task<string> CreateDatabaseAsync(string server)
-    {
-        var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = Database, MaxPoolSize = 64 }.ConnectionString;
-        if (Created.Contains(server))
-        {
-            // Every case runs in this process: the database of the first case is reused (dropping it would kill the pools).
-            return connectionString;
-        }
-
-        await using (var admin = new NpgsqlConnection(server))
-        {
-            await admin.OpenAsync();
-            await using (var exists = new NpgsqlCommand($"SELECT count(*) FROM pg_database WHERE datname = '{Database}'", admin))
-            {
-                if ((long)(await exists.ExecuteScalarAsync())! > 0)
-                {
-                    await RollBackLeftoversAsync(connectionString);
-                }
-            }
-
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {Database}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var table = new NpgsqlCommand("CREATE TABLE bench (id bigserial PRIMARY KEY, v int NOT NULL)", connection);
-        await table.ExecuteNonQueryAsync();
-        Created.Add(server);
-        return connectionString;
-    }
-
-    /// <summary>An interrupted earlier run can leave prepared transactions, which keep the database from being dropped.</summary>
-    private static async Task RollBackLeftoversAsync(string connectionString)
-    {
-        // Unpooled: the DROP ... WITH (FORCE) that follows ends this session, and a pooled one would be reused dead.
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-        await connection.OpenAsync();
-        var gids = new List<string>();
-        await using (var list = new NpgsqlCommand("SELECT gid FROM pg_prepared_xacts WHERE database = current_database()", connection))
-        await using (var reader = await list.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                gids.Add(reader.GetString(0));
-            }
-        }
-
-        foreach (var gid in gids)
-        {
-            await using var rollback = new NpgsqlCommand($"ROLLBACK PREPARED '{gid.Replace("'", "''", StringComparison.Ordinal)}'", connection);
-            await rollback.ExecuteNonQueryAsync();
-        }
-    }
-
-    private static string Server(string variable, int defaultPort) =>
-        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
-            ? value
-            : $"Host=127.0.0.1;Port={defaultPort};Username=postgres;Database=postgres";
 
     /// <summary>A coordinator as an application sets it up: DI, the recovery hosted service started, a file log of its own.</summary>
     private sealed class Coordinator : IAsyncDisposable

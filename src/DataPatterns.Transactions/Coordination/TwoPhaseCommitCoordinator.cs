@@ -272,6 +272,11 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
                 throw new ArgumentException($"Two resources are named '{resource.Name}'; give every database registered with the coordinator its own name.", nameof(resources));
             }
 
+            if (stateless && !GlobalTransactionId.IsValidPart(resource.Name))
+            {
+                throw new ArgumentException($"Resource name '{resource.Name}' cannot take part in stateless commit, whose global ids name every participant: use 1 to {GlobalTransactionId.MaxPartLength} of A-Z a-z 0-9 _ - .", nameof(resources));
+            }
+
             if (stateless && resource is not IStatelessResource)
             {
                 throw new ArgumentException($"Resource '{resource.Name}' ({resource.GetType().Name}) cannot take part in stateless commit: it does not implement IStatelessResource (markers and fences). Turn TwoPhaseCommitOptions.StatelessCommit off or use a resource that supports it (NpgsqlTransactionResource does).", nameof(resources));

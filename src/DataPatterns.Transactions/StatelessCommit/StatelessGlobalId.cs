@@ -50,6 +50,27 @@ public static class StatelessGlobalId
         return ids;
     }
 
+    /// <summary>
+    /// The commit path's <see cref="Format"/>: the coordinator checked the names when the resources were registered and
+    /// enlisted (valid, one branch each), so only the length is left to check. Null when an id would be too long.
+    /// </summary>
+    internal static string[]? FormatChecked(string head, Guid transactionId, string[] resources)
+    {
+        var names = string.Join(':', resources);
+        var ids = new string[resources.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            // Every part is ASCII, so characters are bytes.
+            ids[i] = string.Create(CultureInfo.InvariantCulture, $"{head}{transactionId:N}:{i}:{names}");
+            if (ids[i].Length >= GlobalTransactionId.MaxLength)
+            {
+                return null;
+            }
+        }
+
+        return ids;
+    }
+
     /// <summary>The part every stateless id of <paramref name="prefix"/> starts with.</summary>
     /// <exception cref="ArgumentException"><paramref name="prefix"/> is not 1 to 64 of <c>A-Z a-z 0-9 _ - .</c>.</exception>
     public static string PrefixOf(string prefix) => GlobalTransactionId.IsValidPart(prefix)

@@ -40,18 +40,13 @@ public sealed partial class TwoPhaseCommitCoordinator
             names[i] = branches[i].ResourceName;
         }
 
-        IReadOnlyList<string> ids;
-        try
+        if (StatelessGlobalId.FormatChecked(GlobalIdPrefix, transaction.Id, names) is not { } ids)
         {
-            ids = StatelessGlobalId.Format(_options.Prefix, transaction.Id, names);
-        }
-        catch (ArgumentException ex)
-        {
-            refusal = ex;
+            refusal = new ArgumentException($"The global ids of transaction {transaction.Id:N} would reach PostgreSQL's {GlobalTransactionId.MaxLength} bytes: stateless commit puts every participant's name in them ({string.Join(", ", names)}). Shorten the prefix '{_options.Prefix}' or the resource names.");
             return false;
         }
 
-        for (var i = 0; i < ids.Count; i++)
+        for (var i = 0; i < ids.Length; i++)
         {
             branches[i].GlobalId = ids[i];
         }

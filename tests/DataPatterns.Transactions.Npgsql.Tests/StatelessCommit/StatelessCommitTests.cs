@@ -170,4 +170,24 @@ public sealed class StatelessCommitTests : IAsyncLifetime
 
         Assert.Contains("one branch per resource", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Participant_names_too_long_for_one_global_id_are_refused_at_commit_with_the_fix_and_nothing_is_written()
+    {
+        await using var payments = NpgsqlTransactionResource.Create("payments-" + new string('p', 50), _bank.Bank.Payments);
+        await using var orders = NpgsqlTransactionResource.Create("orders-" + new string('o', 50), _bank.Bank.Orders);
+        var options = _bank.Bank.StatelessOptions();
+        options.Prefix = new string('x', 60);
+        await using var coordinator = new TwoPhaseCommitCoordinator(options, decisionLog: null, [payments, orders]);
+        var transaction = coordinator.Begin();
+        var debit = await payments.BeginBranchAsync(transaction);
+        var credit = await orders.BeginBranchAsync(transaction);
+        await BankDatabases.TransferAsync(debit, credit, "s-8", 10);
+
+        var error = await Assert.ThrowsAsync<TwoPhaseCommitAbortedException>(() => transaction.CommitAsync().AsTask());
+
+        Assert.Contains("Shorten the prefix", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1000, await _bank.Bank.BalanceAsync());
+        Assert.Equal(0, await _bank.OrderAsync("s-8"));
+    }
 }

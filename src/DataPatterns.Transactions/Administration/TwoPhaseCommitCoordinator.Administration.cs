@@ -53,4 +53,48 @@ public sealed partial class TwoPhaseCommitCoordinator
             }
         }
     }
+
+    /// <summary>
+    /// Takes over every other node of the prefix that has a prepared branch past the grace period and no live
+    /// coordinator (its claim is free); a node whose claim is held is alive and left alone.
+    /// </summary>
+    private async ValueTask TakeOverDeadNodesAsync(RecoveryPass pass, CancellationToken cancellationToken)
+    {
+        foreach (var node in await NodesWithOldBranchesAsync(pass, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await TakeOverNodeAsync(node, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CoordinatorNodeInUseException)
+            {
+                // Alive: it recovers its own.
+            }
+        }
+    }
+
+    private async ValueTask<SortedSet<string>> NodesWithOldBranchesAsync(RecoveryPass pass, CancellationToken cancellationToken)
+    {
+        var nodes = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var resource in _resources.Values)
+        {
+            if (pass.Unreachable.Contains(resource.Name))
+            {
+                continue;
+            }
+
+            foreach (var branch in await resource.GetInDoubtBranchesAsync(_options.Prefix + ":", cancellationToken).ConfigureAwait(false))
+            {
+                if (AnyGlobalId.TryRead(branch.GlobalId, _options.Prefix, out _, out var node, out var named)
+                    && named is null
+                    && node != _options.NodeId
+                    && pass.Now - branch.PreparedAt >= _options.RecoveryGracePeriod)
+                {
+                    nodes.Add(node);
+                }
+            }
+        }
+
+        return nodes;
+    }
 }

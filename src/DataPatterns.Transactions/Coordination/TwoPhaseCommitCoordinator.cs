@@ -62,6 +62,11 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         _options = options;
         _log = options.StatelessCommit ? NoDecisionLog.Instance : decisionLog ?? throw new ArgumentNullException(nameof(decisionLog), "A decision log is needed unless TwoPhaseCommitOptions.StatelessCommit is on; pass a FileDecisionLog or NpgsqlDecisionLog.");
         _resources = IndexResources(resources, options.StatelessCommit);
+        if (options.TakeOverDeadNodes && _log is not ICoordinatorNodeClaim)
+        {
+            throw new ArgumentException($"TwoPhaseCommitOptions.TakeOverDeadNodes needs a decision log every node shares (UseNpgsqlDecisionLog): with {_log.GetType().Name}, a gone node's decisions are out of reach. Turn it off or share the log.", nameof(decisionLog));
+        }
+
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _telemetry = new TransactionsMetrics(meterFactory);
@@ -188,6 +193,10 @@ public sealed partial class TwoPhaseCommitCoordinator : IAsyncDisposable
         catch (Exception ex)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+
+            // Whatever escaped the protocol's own handling leaves nothing of this transaction running here: recovery,
+            // which skips transactions in flight, must be free to settle its branches as it would after a crash.
+            Finish(transaction);
             throw;
         }
         finally

@@ -73,6 +73,16 @@ public sealed class TwoPhaseCommitOptions
     public TimeSpan FenceRetention { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
+    /// Log-based modes with the shared PostgreSQL decision log: each recovery pass also takes over the transactions of
+    /// other nodes of the prefix that are gone. A node is gone when no live coordinator holds its claim (its sessions
+    /// ended: the process died, or its host has been silent past the claim's keepalive); the pass claims it, recovers
+    /// its prepared branches older than <see cref="RecoveryGracePeriod"/> from the shared log, and lets it go. For
+    /// deployments whose instances do not come back under the same node id (pods, spot VMs). Default false: only the
+    /// node itself (or <c>TransactionAdmin.TakeOverNodeAsync</c>) recovers its transactions.
+    /// </summary>
+    public bool TakeOverDeadNodes { get; set; }
+
+    /// <summary>
     /// The first wait before a failed phase-2 command is retried in the background; it doubles per attempt up to
     /// <see cref="MaxRetryDelay"/>, each wait drawn at random from the upper half of its doubled value, so that instances that failed together do not retry in step. The same names and rule as every retry in the library. Default 500 ms.
     /// </summary>

@@ -77,6 +77,11 @@ internal sealed class TwoPhaseCommitOptionsValidator : IValidateOptions<TwoPhase
             failures.Add("TwoPhaseCommitOptions.StatelessCommit and LastResourceCommit are both on: they are two different commit modes (stateless commit keeps no decision record for a last resource to carry). Turn one of them off.");
         }
 
+        if (options.StatelessCommit && options.TakeOverDeadNodes)
+        {
+            failures.Add("TwoPhaseCommitOptions.TakeOverDeadNodes is on with StatelessCommit, which has no nodes to take over: every instance's recovery settles every transaction already. Turn TakeOverDeadNodes off.");
+        }
+
         if (options.FenceRetention < (4 * options.TransactionTimeout) || options.FenceRetention < TimeSpan.FromMinutes(10))
         {
             failures.Add($"TwoPhaseCommitOptions.FenceRetention is {options.FenceRetention}; set it to at least 10 minutes and 4 × TransactionTimeout ({4 * options.TransactionTimeout}): a fence deleted while the fenced branch's session is still alive would let that branch prepare after its transaction aborted.");

@@ -30,6 +30,11 @@ public sealed partial class TwoPhaseCommitCoordinator
     {
         await RenewNodeClaimsAsync(cancellationToken).ConfigureAwait(false);
         var (pass, forgotten) = await RecoverNodeAsync(GlobalIdPrefix, cancellationToken).ConfigureAwait(false);
+        if (_options.TakeOverDeadNodes)
+        {
+            await TakeOverDeadNodesAsync(pass, cancellationToken).ConfigureAwait(false);
+        }
+
         if (_log is IFencingDecisionLog fencing)
         {
             // Abort rows only matter while a commit could still be on its way; the grace period bounds that, twice over.

@@ -34,6 +34,26 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task A_commit_that_fails_unexpectedly_leaves_the_transaction_to_its_own_nodes_recovery()
+    {
+        var bank = new Bank();
+        await using var coordinator = bank.Coordinator();
+        var transaction = coordinator.Begin();
+        bank.Payments.Begin(transaction, "alice", -10);
+        bank.Orders.Begin(transaction, "order-1", 10);
+        coordinator.StepObserver = static (step, _) => step == TransactionProtocolStep.AllPrepared
+            ? throw new InvalidOperationException("a fault the protocol does not handle")
+            : ValueTask.CompletedTask;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => transaction.CommitAsync().AsTask());
+        var result = await coordinator.RecoverAsync(CancellationToken.None);
+
+        Assert.Equal(0, coordinator.InFlightCount);
+        Assert.Equal((0, 2), (result.Waiting, result.RolledBack));
+        Assert.Empty(bank.Orders.PreparedIds);
+    }
+
+    [Fact]
     public async Task A_prepared_branch_younger_than_the_grace_period_is_left_alone()
     {
         var bank = new Bank();

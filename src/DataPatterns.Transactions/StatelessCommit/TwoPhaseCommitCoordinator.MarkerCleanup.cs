@@ -16,6 +16,22 @@ public sealed partial class TwoPhaseCommitCoordinator
             return 0;
         }
 
+        try
+        {
+            return await DeleteUnneededMarkersAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Housekeeping: a resource that stopped answering mid-way keeps its markers until a later pass, and the
+            // pass itself (which settled what it could) is not failed for it.
+            TransactionsLog.ResourceUnreachable(_logger, "(marker clean-up)", ex);
+            return 0;
+        }
+    }
+
+    private async ValueTask<int> DeleteUnneededMarkersAsync(CancellationToken cancellationToken)
+    {
+
         var finishedAge = _options.RecoveryGracePeriod + _options.TransactionTimeout;
         var candidates = new List<(IStatelessResource Resource, IReadOnlyList<string> Committed, IReadOnlyList<string> Fences)>();
         foreach (var resource in _resources.Values.Cast<IStatelessResource>())

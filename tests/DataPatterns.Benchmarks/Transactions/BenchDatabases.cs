@@ -77,4 +77,16 @@ internal static class BenchDatabases
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
             ? value
             : $"Host=127.0.0.1;Port={defaultPort};Username=postgres;Database=postgres";
+
+    public static async Task InsertAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("INSERT INTO bench (v) VALUES (1)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
 }

@@ -11,7 +11,7 @@ namespace DataPatterns.Benchmarks.Transactions;
 
 /// <summary>
 /// One client's commit latency as its caller sees it: one transaction per iteration, started on idle servers (before each
-/// iteration the previous one's phase 2 has finished and the disks have had a moment), so a mode that answers before
+/// iteration the previous one's phase 2 has finished), so a mode that answers before
 /// phase 2 is measured by its answer, not by the throughput of a loop that keeps the disks busy with the previous
 /// transaction's COMMIT PREPARED. Beside it, in the same run: one local commit, two local commits in parallel (the
 /// non-atomic floor), the bare parallel prepare round alone (the least any PREPARE-based protocol can answer in), and
@@ -64,20 +64,16 @@ public class CommitLatencyBenchmarks
         Directory.Delete(_logDirectory, recursive: true);
     }
 
-    /// <summary>Finishes what the last iteration left (phase 2, or the bare round's prepared branches), then lets the disks rest.</summary>
+    /// <summary>Finishes what the last iteration left (phase 2, or the bare round's prepared branches) before the next starts.</summary>
     [IterationSetup]
-    public void Settle()
-    {
-        SettleAsync().GetAwaiter().GetResult();
-        Thread.Sleep(5);
-    }
+    public void Settle() => SettleAsync().GetAwaiter().GetResult();
 
     [Benchmark(Baseline = true, Description = "one database: BEGIN; INSERT; COMMIT")]
     public async Task SingleCommit()
     {
         await using var connection = await _payments.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        await TwoPhaseCommitBenchmarks.InsertAsync(connection);
+        await BenchDatabases.InsertAsync(connection);
         await transaction.CommitAsync();
     }
 
@@ -88,8 +84,8 @@ public class CommitLatencyBenchmarks
         await using var orders = await _orders.OpenConnectionAsync();
         await using var paymentsTransaction = await payments.BeginTransactionAsync();
         await using var ordersTransaction = await orders.BeginTransactionAsync();
-        await TwoPhaseCommitBenchmarks.InsertAsync(payments);
-        await TwoPhaseCommitBenchmarks.InsertAsync(orders);
+        await BenchDatabases.InsertAsync(payments);
+        await BenchDatabases.InsertAsync(orders);
         await Task.WhenAll(paymentsTransaction.CommitAsync(), ordersTransaction.CommitAsync());
     }
 
@@ -101,9 +97,9 @@ public class CommitLatencyBenchmarks
         await using var orders = await _orders.OpenConnectionAsync();
         await payments.BeginTransactionAsync();
         await orders.BeginTransactionAsync();
-        await TwoPhaseCommitBenchmarks.InsertAsync(payments);
-        await TwoPhaseCommitBenchmarks.InsertAsync(orders);
-        await Task.WhenAll(ExecuteAsync(payments, $"PREPARE TRANSACTION 'p{_preparedGid}'"), ExecuteAsync(orders, $"PREPARE TRANSACTION 'o{_preparedGid}'"));
+        await BenchDatabases.InsertAsync(payments);
+        await BenchDatabases.InsertAsync(orders);
+        await Task.WhenAll(BenchDatabases.ExecuteAsync(payments, $"PREPARE TRANSACTION 'p{_preparedGid}'"), BenchDatabases.ExecuteAsync(orders, $"PREPARE TRANSACTION 'o{_preparedGid}'"));
     }
 
     [Benchmark(Description = "stateless commit, answers after the last PREPARE")]
@@ -117,8 +113,8 @@ public class CommitLatencyBenchmarks
         await using var transaction = coordinator.Begin();
         var payments = await _paymentsResource.BeginBranchAsync(transaction);
         var orders = await _ordersResource.BeginBranchAsync(transaction);
-        await TwoPhaseCommitBenchmarks.InsertAsync(payments.Connection);
-        await TwoPhaseCommitBenchmarks.InsertAsync(orders.Connection);
+        await BenchDatabases.InsertAsync(payments.Connection);
+        await BenchDatabases.InsertAsync(orders.Connection);
         await transaction.CommitAsync();
     }
 
@@ -131,14 +127,8 @@ public class CommitLatencyBenchmarks
             _preparedGid = null;
             await using var payments = await _payments.OpenConnectionAsync();
             await using var orders = await _orders.OpenConnectionAsync();
-            await Task.WhenAll(ExecuteAsync(payments, $"COMMIT PREPARED 'p{gid}'"), ExecuteAsync(orders, $"COMMIT PREPARED 'o{gid}'"));
+            await Task.WhenAll(BenchDatabases.ExecuteAsync(payments, $"COMMIT PREPARED 'p{gid}'"), BenchDatabases.ExecuteAsync(orders, $"COMMIT PREPARED 'o{gid}'"));
         }
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>One invocation per iteration (the set-up runs before each), many iterations, in process.</summary>

@@ -136,7 +136,7 @@ public class TwoPhaseCommitBenchmarks
     {
         await using var connection = await _single.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        await InsertAsync(connection);
+        await BenchDatabases.InsertAsync(connection);
         await transaction.CommitAsync();
     }
 
@@ -145,12 +145,12 @@ public class TwoPhaseCommitBenchmarks
         using var scope = new TransactionScope(TransactionScopeAsyncFlowOption.Enabled);
         await using (var payments = await _paymentsEnlisting.OpenConnectionAsync())
         {
-            await InsertAsync(payments);
+            await BenchDatabases.InsertAsync(payments);
         }
 
         await using (var orders = await _ordersEnlisting.OpenConnectionAsync())
         {
-            await InsertAsync(orders);
+            await BenchDatabases.InsertAsync(orders);
         }
 
         scope.Complete();
@@ -166,8 +166,8 @@ public class TwoPhaseCommitBenchmarks
         await using var orders = await _orders.OpenConnectionAsync();
         await using var paymentsTransaction = await payments.BeginTransactionAsync();
         await using var ordersTransaction = await orders.BeginTransactionAsync();
-        await InsertAsync(payments);
-        await InsertAsync(orders);
+        await BenchDatabases.InsertAsync(payments);
+        await BenchDatabases.InsertAsync(orders);
         await Task.WhenAll(paymentsTransaction.CommitAsync(), ordersTransaction.CommitAsync());
     }
 
@@ -180,23 +180,11 @@ public class TwoPhaseCommitBenchmarks
         // Like the coordinator's branches: the local transactions end with PREPARE, so they are not disposed (no ROLLBACK).
         await payments.BeginTransactionAsync();
         await orders.BeginTransactionAsync();
-        await InsertAsync(payments);
-        await InsertAsync(orders);
-        await Task.WhenAll(ExecuteAsync(payments, $"PREPARE TRANSACTION 'p{gid}'"), ExecuteAsync(orders, $"PREPARE TRANSACTION 'o{gid}'"));
+        await BenchDatabases.InsertAsync(payments);
+        await BenchDatabases.InsertAsync(orders);
+        await Task.WhenAll(BenchDatabases.ExecuteAsync(payments, $"PREPARE TRANSACTION 'p{gid}'"), BenchDatabases.ExecuteAsync(orders, $"PREPARE TRANSACTION 'o{gid}'"));
 
-        await Task.WhenAll(ExecuteAsync(payments, $"COMMIT PREPARED 'p{gid}'"), ExecuteAsync(orders, $"COMMIT PREPARED 'o{gid}'"));
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    internal static async Task InsertAsync(NpgsqlConnection connection)
-    {
-        await using var command = new NpgsqlCommand("INSERT INTO bench (v) VALUES (1)", connection);
-        await command.ExecuteNonQueryAsync();
+        await Task.WhenAll(BenchDatabases.ExecuteAsync(payments, $"COMMIT PREPARED 'p{gid}'"), BenchDatabases.ExecuteAsync(orders, $"COMMIT PREPARED 'o{gid}'"));
     }
 
     /// <summary>A coordinator as an application sets it up: DI, the recovery hosted service started, a file log of its own.</summary>
@@ -254,8 +242,8 @@ public class TwoPhaseCommitBenchmarks
             await using var transaction = _coordinator.Begin();
             var payments = await _payments.BeginBranchAsync(transaction);
             var orders = await _orders.BeginBranchAsync(transaction);
-            await InsertAsync(payments.Connection);
-            await InsertAsync(orders.Connection);
+            await BenchDatabases.InsertAsync(payments.Connection);
+            await BenchDatabases.InsertAsync(orders.Connection);
             await transaction.CommitAsync();
         }
 

@@ -18,8 +18,8 @@ public sealed class StatelessAdminTests : IAsyncLifetime
     [Fact]
     public async Task In_doubt_transactions_are_listed_with_their_fate_and_resolved_by_hand_only_to_that_fate()
     {
-        var committed = await LeaveAsync("a-1", TransactionProtocolStep.AllPrepared, account: 2);
-        var undecided = await LeaveAsync("a-2", TransactionProtocolStep.FirstPrepared, account: 3);
+        var committed = (await _bank.LeaveAsync("a-1", TransactionProtocolStep.AllPrepared, account: 2)).Id;
+        var undecided = (await _bank.LeaveAsync("a-2", TransactionProtocolStep.FirstPrepared, account: 3)).Id;
         var audit = new RecordingLogger<TransactionAdmin>();
         var admin = new TransactionAdmin(_bank.NewInstance(o => o.RecoveryGracePeriod = TimeSpan.FromHours(1)), TimeProvider.System, audit);
 
@@ -56,16 +56,5 @@ public sealed class StatelessAdminTests : IAsyncLifetime
         await Assert.ThrowsAsync<KeyNotFoundException>(() => admin.ResolveAsync(Guid.NewGuid(), ManualOutcome.Commit, "test", CancellationToken.None).AsTask());
         await Assert.ThrowsAsync<ArgumentException>(() => admin.ResolveAsync(Guid.NewGuid(), ManualOutcome.Commit, " ", CancellationToken.None).AsTask());
         await Assert.ThrowsAsync<InvalidOperationException>(() => admin.TakeOverNodeAsync("other", CancellationToken.None).AsTask());
-    }
-
-    /// <summary>A transfer whose coordinator dies at <paramref name="step"/> (at the first prepare, orders never sends its own).</summary>
-    private async Task<Guid> LeaveAsync(string orderId, TransactionProtocolStep step, int account)
-    {
-        var gone = _bank.NewInstance();
-        gone.StepObserver = (current, _) => current == step ? throw new OperationCanceledException("the process died here") : ValueTask.CompletedTask;
-        var transaction = gone.Begin(TimeSpan.FromSeconds(step == TransactionProtocolStep.FirstPrepared ? 3 : 30));
-        await _bank.TransferAsync(transaction, orderId, step == TransactionProtocolStep.FirstPrepared ? branch => new StatelessFaultParticipant(branch, StatelessFault.Hangs) : null, account);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => transaction.CommitAsync().AsTask());
-        return transaction.Id;
     }
 }

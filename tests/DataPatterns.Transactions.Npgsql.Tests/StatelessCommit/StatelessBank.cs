@@ -70,6 +70,22 @@ internal sealed class StatelessBank : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A transfer whose coordinator dies at <paramref name="step"/> (every later step of it never happens): at
+    /// FirstPrepared orders hangs without sending its prepare, so payments is left prepared and orders open; at
+    /// AllPrepared both are left prepared. Each call is a coordinator of its own.
+    /// </summary>
+    public async Task<DistributedTransaction> LeaveAsync(string orderId, TransactionProtocolStep step, int account = 1)
+    {
+        var gone = NewInstance();
+        gone.StepObserver = (current, _) => current == step ? throw new OperationCanceledException("the coordinator died here") : ValueTask.CompletedTask;
+        var ordersHangs = step == TransactionProtocolStep.FirstPrepared;
+        var transaction = gone.Begin(TimeSpan.FromSeconds(ordersHangs ? 3 : 30)); // the hung orders branch ends at the timeout
+        await TransferAsync(transaction, orderId, ordersHangs ? branch => new StatelessFaultParticipant(branch, StatelessFault.Hangs) : null, account);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => transaction.CommitAsync().AsTask());
+        return transaction;
+    }
+
     /// <summary>What is left on every account but the first.</summary>
     public async Task<long> OtherAccountsAsync() =>
         (long)(await BankDatabases.ScalarAsync(Bank.Payments, "SELECT coalesce(sum(balance), 0)::bigint FROM accounts WHERE id <> 1"))!;

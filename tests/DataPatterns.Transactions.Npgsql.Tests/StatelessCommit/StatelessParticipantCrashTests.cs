@@ -27,13 +27,7 @@ public sealed class StatelessParticipantCrashTests : IAsyncLifetime
     [Fact]
     public async Task A_participant_killed_with_its_branch_prepared_is_committed_once_it_is_back()
     {
-        var gone = _bank.NewInstance();
-        gone.StepObserver = static (step, _) => step == TransactionProtocolStep.AllPrepared
-            ? throw new OperationCanceledException("the coordinator died here")
-            : ValueTask.CompletedTask;
-        var transaction = gone.Begin();
-        await _bank.TransferAsync(transaction, "k-1");
-        await Assert.ThrowsAsync<OperationCanceledException>(() => transaction.CommitAsync().AsTask());
+        await _bank.LeaveAsync("k-1", TransactionProtocolStep.AllPrepared);
         await _ordersServer.KillAsync();
 
         var recovering = _bank.NewInstance();
@@ -54,13 +48,7 @@ public sealed class StatelessParticipantCrashTests : IAsyncLifetime
     [Fact]
     public async Task A_participant_killed_before_its_branch_prepared_is_fenced_once_it_is_back_and_both_roll_back()
     {
-        var gone = _bank.NewInstance();
-        gone.StepObserver = (step, _) => step == TransactionProtocolStep.FirstPrepared
-            ? throw new OperationCanceledException("the coordinator died here")
-            : ValueTask.CompletedTask;
-        var transaction = gone.Begin(TimeSpan.FromSeconds(3));
-        await _bank.TransferAsync(transaction, "k-2", branch => new StatelessFaultParticipant(branch, StatelessFault.Hangs));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => transaction.CommitAsync().AsTask());
+        await _bank.LeaveAsync("k-2", TransactionProtocolStep.FirstPrepared);
         await _ordersServer.KillAsync(); // the open orders branch dies with its server
 
         var recovering = _bank.NewInstance();

@@ -9,6 +9,9 @@ internal sealed class FakeStatelessResource(string name, BranchObservation seen)
 
     public int Fences { get; private set; }
 
+    /// <summary>Listing markers fails, as a resource that stops answering mid-pass would.</summary>
+    public bool MarkersFail { get; set; }
+
     public List<string> Completions { get; } = [];
 
     public ValueTask<BranchObservation> ObserveAsync(string globalId, CancellationToken cancellationToken) => ValueTask.FromResult(seen);
@@ -29,7 +32,9 @@ internal sealed class FakeStatelessResource(string name, BranchObservation seen)
         ValueTask.FromResult<IReadOnlyList<InDoubtBranch>>([]);
 
     public ValueTask<IReadOnlyList<string>> GetMarkersAsync(string globalIdPrefix, bool fenced, TimeSpan olderThan, int limit, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IReadOnlyList<string>>([]);
+        MarkersFail
+            ? ValueTask.FromException<IReadOnlyList<string>>(new IOException($"{Name}: injected failure while listing markers"))
+            : ValueTask.FromResult<IReadOnlyList<string>>([]);
 
     public ValueTask<int> DeleteMarkersAsync(IReadOnlyCollection<string> globalIds, CancellationToken cancellationToken) => ValueTask.FromResult(0);
 

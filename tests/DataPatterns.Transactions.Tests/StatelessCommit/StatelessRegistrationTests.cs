@@ -76,4 +76,16 @@ public sealed class StatelessRegistrationTests
 
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_resource_failing_during_the_marker_clean_up_does_not_fail_the_recovery_pass()
+    {
+        var payments = new FakeStatelessResource("payments", BranchObservation.Absent) { MarkersFail = true };
+        await using var coordinator = new TwoPhaseCommitCoordinator(new TwoPhaseCommitOptions { StatelessCommit = true }, decisionLog: null, [payments]);
+
+        var result = await coordinator.RecoverAsync(CancellationToken.None);
+
+        Assert.Equal(0, result.Forgotten);
+        Assert.Empty(result.UnreachableResources);
+    }
 }

@@ -29,6 +29,16 @@ public sealed class TestDatabase : ICacheLoader<int, string>, ICacheWriter<int, 
 
     public List<IReadOnlyList<KeyValuePair<int, string>>> Batches { get; } = [];
 
+    /// <summary>What the loader decides about each entry it returns (duration, tags, do not cache); nothing when null.</summary>
+    public Action<int, string?, CacheLoadContext>? DecideEntry { get; set; }
+
+    public async ValueTask<string?> LoadAsync(int key, CacheLoadContext context, CancellationToken cancellationToken)
+    {
+        var value = await LoadAsync(key, cancellationToken);
+        DecideEntry?.Invoke(key, value, context);
+        return value;
+    }
+
     public async ValueTask<string?> LoadAsync(int key, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _loads);

@@ -101,10 +101,10 @@ internal sealed partial class Cache<TKey, TValue>
                 stale ??= read.Stale;
             }
 
-            var (loaded, value) = await LoadOrFallBackAsync(key, observed, stale, refreshOf, activity).ConfigureAwait(false);
+            var (loaded, value, context) = await LoadOrFallBackAsync(key, observed, stale, refreshOf, activity).ConfigureAwait(false);
             if (loaded)
             {
-                await StoreLoadedAsync(key, formatted, value, observed, operation).ConfigureAwait(false);
+                await StoreLoadedAsync(key, formatted, value, observed, operation, context!).ConfigureAwait(false);
             }
 
             return Complete(operation, value);
@@ -165,13 +165,13 @@ internal sealed partial class Cache<TKey, TValue>
     /// load failed and no fail-safe value exists.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(bool Loaded, TValue? Value)> LoadOrFallBackAsync(TKey key, MemoryEntry<TValue>? observed, DistributedEntry<TValue>? stale, MemoryEntry<TValue>? refreshOf, Activity? activity)
+    private async ValueTask<(bool Loaded, TValue? Value, LoadedEntry? Entry)> LoadOrFallBackAsync(TKey key, MemoryEntry<TValue>? observed, DistributedEntry<TValue>? stale, MemoryEntry<TValue>? refreshOf, Activity? activity)
     {
         try
         {
-            var value = await LoadWithTimeoutAsync(key).ConfigureAwait(false);
+            var (value, entry) = await LoadWithTimeoutAsync(key).ConfigureAwait(false);
             _metrics.Loads.Add(1, _cacheTag, new KeyValuePair<string, object?>("datapatterns.cache.outcome", value is null ? "not_found" : "success"));
-            return (true, value);
+            return (true, value, entry);
         }
         catch (Exception ex)
         {
@@ -183,12 +183,12 @@ internal sealed partial class Cache<TKey, TValue>
             {
                 CachingLog.RefreshFailed(_logger, Name, ex);
                 Volatile.Write(ref refreshOf.Refreshing, 0);
-                return (false, default);
+                return (false, default, null);
             }
 
             if (TryFailSafe(observed, stale, out var fallback))
             {
-                return (false, fallback);
+                return (false, fallback, null);
             }
 
             throw new CacheLoadException(
@@ -206,29 +206,34 @@ internal sealed partial class Cache<TKey, TValue>
         return value;
     }
 
-    private async Task<TValue?> LoadWithTimeoutAsync(TKey key)
+    /// <summary>Runs the loader under the load timeout; its result, with what it decided about the entry (tags checked here, so a bad tag fails the load).</summary>
+    private async Task<(TValue? Value, LoadedEntry Entry)> LoadWithTimeoutAsync(TKey key)
     {
         using var timeout = new CancellationTokenSource(_options.Loading.Timeout, _time);
         var scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
             var loader = _loaderFactory!(scope.ServiceProvider);
-            var load = loader.LoadAsync(key, timeout.Token).AsTask();
+            var context = new CacheLoadContext();
+            var load = loader.LoadAsync(key, context, timeout.Token).AsTask();
+            TValue? value;
             try
             {
-                return await load.WaitAsync(_options.Loading.Timeout, _time).ConfigureAwait(false);
+                value = await load.WaitAsync(_options.Loading.Timeout, _time).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
                 throw new TimeoutException($"The loader of cache '{Name}' did not answer within {_options.Loading.Timeout}.");
             }
+
+            return (value, new LoadedEntry(context.Duration, ValidateTags(context.Tags), context.DoNotCache));
         }
     }
 
-    private async ValueTask StoreLoadedAsync(TKey key, string formatted, TValue? value, MemoryEntry<TValue>? observed, LoadOperation operation)
+    private async ValueTask StoreLoadedAsync(TKey key, string formatted, TValue? value, MemoryEntry<TValue>? observed, LoadOperation operation, LoadedEntry loaded)
     {
         var isNotFound = value is null;
-        if (isNotFound && _options.Loading.NotFoundDuration <= TimeSpan.Zero)
+        if (loaded.DoNotCache || (isNotFound && loaded.Duration is null && _options.Loading.NotFoundDuration <= TimeSpan.Zero))
         {
             // Gone from the database: drop any expired copy, so fail-safe can never serve it later.
             if (!operation.Invalidated)
@@ -252,15 +257,15 @@ internal sealed partial class Cache<TKey, TValue>
             return; // a write or remove happened meanwhile: what was loaded may be older
         }
 
-        var lifetime = Lifetime(isNotFound);
-        var entry = CreateMemoryEntry(value, isNotFound, null, lifetime);
+        var lifetime = loaded.Duration ?? Lifetime(isNotFound);
+        var entry = CreateMemoryEntry(value, isNotFound, loaded.Tags, lifetime);
         _memory?.SetIfUnchanged(key, entry, observed);
         if (_distributed is not null)
         {
             try
             {
                 var (expiresAt, keepUntil) = DistributedTimes(lifetime);
-                var encoded = DistributedEntry<TValue>.Encode(value, isNotFound, expiresAt.ToUnixTimeMilliseconds(), NowMs(), null, _valueSerializer);
+                var encoded = DistributedEntry<TValue>.Encode(value, isNotFound, expiresAt.ToUnixTimeMilliseconds(), NowMs(), loaded.Tags, _valueSerializer);
                 if (await _distributed.SetAsync(formatted, encoded, keepUntil, CancellationToken.None).ConfigureAwait(false))
                 {
                     StartRepair();
@@ -273,4 +278,7 @@ internal sealed partial class Cache<TKey, TValue>
             }
         }
     }
+
+    /// <summary>What the loader decided about the entry (see <see cref="CacheLoadContext"/>), tags already checked.</summary>
+    private sealed record LoadedEntry(TimeSpan? Duration, string[]? Tags, bool DoNotCache);
 }

@@ -79,6 +79,11 @@ internal sealed class CacheOptionsValidator(IServiceProvider services) : IValida
             failures.Add($"{cache}: Loading.Timeout must be positive (it is {options.Loading.Timeout}).");
         }
 
+        if (options.Loading.SoftTimeout is { } soft && (soft <= TimeSpan.Zero || soft >= options.Loading.Timeout || !options.FailSafe.Enabled))
+        {
+            failures.Add($"{cache}: Loading.SoftTimeout ({soft}) must be above zero and below Loading.Timeout ({options.Loading.Timeout}), and needs FailSafe.Enabled: it serves a recently expired value while the load goes on.");
+        }
+
         if (options.Loading.NotFoundDuration < TimeSpan.Zero)
         {
             failures.Add($"{cache}: Loading.NotFoundDuration must not be negative; use TimeSpan.Zero to not cache \"not found\".");

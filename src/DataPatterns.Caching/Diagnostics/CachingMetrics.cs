@@ -20,7 +20,8 @@ internal sealed class CachingMetrics : IDisposable
         Misses = Meter.CreateCounter<long>("datapatterns.cache.misses", "{miss}", "Reads a cache level could not answer (tags: datapatterns.cache.name, datapatterns.cache.level).");
         Loads = Meter.CreateCounter<long>("datapatterns.cache.loads", "{load}", "Loader calls (tags: datapatterns.cache.name, datapatterns.cache.outcome).");
         StampedesMerged = Meter.CreateCounter<long>("datapatterns.cache.stampede.merged", "{request}", "Misses that joined a load already running for the same key.");
-        StaleServed = Meter.CreateCounter<long>("datapatterns.cache.failsafe.served", "{value}", "Expired values served because the loader failed.");
+        StaleServed = Meter.CreateCounter<long>("datapatterns.cache.failsafe.served", "{value}", "Expired values served because the loader failed, or (soft timeout) was slow.");
+        SoftTimeouts = Meter.CreateCounter<long>("datapatterns.cache.load.soft_timeouts", "{load}", "Loads that outlasted the soft timeout: their waiters got a stale value and the load went on in the background.");
         LevelErrors = Meter.CreateCounter<long>("datapatterns.cache.level.errors", "{error}", "Failed or timed-out calls to the distributed level, backplane or lock (tags: datapatterns.cache.name, datapatterns.cache.level).");
         Repairs = Meter.CreateCounter<long>("datapatterns.cache.level.repairs", "{entry}", "Distributed-level entries and tags deleted or re-invalidated once the level answered again after a failed write.");
         Evictions = Meter.CreateCounter<long>("datapatterns.cache.evictions", "{entry}", "Memory entries evicted by the size limit.");
@@ -46,6 +47,8 @@ internal sealed class CachingMetrics : IDisposable
     public Counter<long> StampedesMerged { get; }
 
     public Counter<long> StaleServed { get; }
+
+    public Counter<long> SoftTimeouts { get; }
 
     public Counter<long> LevelErrors { get; }
 

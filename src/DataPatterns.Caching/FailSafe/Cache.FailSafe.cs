@@ -5,7 +5,21 @@ internal sealed partial class Cache<TKey, TValue>
 {
     private bool TryFailSafe(MemoryEntry<TValue>? observed, DistributedEntry<TValue>? stale, out TValue? value)
     {
+        if (!TryFindStale(observed, stale, out value, out var staleFor))
+        {
+            return false;
+        }
+
+        _metrics.StaleServed.Add(1, _cacheTag);
+        CachingLog.FailSafeServed(_logger, Name, staleFor);
+        return true;
+    }
+
+    /// <summary>A recently expired value fail-safe may serve (memory first, then L2), without serving it.</summary>
+    private bool TryFindStale(MemoryEntry<TValue>? observed, DistributedEntry<TValue>? stale, out TValue? value, out TimeSpan staleFor)
+    {
         value = default;
+        staleFor = default;
         if (!_options.FailSafe.Enabled)
         {
             return false;
@@ -14,12 +28,11 @@ internal sealed partial class Cache<TKey, TValue>
         var maxStale = _options.FailSafe.MaxStaleDuration;
         if (observed is not null)
         {
-            var now = _clock.Now();
-            var staleTicks = now - observed.ExpiresAt;
+            var staleTicks = _clock.Now() - observed.ExpiresAt;
             if (staleTicks >= 0 && staleTicks < ToTimestampTicks(maxStale))
             {
                 value = observed.Value;
-                Served(_clock.ToTimeSpan(staleTicks));
+                staleFor = _clock.ToTimeSpan(staleTicks);
                 return true;
             }
         }
@@ -30,17 +43,11 @@ internal sealed partial class Cache<TKey, TValue>
             if (staleMs >= 0 && staleMs < (long)maxStale.TotalMilliseconds)
             {
                 value = stale.Value;
-                Served(TimeSpan.FromMilliseconds(staleMs));
+                staleFor = TimeSpan.FromMilliseconds(staleMs);
                 return true;
             }
         }
 
         return false;
-
-        void Served(TimeSpan staleFor)
-        {
-            _metrics.StaleServed.Add(1, _cacheTag);
-            CachingLog.FailSafeServed(_logger, Name, staleFor);
-        }
     }
 }

@@ -37,6 +37,13 @@ internal sealed partial class Cache<TKey, TValue>
             var created = new LoadOperation();
             if (_inFlight.TryAdd(key, created))
             {
+                if (_options.Loading.SoftTimeout is not null)
+                {
+                    // The load may outlive its waiters (they get a stale value at the soft timeout): it runs on its own.
+                    RunInBackground(RunLoadAsync(key, formatted, created, refreshOf: null));
+                    return new ValueTask<TValue?>(created.Task.WaitAsync(cancellationToken));
+                }
+
                 // The first reader runs the load itself (no hop through the shared completion); later ones wait for it.
                 var load = RunLoadAsync(key, formatted, created, refreshOf: null);
                 return cancellationToken.CanBeCanceled && !load.IsCompleted
@@ -45,6 +52,10 @@ internal sealed partial class Cache<TKey, TValue>
             }
         }
     }
+
+    /// <summary>A load nobody awaits: its failure has reached its waiters through the operation, so it is only observed here.</summary>
+    private static void RunInBackground(ValueTask<TValue?> load) =>
+        _ = load.AsTask().ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>Runs one load for every waiter of <paramref name="operation"/>; returns (or throws) what the waiters get.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -101,7 +112,7 @@ internal sealed partial class Cache<TKey, TValue>
                 stale ??= read.Stale;
             }
 
-            var (loaded, value, context) = await LoadOrFallBackAsync(key, observed, stale, refreshOf, activity).ConfigureAwait(false);
+            var (loaded, value, context) = await LoadOrFallBackAsync(key, observed, stale, refreshOf, operation, activity).ConfigureAwait(false);
             if (loaded)
             {
                 await StoreLoadedAsync(key, formatted, value, observed, operation, context!).ConfigureAwait(false);
@@ -165,11 +176,11 @@ internal sealed partial class Cache<TKey, TValue>
     /// load failed and no fail-safe value exists.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(bool Loaded, TValue? Value, LoadedEntry? Entry)> LoadOrFallBackAsync(TKey key, MemoryEntry<TValue>? observed, DistributedEntry<TValue>? stale, MemoryEntry<TValue>? refreshOf, Activity? activity)
+    private async ValueTask<(bool Loaded, TValue? Value, LoadedEntry? Entry)> LoadOrFallBackAsync(TKey key, MemoryEntry<TValue>? observed, DistributedEntry<TValue>? stale, MemoryEntry<TValue>? refreshOf, LoadOperation operation, Activity? activity)
     {
         try
         {
-            var (value, entry) = await LoadWithTimeoutAsync(key).ConfigureAwait(false);
+            var (value, entry) = await LoadWithSoftTimeoutAsync(key, observed, stale, refreshOf, operation).ConfigureAwait(false);
             _metrics.Loads.Add(1, _cacheTag, new KeyValuePair<string, object?>("datapatterns.cache.outcome", value is null ? "not_found" : "success"));
             return (true, value, entry);
         }
@@ -204,6 +215,32 @@ internal sealed partial class Cache<TKey, TValue>
     {
         operation.TrySetResult(value);
         return value;
+    }
+
+    /// <summary>
+    /// The load, and with a soft timeout: when a stale value may be served and the loader has not answered in time, the
+    /// waiters get that value now, and the load goes on to its hard timeout to store what it brings.
+    /// </summary>
+    private async Task<(TValue? Value, LoadedEntry Entry)> LoadWithSoftTimeoutAsync(TKey key, MemoryEntry<TValue>? observed, DistributedEntry<TValue>? stale, MemoryEntry<TValue>? refreshOf, LoadOperation operation)
+    {
+        var load = LoadWithTimeoutAsync(key);
+        if (_options.Loading.SoftTimeout is not { } soft || refreshOf is not null || load.IsCompleted || !TryFindStale(observed, stale, out _, out _))
+        {
+            return await load.ConfigureAwait(false);
+        }
+
+        using (var delay = new CancellationTokenSource())
+        {
+            var first = await Task.WhenAny(load, Task.Delay(soft, _time, delay.Token)).ConfigureAwait(false);
+            await delay.CancelAsync().ConfigureAwait(false);
+            if (first != load && TryFailSafe(observed, stale, out var fallback))
+            {
+                _metrics.SoftTimeouts.Add(1, _cacheTag);
+                operation.TrySetResult(fallback);
+            }
+        }
+
+        return await load.ConfigureAwait(false);
     }
 
     /// <summary>Runs the loader under the load timeout; its result, with what it decided about the entry (tags checked here, so a bad tag fails the load).</summary>

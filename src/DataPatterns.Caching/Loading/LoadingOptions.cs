@@ -7,6 +7,14 @@ public sealed class LoadingOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Soft timeout: when an expired value may still be served (<see cref="FailSafeOptions"/> on, within its
+    /// MaxStaleDuration) and the loader has not answered after this long, the callers get that value now; the load goes
+    /// on in the background up to <see cref="Timeout"/> and stores its result when it comes. Null (default) waits for
+    /// the load. Must be below <see cref="Timeout"/>, and needs fail-safe.
+    /// </summary>
+    public TimeSpan? SoftTimeout { get; set; }
+
+    /// <summary>
     /// How long a "not found" (the loader returned null) is cached, so repeated look-ups of a missing key do not reach the
     /// database. Zero (default) does not cache "not found".
     /// </summary>

@@ -112,7 +112,14 @@ public sealed class PrivatePostgres : IAsyncDisposable
         var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
         var pid = int.Parse((await File.ReadAllLinesAsync(pidFile, cancellationToken))[0], CultureInfo.InvariantCulture);
         await ProcessRunner.RunAsync("kill", ["-9", pid.ToString(CultureInfo.InvariantCulture)], asPostgresUser: false, cancellationToken);
-        NpgsqlConnection.ClearAllPools();
+
+        // kill returns once the signal is sent; until the postmaster is gone its socket may still accept a connection.
+        for (var i = 0; i < 500 && Directory.Exists($"/proc/{pid}"); i++)
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+
+        NpgsqlConnection.ClearAllPools(); // the connection-string pools; a test's own NpgsqlDataSource clears its own
     }
 
     /// <summary>Promotes this standby to a primary and waits until it accepts writes.</summary>

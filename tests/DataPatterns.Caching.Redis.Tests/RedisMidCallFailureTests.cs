@@ -51,6 +51,27 @@ public class RedisMidCallFailureTests
     }
 
     [Fact]
+    public async Task Disposing_a_cache_whose_Redis_is_paused_does_not_throw()
+    {
+        await using var redis = await PrivateRedis.StartNewAsync();
+        var database = new SharedDatabase();
+        database.Rows[1] = "v1";
+        var instance = new RedisInstance(redis.ConnectionString, RedisInstance.NewApplication(), database, Bounded);
+        Assert.Equal("v1", await instance.Cache.GetOrLoadAsync(1)); // connected and subscribed
+        await RedisCliAsync(redis.Port, "CLIENT", "PAUSE", "5000", "ALL");
+        try
+        {
+            await instance.DisposeAsync(); // the backplane's UNSUBSCRIBE times out: disposal goes on
+        }
+        finally
+        {
+            await RedisCliAsync(redis.Port, "CLIENT", "UNPAUSE");
+        }
+
+        Assert.Equal(1, database.Loads);
+    }
+
+    [Fact]
     public async Task With_the_package_defaults_a_paused_Redis_is_bounded_by_the_clients_own_timeout_within_the_level_timeout()
     {
         await using var redis = await PrivateRedis.StartNewAsync();

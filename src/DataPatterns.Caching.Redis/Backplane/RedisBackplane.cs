@@ -67,9 +67,10 @@ internal sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable, IDispo
             {
                 await multiplexer.GetSubscriber().UnsubscribeAsync(_channel).ConfigureAwait(false);
             }
-            catch (RedisException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                // Disconnected: nothing to unsubscribe from.
+                // Disconnected (nothing to unsubscribe from) or too slow to answer (a paused or overloaded server, whose
+                // subscription ends with the connection anyway): disposal does not fail for it.
             }
         }
     }

@@ -93,28 +93,32 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
 
     // ---------------------------------------------------------------- reads
 
-    public ValueTask<TValue?> GetOrLoadAsync(TKey key, CancellationToken cancellationToken = default)
+    public ValueTask<TValue?> GetOrLoadAsync(TKey key, CancellationToken cancellationToken = default) =>
+        GetOrLoadAsync(key, loader: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="GetOrLoadAsync(TKey, CancellationToken)"/> with the caller's own loader for a miss, or null for the
+    /// registered one. A load already running for the key is joined, whoever started it. Refresh-ahead still uses only
+    /// the registered loader: a caller's loader may hold state that ends with the call (a request's DbContext).
+    /// </summary>
+    internal ValueTask<TValue?> GetOrLoadAsync(TKey key, ICacheLoader<TKey, TValue>? loader, CancellationToken cancellationToken)
     {
-        if (_memory is { } memory)
+        if (_memory?.TryGetFresh(key, out var now) is { } entry)
         {
-            var entry = memory.TryGetFresh(key, out var now);
-            if (entry is not null)
+            if (_metrics.Hits.Enabled)
             {
-                if (_metrics.Hits.Enabled)
-                {
-                    _metrics.Hits.Add(1, _cacheTag, _l1Tag);
-                }
-
-                if (now >= entry.RefreshAt)
-                {
-                    StartRefresh(key, entry);
-                }
-
-                return new ValueTask<TValue?>(entry.Value);
+                _metrics.Hits.Add(1, _cacheTag, _l1Tag);
             }
+
+            if (now >= entry.RefreshAt)
+            {
+                StartRefresh(key, entry);
+            }
+
+            return new ValueTask<TValue?>(entry.Value);
         }
 
-        return GetOrLoadSlowAsync(key, cancellationToken);
+        return GetOrLoadSlowAsync(key, loader, cancellationToken);
     }
 
     public async ValueTask<CacheLookup<TValue>> TryGetAsync(TKey key, CancellationToken cancellationToken = default)
@@ -245,6 +249,9 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         private Exception? _error;
 
         public volatile bool Invalidated;
+
+        /// <summary>The caller's own loader, or null for the registered one.</summary>
+        public ICacheLoader<TKey, TValue>? Loader { get; init; }
 
         /// <summary>Completes with the load's result (or its failure).</summary>
         public Task<TValue?> Task

@@ -8,8 +8,11 @@ namespace DataPatterns.Caching;
 // (the distributed lock), the loader with its timeout, fail-safe on failure, and storing what was loaded.
 internal sealed partial class Cache<TKey, TValue>
 {
-    /// <summary>A memory miss: joins the load running for the key or runs one (no async frame of its own).</summary>
-    private ValueTask<TValue?> GetOrLoadSlowAsync(TKey key, CancellationToken cancellationToken)
+    /// <summary>
+    /// A memory miss: joins the load running for the key or runs one (no async frame of its own). A load it runs calls
+    /// <paramref name="loader"/> when given (a caller's own, as the HybridCache adapter passes), else the registered one.
+    /// </summary>
+    private ValueTask<TValue?> GetOrLoadSlowAsync(TKey key, ICacheLoader<TKey, TValue>? loader, CancellationToken cancellationToken)
     {
         string formatted;
         try
@@ -34,7 +37,7 @@ internal sealed partial class Cache<TKey, TValue>
                 return new ValueTask<TValue?>(running.Task.WaitAsync(cancellationToken));
             }
 
-            var created = new LoadOperation();
+            var created = new LoadOperation { Loader = loader };
             if (_inFlight.TryAdd(key, created))
             {
                 if (_options.Loading.SoftTimeout is not null)
@@ -92,7 +95,7 @@ internal sealed partial class Cache<TKey, TValue>
                 return Complete(operation, pendingValue);
             }
 
-            if (_loaderFactory is null)
+            if (_loaderFactory is null && operation.Loader is null)
             {
                 return Complete(operation, default);
             }
@@ -223,7 +226,7 @@ internal sealed partial class Cache<TKey, TValue>
     /// </summary>
     private async Task<(TValue? Value, LoadedEntry Entry)> LoadWithSoftTimeoutAsync(TKey key, MemoryEntry<TValue>? observed, DistributedEntry<TValue>? stale, MemoryEntry<TValue>? refreshOf, LoadOperation operation)
     {
-        var load = LoadWithTimeoutAsync(key);
+        var load = LoadWithTimeoutAsync(key, operation.Loader);
         if (_options.Loading.SoftTimeout is not { } soft || refreshOf is not null || load.IsCompleted || !TryFindStale(observed, stale, out _, out _))
         {
             return await load.ConfigureAwait(false);
@@ -243,14 +246,17 @@ internal sealed partial class Cache<TKey, TValue>
         return await load.ConfigureAwait(false);
     }
 
-    /// <summary>Runs the loader under the load timeout; its result, with what it decided about the entry (tags checked here, so a bad tag fails the load).</summary>
-    private async Task<(TValue? Value, LoadedEntry Entry)> LoadWithTimeoutAsync(TKey key)
+    /// <summary>
+    /// Runs the loader under the load timeout; its result, with what it decided about the entry (tags checked here, so a
+    /// bad tag fails the load). A caller's own loader runs as given; the registered one in a scope of its own.
+    /// </summary>
+    private async Task<(TValue? Value, LoadedEntry Entry)> LoadWithTimeoutAsync(TKey key, ICacheLoader<TKey, TValue>? own)
     {
         using var timeout = new CancellationTokenSource(_options.Loading.Timeout, _time);
-        var scope = _scopes.CreateAsyncScope();
+        var scope = own is null ? _scopes.CreateAsyncScope() : default;
         await using (scope.ConfigureAwait(false))
         {
-            var loader = _loaderFactory!(scope.ServiceProvider);
+            var loader = own ?? _loaderFactory!(scope.ServiceProvider);
             var context = new CacheLoadContext();
             var load = loader.LoadAsync(key, context, timeout.Token).AsTask();
             TValue? value;

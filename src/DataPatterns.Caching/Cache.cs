@@ -16,6 +16,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
     private readonly ICacheDistributedLock? _distributedLock;
     private readonly IServiceScopeFactory _scopes;
     private readonly Func<IServiceProvider, ICacheLoader<TKey, TValue>>? _loaderFactory;
+    private readonly Func<IServiceProvider, ICacheBatchLoader<TKey, TValue>>? _batchLoaderFactory;
     private readonly Func<IServiceProvider, ICacheWriter<TKey, TValue>>? _writerFactory;
     private readonly IWriteBackQueue<TKey, TValue>? _writeBack;
     private readonly ICacheSerializer<TKey> _keySerializer;
@@ -50,7 +51,8 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         _logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("DataPatterns.Caching." + name);
         _keySerializer = services.GetService<ICacheSerializer<TKey>>() ?? new JsonCacheSerializer<TKey>();
         _valueSerializer = services.GetService<ICacheSerializer<TValue>>() ?? new JsonCacheSerializer<TValue>();
-        _loaderFactory = registration.LoaderFactory;
+        _batchLoaderFactory = registration.BatchLoaderFactory;
+        _loaderFactory = registration.LoaderFactory ?? SingleFromBatch(registration.BatchLoaderFactory);
         _writerFactory = registration.WriterFactory;
         _warmUpKeys = registration.WarmUpKeys;
         _cacheTag = new("datapatterns.cache.name", name);
@@ -101,24 +103,31 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
     /// registered one. A load already running for the key is joined, whoever started it. Refresh-ahead still uses only
     /// the registered loader: a caller's loader may hold state that ends with the call (a request's DbContext).
     /// </summary>
-    internal ValueTask<TValue?> GetOrLoadAsync(TKey key, ICacheLoader<TKey, TValue>? loader, CancellationToken cancellationToken)
+    internal ValueTask<TValue?> GetOrLoadAsync(TKey key, ICacheLoader<TKey, TValue>? loader, CancellationToken cancellationToken) =>
+        TryHitMemory(key, out var value) ? new ValueTask<TValue?>(value) : GetOrLoadSlowAsync(key, loader, cancellationToken);
+
+    /// <summary>A live memory entry's value (counted as a hit, and refreshed ahead when due); false on a memory miss.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private bool TryHitMemory(TKey key, out TValue? value)
     {
-        if (_memory?.TryGetFresh(key, out var now) is { } entry)
+        if (_memory?.TryGetFresh(key, out var now) is not { } entry)
         {
-            if (_metrics.Hits.Enabled)
-            {
-                _metrics.Hits.Add(1, _cacheTag, _l1Tag);
-            }
-
-            if (now >= entry.RefreshAt)
-            {
-                StartRefresh(key, entry);
-            }
-
-            return new ValueTask<TValue?>(entry.Value);
+            value = default;
+            return false;
         }
 
-        return GetOrLoadSlowAsync(key, loader, cancellationToken);
+        if (_metrics.Hits.Enabled)
+        {
+            _metrics.Hits.Add(1, _cacheTag, _l1Tag);
+        }
+
+        if (now >= entry.RefreshAt)
+        {
+            StartRefresh(key, entry);
+        }
+
+        value = entry.Value;
+        return true;
     }
 
     public async ValueTask<CacheLookup<TValue>> TryGetAsync(TKey key, CancellationToken cancellationToken = default)
@@ -232,6 +241,9 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         var remaining = TimeSpan.FromMilliseconds(Math.Max(0, remote.ExpiresAtMs - NowMs()));
         return CreateMemoryEntry(remote.Value, remote.IsNotFound, remote.Tags, remaining);
     }
+
+    private static Func<IServiceProvider, ICacheLoader<TKey, TValue>>? SingleFromBatch(Func<IServiceProvider, ICacheBatchLoader<TKey, TValue>>? batch) =>
+        batch is null ? null : sp => new BatchLoaderAsSingle<TKey, TValue>(batch(sp));
 
     private long ToTimestampTicks(TimeSpan span) => _clock.ToTicks(span);
 

@@ -84,6 +84,11 @@ internal sealed class CacheOptionsValidator(IServiceProvider services) : IValida
             failures.Add($"{cache}: Loading.SoftTimeout ({soft}) must be above zero and below Loading.Timeout ({options.Loading.Timeout}), and needs FailSafe.Enabled: it serves a recently expired value while the load goes on.");
         }
 
+        if (options.Loading.MaxBatchSize < 1)
+        {
+            failures.Add($"{cache}: Loading.MaxBatchSize must be at least 1 (it is {options.Loading.MaxBatchSize}); it is how many keys one batch loader call gets.");
+        }
+
         if (options.Loading.NotFoundDuration < TimeSpan.Zero)
         {
             failures.Add($"{cache}: Loading.NotFoundDuration must not be negative; use TimeSpan.Zero to not cache \"not found\".");

@@ -22,6 +22,31 @@ public interface ICache<TKey, TValue>
     /// <exception cref="CacheLoadException">The loader failed or timed out and no fail-safe value was available.</exception>
     ValueTask<TValue?> GetOrLoadAsync(TKey key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Returns the values of <paramref name="keys"/> (each key once; a key not found maps to <see langword="null"/>):
+    /// memory hits at once, the other keys' distributed reads sent together (one pipelined round trip), then one
+    /// <see cref="ICacheBatchLoader{TKey, TValue}"/> call per <see cref="LoadingOptions.MaxBatchSize"/> misses, or single
+    /// loads side by side when the cache has only a single loader. A key whose load is already running (a single read,
+    /// another batch) is joined, not loaded again. Batches take no distributed lock and no soft timeout.
+    /// </summary>
+    /// <exception cref="CacheKeyException">A key is too long to be a cache key (nothing was loaded).</exception>
+    /// <exception cref="CacheLoadException">A load failed and a failed key had no fail-safe value.</exception>
+    async ValueTask<IReadOnlyDictionary<TKey, TValue?>> GetOrLoadManyAsync(IEnumerable<TKey> keys, CancellationToken cancellationToken = default)
+    {
+        // For other implementations of this interface: one read after another.
+        ArgumentNullException.ThrowIfNull(keys);
+        var values = new Dictionary<TKey, TValue?>();
+        foreach (var key in keys)
+        {
+            if (!values.ContainsKey(key))
+            {
+                values[key] = await GetOrLoadAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return values;
+    }
+
     /// <summary>Returns the cached value of <paramref name="key"/> without calling the loader; <see langword="false"/> on a miss.</summary>
     ValueTask<CacheLookup<TValue>> TryGetAsync(TKey key, CancellationToken cancellationToken = default);
 

@@ -48,6 +48,27 @@ public sealed class CacheBuilder<TKey, TValue>
     }
 
     /// <summary>
+    /// Loads the misses of <see cref="ICache{TKey, TValue}.GetOrLoadManyAsync"/> with <typeparamref name="TLoader"/>, one
+    /// call per batch (and single misses too when no single loader is set), resolved in a scope of its own per call;
+    /// registered as scoped when it is not registered yet.
+    /// </summary>
+    public CacheBuilder<TKey, TValue> WithBatchLoader<TLoader>()
+        where TLoader : class, ICacheBatchLoader<TKey, TValue>
+    {
+        Services.TryAddScoped<TLoader>();
+        return WithBatchLoader(sp => sp.GetRequiredService<TLoader>());
+    }
+
+    /// <summary>Loads batches of misses with the batch loader <paramref name="factory"/> returns (called in a scope of its own per batch).</summary>
+    public CacheBuilder<TKey, TValue> WithBatchLoader(Func<IServiceProvider, ICacheBatchLoader<TKey, TValue>> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _registration.BatchLoaderFactory = factory;
+        Services.Configure<CacheOptions>(Name, o => o.HasLoader = true);
+        return this;
+    }
+
+    /// <summary>
     /// Writes (write-through, write-back) with <typeparamref name="TWriter"/>, resolved in a scope of its own per call;
     /// registered as scoped when it is not registered yet.
     /// </summary>

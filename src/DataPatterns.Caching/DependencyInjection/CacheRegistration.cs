@@ -6,6 +6,8 @@ internal sealed class CacheRegistration<TKey, TValue>
 {
     public Func<IServiceProvider, ICacheLoader<TKey, TValue>>? LoaderFactory { get; set; }
 
+    public Func<IServiceProvider, ICacheBatchLoader<TKey, TValue>>? BatchLoaderFactory { get; set; }
+
     public Func<IServiceProvider, ICacheWriter<TKey, TValue>>? WriterFactory { get; set; }
 
     public List<TKey> WarmUpKeys { get; } = [];

@@ -205,14 +205,18 @@ internal sealed partial class Cache<TKey, TValue>
                 return (false, fallback, null);
             }
 
-            throw new CacheLoadException(
-                timedOut
-                    ? $"Cache '{Name}': the loader did not answer within {_options.Loading.Timeout} and no fail-safe value was available. Check the database, or raise Loading.Timeout / enable FailSafe."
-                    : $"Cache '{Name}': the loader failed ({ex.Message}) and no fail-safe value was available. Check the database, or enable FailSafe to serve recently expired values meanwhile.",
-                ex)
-            { CacheName = Name, TimedOut = timedOut };
+            throw LoadFailure(ex, timedOut);
         }
     }
+
+    /// <summary>What a reader gets when the load failed and no fail-safe value exists.</summary>
+    private CacheLoadException LoadFailure(Exception exception, bool timedOut) =>
+        new(
+            timedOut
+                ? $"Cache '{Name}': the loader did not answer within {_options.Loading.Timeout} and no fail-safe value was available. Check the database, or raise Loading.Timeout / enable FailSafe."
+                : $"Cache '{Name}': the loader failed ({exception.Message}) and no fail-safe value was available. Check the database, or enable FailSafe to serve recently expired values meanwhile.",
+            exception)
+        { CacheName = Name, TimedOut = timedOut };
 
     private static TValue? Complete(LoadOperation operation, TValue? value)
     {
@@ -324,4 +328,7 @@ internal sealed partial class Cache<TKey, TValue>
 
     /// <summary>What the loader decided about the entry (see <see cref="CacheLoadContext"/>), tags already checked.</summary>
     private sealed record LoadedEntry(TimeSpan? Duration, string[]? Tags, bool DoNotCache);
+
+    /// <summary>An entry kept by the cache's own settings (a batch loader decides nothing per entry).</summary>
+    private static readonly LoadedEntry CacheSettings = new(null, null, false);
 }

@@ -32,6 +32,13 @@ public sealed class LoadingOptions
     /// </summary>
     public bool UseDistributedLock { get; set; }
 
+    /// <summary>
+    /// The most keys one call of an <see cref="ICacheBatchLoader{TKey, TValue}"/> gets; a larger
+    /// <see cref="ICache{TKey, TValue}.GetOrLoadManyAsync"/> calls it once per this many keys, one call after another.
+    /// Default 500 (within every database's parameter limit), at least 1.
+    /// </summary>
+    public int MaxBatchSize { get; set; } = 500;
+
     /// <summary>The longest an instance waits for another instance's load under the distributed lock. Default 5 seconds.</summary>
     public TimeSpan DistributedLockWait { get; set; } = TimeSpan.FromSeconds(5);
 }

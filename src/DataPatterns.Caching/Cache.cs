@@ -26,6 +26,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
     private readonly List<TKey> _warmUpKeys;
     private readonly ConcurrentDictionary<TKey, LoadOperation> _inFlight = new();
     private readonly IDisposable? _subscription;
+    private readonly ITimer? _clearPoll;
     private readonly IDisposable? _queueGauge;
     private readonly WriteBackStatus? _writeBackStatus;
     private readonly WriteBackStartWatch? _writeBackWatch;
@@ -73,6 +74,12 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         {
             _backplane = backplane;
             _subscription = backplane.Subscribe(this);
+        }
+
+        if (_distributed is not null)
+        {
+            _distributed.ClearObserved = ForgetEverything;
+            _clearPoll = _subscription is null ? _distributed.StartPollingClearMarker() : null;
         }
 
         if (options.WriteStrategy == CacheWriteStrategy.WriteBack && _writerFactory is not null)
@@ -163,6 +170,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
     public void Dispose()
     {
         _subscription?.Dispose();
+        _clearPoll?.Dispose();
         _queueGauge?.Dispose();
         _writeBackWatch?.Dispose();
         _distributed?.Dispose();

@@ -68,6 +68,14 @@ public interface ICache<TKey, TValue>
     /// <summary>Removes every entry written with <paramref name="tag"/> from both levels and other instances' memory.</summary>
     ValueTask RemoveByTagAsync(string tag, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Removes every entry of the cache from both levels and from every instance's memory (the database is not touched,
+    /// nor writes still queued for it). L2 is cleared by one marker, whatever it holds: entries written before it read as
+    /// absent and expire by their own lifetime. Instances learn of it through the backplane, or within about a second
+    /// when the cache has none.
+    /// </summary>
+    ValueTask ClearAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Loads <paramref name="keys"/> into the cache now (the start-up warm-up does this for the configured keys).</summary>
     ValueTask WarmUpAsync(IEnumerable<TKey> keys, CancellationToken cancellationToken = default);
 

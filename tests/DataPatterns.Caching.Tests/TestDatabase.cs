@@ -103,6 +103,11 @@ public sealed class FakeDistributedCache(TimeProvider time) : IDistributedCache
 
     public int Count => _entries.Count;
 
+    public IEnumerable<string> Keys => _entries.Keys;
+
+    /// <summary>Stores raw bytes, as another program (or a damaged server) could.</summary>
+    public void Put(string key, byte[] value) => _entries[key] = (value, null);
+
     public byte[]? Get(string key) => throw new NotSupportedException();
 
     public Task<byte[]?> GetAsync(string key, CancellationToken token = default)
@@ -157,10 +162,12 @@ public sealed class FakeDistributedCache(TimeProvider time) : IDistributedCache
 /// <summary>Builds a provider with one cache "items" (int → string) over a <see cref="TestDatabase"/> and fake time.</summary>
 public sealed class CacheFixture : IAsyncDisposable
 {
-    public CacheFixture(Action<CacheOptions>? configure = null, bool withDistributed = false, bool withWriter = true, Action<IServiceCollection>? services = null)
+    public CacheFixture(Action<CacheOptions>? configure = null, bool withDistributed = false, bool withWriter = true, Action<IServiceCollection>? services = null, CacheFixture? shareWith = null)
     {
-        Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        Distributed = new FakeDistributedCache(Time);
+        // A fixture sharing another's distributed level and clock is a second instance of the same application.
+        Time = shareWith?.Time ?? new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        Distributed = shareWith?.Distributed ?? new FakeDistributedCache(Time);
+        Database = shareWith?.Database ?? new TestDatabase();
         var collection = new ServiceCollection();
         collection.AddSingleton<TimeProvider>(Time);
         collection.AddSingleton(Database);
@@ -184,7 +191,7 @@ public sealed class CacheFixture : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
-    public TestDatabase Database { get; } = new();
+    public TestDatabase Database { get; }
 
     public FakeDistributedCache Distributed { get; }
 

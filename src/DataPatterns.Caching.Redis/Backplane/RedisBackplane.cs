@@ -202,7 +202,7 @@ internal sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable, IDispo
         {
             CacheInvalidationKind.Key => new CacheInvalidation(name, kind, payload, null),
             CacheInvalidationKind.Tag => new CacheInvalidation(name, kind, default, Encoding.UTF8.GetString(payload.Span)),
-            CacheInvalidationKind.Clear => new CacheInvalidation(name, kind, default, null),
+            CacheInvalidationKind.Clear => new CacheInvalidation(name, kind, payload, null), // the clear time
             _ => throw new FormatException($"Unknown invalidation kind {data[16]}."),
         };
     }

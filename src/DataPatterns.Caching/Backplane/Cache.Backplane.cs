@@ -35,6 +35,9 @@ internal sealed partial class Cache<TKey, TValue>
             case CacheInvalidationKind.Tag when invalidation.Tag is not null:
                 _memory.RemoveByTag(invalidation.Tag);
                 break;
+            case CacheInvalidationKind.Clear:
+                OnClearMessage(invalidation);
+                break;
             default:
                 _memory.Clear();
                 break;
@@ -49,6 +52,7 @@ internal sealed partial class Cache<TKey, TValue>
         }
 
         _memory.Clear();
+        _distributed?.StartClearMarkerRead(); // a Clear message may have been lost too
         CachingLog.Resynchronized(_logger, Name);
         StartRepair(); // the connection is back: delete what failed writes left in L2
     }

@@ -9,6 +9,6 @@ public enum CacheInvalidationKind
     /// <summary>Every entry with a tag (<see cref="CacheInvalidation.Tag"/>).</summary>
     Tag = 2,
 
-    /// <summary>Every entry of the cache.</summary>
+    /// <summary>Every entry of the cache (<see cref="CacheInvalidation.Key"/> holds the clear time: Unix milliseconds, 8 bytes little-endian).</summary>
     Clear = 3,
 }

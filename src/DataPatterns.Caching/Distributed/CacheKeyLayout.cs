@@ -8,6 +8,7 @@ namespace DataPatterns.Caching;
 /// <item><c>tag:</c> + tag: when a tag was last invalidated</item>
 /// <item><c>lock:</c> + key: the cross-process stampede lock of a key</item>
 /// <item><c>writeback</c>: the durable write-back stream (no user part)</item>
+/// <item><c>clear</c>: when the cache was last cleared (no user part)</item>
 /// </list>
 /// </summary>
 /// <remarks>
@@ -28,6 +29,7 @@ internal static class CacheKeyLayout
     public const string TagKind = "tag:";
     public const string LockKind = "lock:";
     public const string WriteBackKind = "writeback";
+    public const string ClearKind = "clear";
 
     /// <summary>Whether <paramref name="name"/> may be an application or cache name: non-empty ASCII letters, digits, '.', '-', '_'.</summary>
     public static bool IsValidName(string? name) =>
@@ -40,6 +42,8 @@ internal static class CacheKeyLayout
     public static string LockPrefix(string applicationName, string cacheName) => CachePrefix(applicationName, cacheName) + LockKind;
 
     public static string WriteBackStream(string applicationName, string cacheName) => CachePrefix(applicationName, cacheName) + WriteBackKind;
+
+    public static string ClearMarker(string applicationName, string cacheName) => CachePrefix(applicationName, cacheName) + ClearKind;
 
     /// <summary>The backplane's pub/sub channel (channels are not keys: no key can reach it).</summary>
     public static string BackplaneChannel(string applicationName) => applicationName + ":backplane";

@@ -9,7 +9,7 @@ namespace DataPatterns.Caching;
 /// The distributed level (L2) of one cache over any <see cref="IDistributedCache"/>: every call is bounded by a timeout,
 /// and a failing level is reported (metrics, log) and then treated as a miss, never as an error for the reader.
 /// </summary>
-internal sealed class DistributedLevel<TValue> : IDisposable
+internal sealed partial class DistributedLevel<TValue> : IDisposable
 {
     private readonly IDistributedCache _cache;
     private readonly IBufferDistributedCache? _buffered;
@@ -37,6 +37,7 @@ internal sealed class DistributedLevel<TValue> : IDisposable
         _cacheName = cacheName;
         _prefix = CacheKeyLayout.DataPrefix(applicationName, cacheName);
         _tagPrefix = CacheKeyLayout.TagPrefix(applicationName, cacheName);
+        _clearKey = CacheKeyLayout.ClearMarker(applicationName, cacheName);
         _metrics = metrics;
         _logger = logger;
         _cacheTag = new("datapatterns.cache.name", cacheName);
@@ -57,7 +58,22 @@ internal sealed class DistributedLevel<TValue> : IDisposable
 
     /// <summary>Reads an entry; null on a miss, an unreadable entry, a tag-invalidated entry or a failing level.</summary>
     public ValueTask<DistributedEntry<TValue>?> GetAsync(string formattedKey, CancellationToken cancellationToken) =>
-        _buffered is not null ? GetBufferedAsync(_buffered, formattedKey, cancellationToken) : GetBytesAsync(formattedKey, cancellationToken);
+        !ClearMarkerKnown() ? GetAfterClearMarkerAsync(formattedKey, cancellationToken)
+        : _buffered is not null ? GetBufferedAsync(_buffered, formattedKey, cancellationToken)
+        : GetBytesAsync(formattedKey, cancellationToken);
+
+    /// <summary>The first read of this instance: the cache's clear marker is read first, so no cleared entry is served.</summary>
+    private async ValueTask<DistributedEntry<TValue>?> GetAfterClearMarkerAsync(string formattedKey, CancellationToken cancellationToken)
+    {
+        if (!await ReadClearMarkerAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null; // the level fails (reported): a miss, as any failing read
+        }
+
+        return _buffered is not null
+            ? await GetBufferedAsync(_buffered, formattedKey, cancellationToken).ConfigureAwait(false)
+            : await GetBytesAsync(formattedKey, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>The store reads into a pooled buffer (<see cref="IBufferDistributedCache"/>): no <c>byte[]</c> per hit.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -110,12 +126,13 @@ internal sealed class DistributedLevel<TValue> : IDisposable
         return entry?.Tags is { Length: > 0 } ? await CheckTagsAsync(entry, cancellationToken).ConfigureAwait(false) : entry;
     }
 
-    /// <summary>Decodes an entry; null (reported) when it cannot be read.</summary>
+    /// <summary>Decodes an entry; null when it was written before the cache was cleared, or (reported) cannot be read.</summary>
     private DistributedEntry<TValue>? Decode(ReadOnlySpan<byte> data)
     {
         try
         {
-            return DistributedEntry<TValue>.Decode(data, _serializer);
+            var entry = DistributedEntry<TValue>.Decode(data, _serializer);
+            return IsCleared(entry) ? null : entry;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -305,6 +305,7 @@ internal sealed partial class Cache<TKey, TValue>
         }
 
         var lifetime = loaded.Duration ?? Lifetime(isNotFound);
+        RememberLifetime(loaded.Duration);
         var entry = CreateMemoryEntry(value, isNotFound, loaded.Tags, lifetime);
         _memory?.SetIfUnchanged(key, entry, observed);
         if (_distributed is not null)

@@ -24,9 +24,9 @@ public interface ICache<TKey, TValue>
 
     /// <summary>
     /// Returns the values of <paramref name="keys"/> (each key once; a key not found maps to <see langword="null"/>):
-    /// memory hits at once, the other keys' distributed reads sent together (one pipelined round trip), then one
-    /// <see cref="ICacheBatchLoader{TKey, TValue}"/> call per <see cref="LoadingOptions.MaxBatchSize"/> misses, or single
-    /// loads side by side when the cache has only a single loader. A key whose load is already running (a single read,
+    /// memory hits at once; then, <see cref="LoadingOptions.MaxBatchSize"/> keys at a time, their distributed reads sent
+    /// together (one pipelined round trip) and one <see cref="ICacheBatchLoader{TKey, TValue}"/> call for the misses, or
+    /// single loads side by side when the cache has only a single loader. A key whose load is already running (a single read,
     /// another batch) is joined, not loaded again. Batches take no distributed lock and no soft timeout.
     /// </summary>
     /// <exception cref="CacheKeyException">A key is too long to be a cache key (nothing was loaded).</exception>

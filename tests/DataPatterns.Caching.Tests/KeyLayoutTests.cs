@@ -13,6 +13,7 @@ public enum StoredKind
     Tag,
     Lock,
     WriteBack,
+    Clear,
 }
 
 public sealed record StoredPlace(string Application, string Cache, StoredKind Kind, string User);
@@ -73,6 +74,7 @@ public class KeyLayoutTests
         StoredKind.Data => CacheKeyLayout.DataPrefix(place.Application, place.Cache) + place.User,
         StoredKind.Tag => CacheKeyLayout.TagPrefix(place.Application, place.Cache) + place.User,
         StoredKind.Lock => CacheKeyLayout.LockPrefix(place.Application, place.Cache) + place.User,
+        StoredKind.Clear => CacheKeyLayout.ClearMarker(place.Application, place.Cache),
         _ => CacheKeyLayout.WriteBackStream(place.Application, place.Cache),
     };
 
@@ -97,7 +99,12 @@ public class KeyLayoutTests
             }
         }
 
-        return rest == "writeback" ? new StoredPlace(application, cache, StoredKind.WriteBack, "") : null;
+        return rest switch
+        {
+            "writeback" => new StoredPlace(application, cache, StoredKind.WriteBack, ""),
+            "clear" => new StoredPlace(application, cache, StoredKind.Clear, ""),
+            _ => null,
+        };
     }
 
     /// <summary>
@@ -107,7 +114,7 @@ public class KeyLayoutTests
     public static class Places
     {
         private static readonly string[] Fragments =
-            ["", ":", "a", "b", "a:b", "data", "data:", "tag:", "lock:", "writeback", ":writeback", "{", "}", "{a}", "é", "\u0000", "😀", " "];
+            ["", ":", "a", "b", "a:b", "data", "data:", "tag:", "lock:", "writeback", ":writeback", "clear", ":clear", "{", "}", "{a}", "é", "\u0000", "😀", " "];
 
         public static Arbitrary<StoredPlace> Generate() => Arb.From(Place());
 
@@ -118,8 +125,8 @@ public class KeyLayoutTests
         /// </summary>
         public static Arbitrary<PlacePair> GeneratePairs()
         {
-            var kind = Gen.Elements(StoredKind.Data, StoredKind.Tag, StoredKind.Lock, StoredKind.WriteBack);
-            var marker = Gen.Elements("", "data:", "tag:", "lock:", "writeback", ":", "a:");
+            var kind = Gen.Elements(StoredKind.Data, StoredKind.Tag, StoredKind.Lock, StoredKind.WriteBack, StoredKind.Clear);
+            var marker = Gen.Elements("", "data:", "tag:", "lock:", "writeback", "clear", ":", "a:");
             var adversarial =
                 from a in Place()
                 from k in kind
@@ -127,7 +134,7 @@ public class KeyLayoutTests
                 from drop in Gen.Choose(0, 6)
                 from grow in Gen.Elements(true, false)
                 let user = grow ? m + a.User : a.User[Math.Min(drop, a.User.Length)..]
-                select new PlacePair(a, new StoredPlace(a.Application, a.Cache, k, k == StoredKind.WriteBack ? "" : user));
+                select new PlacePair(a, new StoredPlace(a.Application, a.Cache, k, k is StoredKind.WriteBack or StoredKind.Clear ? "" : user));
             var independent = from a in Place() from b in Place() select new PlacePair(a, b);
             return Arb.From(Gen.Frequency((4, adversarial), (1, independent)));
         }
@@ -138,13 +145,13 @@ public class KeyLayoutTests
             var crafted = Gen.Choose(0, 4).SelectMany(count => Gen.Elements(Fragments).ArrayOf(count)).Select(string.Concat);
             var anyString = ArbMap.Default.GeneratorFor<string>().Select(s => s ?? "");
             var user = Gen.Frequency((3, crafted), (1, anyString));
-            var kind = Gen.Elements(StoredKind.Data, StoredKind.Tag, StoredKind.Lock, StoredKind.WriteBack);
+            var kind = Gen.Elements(StoredKind.Data, StoredKind.Tag, StoredKind.Lock, StoredKind.WriteBack, StoredKind.Clear);
             var place =
                 from application in validName
                 from cache in validName
                 from k in kind
                 from u in user
-                select new StoredPlace(application, cache, k, k == StoredKind.WriteBack ? "" : u);
+                select new StoredPlace(application, cache, k, k is StoredKind.WriteBack or StoredKind.Clear ? "" : u);
             return place;
         }
     }

@@ -3,8 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DataPatterns.Caching;
 
-// Batch loads: the memory level first, then every L2 read of the batch sent before any is awaited (the store pipelines
-// them into one round trip), then one loader call per MaxBatchSize keys. Each key is claimed in the in-flight table as a
+// Batch loads: the memory level first, then, MaxBatchSize keys at a time, every L2 read sent before any is awaited (the
+// store pipelines them into one round trip) and one loader call for the misses. Each key is claimed in the in-flight table as a
 // single read claims it, so single reads and overlapping batches join a key's load instead of loading it again.
 internal sealed partial class Cache<TKey, TValue>
 {
@@ -100,8 +100,12 @@ internal sealed partial class Cache<TKey, TValue>
         activity?.SetTag("datapatterns.cache.batch_size", items.Count);
         try
         {
-            var misses = await ReadDistributedAsync(ReuseMemory(items)).ConfigureAwait(false);
-            await LoadMissesAsync(ServePendingWrites(misses), activity).ConfigureAwait(false);
+            // A chunk at a time: however many keys the caller passes, at most MaxBatchSize reads are in flight.
+            foreach (var chunk in items.Chunk(_options.Loading.MaxBatchSize))
+            {
+                var misses = await ReadDistributedAsync(ReuseMemory(chunk)).ConfigureAwait(false);
+                await LoadMissesAsync(ServePendingWrites(misses), activity).ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
@@ -120,9 +124,9 @@ internal sealed partial class Cache<TKey, TValue>
     }
 
     /// <summary>The keys a load that just finished has not stored in memory meanwhile.</summary>
-    private List<BatchItem> ReuseMemory(List<BatchItem> items)
+    private List<BatchItem> ReuseMemory(BatchItem[] items)
     {
-        var left = new List<BatchItem>(items.Count);
+        var left = new List<BatchItem>(items.Length);
         foreach (var item in items)
         {
             if (TryReuseMemory(item.Observed, refreshOf: null, out var value))
@@ -196,7 +200,7 @@ internal sealed partial class Cache<TKey, TValue>
         return left;
     }
 
-    /// <summary>Loads the misses: one batch loader call per MaxBatchSize keys, or single loads side by side.</summary>
+    /// <summary>Loads the misses of one chunk: one batch loader call, or single loads side by side.</summary>
     private async Task LoadMissesAsync(List<BatchItem> items, Activity? activity)
     {
         if (items.Count == 0)
@@ -206,11 +210,7 @@ internal sealed partial class Cache<TKey, TValue>
 
         if (_batchLoaderFactory is not null)
         {
-            foreach (var chunk in items.Chunk(_options.Loading.MaxBatchSize))
-            {
-                await LoadChunkAsync(chunk, activity).ConfigureAwait(false);
-            }
-
+            await LoadChunkAsync([.. items], activity).ConfigureAwait(false);
             return;
         }
 

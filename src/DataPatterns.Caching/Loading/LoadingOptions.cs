@@ -33,9 +33,9 @@ public sealed class LoadingOptions
     public bool UseDistributedLock { get; set; }
 
     /// <summary>
-    /// The most keys one call of an <see cref="ICacheBatchLoader{TKey, TValue}"/> gets; a larger
-    /// <see cref="ICache{TKey, TValue}.GetOrLoadManyAsync"/> calls it once per this many keys, one call after another.
-    /// Default 500 (within every database's parameter limit), at least 1.
+    /// How many keys <see cref="ICache{TKey, TValue}.GetOrLoadManyAsync"/> handles at a time: the most distributed reads
+    /// one batch has in flight, and the most keys one <see cref="ICacheBatchLoader{TKey, TValue}"/> call gets (a larger
+    /// batch goes chunk after chunk). Default 500 (within every database's parameter limit), at least 1.
     /// </summary>
     public int MaxBatchSize { get; set; } = 500;
 

@@ -34,6 +34,7 @@ public sealed class MemcachedInstance : IAsyncDisposable
     public MemcachedInstance(IReadOnlyList<string> servers, string application, SharedDatabase database, Action<CacheOptions>? configure = null,
         Action<MemcachedCachingOptions>? memcached = null, string? redisBackplane = null)
     {
+        Application = application;
         var services = new ServiceCollection();
         services.AddSingleton(database);
         var caching = services.AddCaching(c => c.Configure(o => o.ApplicationName = application));
@@ -57,6 +58,8 @@ public sealed class MemcachedInstance : IAsyncDisposable
         Provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         Cache = Provider.GetRequiredKeyedService<ICache<int, string>>("items");
     }
+
+    public string Application { get; }
 
     public ServiceProvider Provider { get; }
 

@@ -9,7 +9,7 @@ namespace DataPatterns.Caching.Memcached.Client;
 /// command on one of that server's pipelined connections and bounds it: a sweep every tenth of
 /// <see cref="MemcachedCachingOptions.CommandTimeout"/> closes any connection whose oldest command has waited longer.
 /// </summary>
-internal sealed class MemcachedClient : IAsyncDisposable
+internal sealed class MemcachedClient : IAsyncDisposable, IDisposable
 {
     /// <summary>What memcached adds to every item beyond key and value (item header, CAS, CRLF), rounded up.</summary>
     public const int ItemOverhead = 64;
@@ -249,8 +249,15 @@ internal sealed class MemcachedClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _disposed = true;
         await _sweep.DisposeAsync().ConfigureAwait(false);
+        Dispose();
+    }
+
+    /// <summary>Stops the sweep and closes every connection, failing what is still in flight; nothing waits on the network.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _sweep.Dispose();
         MemcachedConnection[] connections;
         lock (_trackedLock)
         {

@@ -8,7 +8,7 @@
 #
 # Servers: PostgreSQL 15 primary (max_prepared_transactions > 0, wal_level=replica),
 # a streaming replica of it (pg_basebackup -R), two independent PostgreSQL servers
-# (node2, node3) and Redis. Every byte of data lives under one folder.
+# (node2, node3), Redis and two Memcached instances. Every byte of data lives under one folder.
 #
 # Overridable settings (environment):
 #   DATAPATTERNS_SERVICES_DIR   data folder               (/tmp/datapatterns-services)
@@ -16,6 +16,8 @@
 #   DATAPATTERNS_PG_PRIMARY_PORT / _REPLICA_PORT / _NODE2_PORT / _NODE3_PORT
 #                                                          (55432 / 55433 / 55434 / 55435)
 #   DATAPATTERNS_REDIS_PORT                                (56379)
+#   DATAPATTERNS_MEMCACHED_PORTS  comma-separated, one instance each (51211,51212)
+#   DATAPATTERNS_MEMCACHED_ITEM_SIZE  memcached -I, the largest value (1m)
 set -euo pipefail
 
 SERVICES_DIR="${DATAPATTERNS_SERVICES_DIR:-/tmp/datapatterns-services}"
@@ -27,6 +29,9 @@ NODE3_PORT="${DATAPATTERNS_PG_NODE3_PORT:-55435}"
 REDIS_PORT="${DATAPATTERNS_REDIS_PORT:-56379}"
 PG_DIR="$SERVICES_DIR/pg"
 REDIS_DIR="$SERVICES_DIR/redis"
+MEMCACHED_PORTS="${DATAPATTERNS_MEMCACHED_PORTS:-51211,51212}"
+MEMCACHED_ITEM_SIZE="${DATAPATTERNS_MEMCACHED_ITEM_SIZE:-1m}"
+MEMCACHED_DIR="$SERVICES_DIR/memcached"
 
 log() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 1; }
@@ -150,6 +155,76 @@ redis_start() {
   die "redis did not answer PING on port $REDIS_PORT"
 }
 
+ensure_memcached_installed() {
+  command -v memcached >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = "0" ] || die "memcached is not installed; install Debian's memcached package (apt-get install -y memcached) or set DATAPATTERNS_MEMCACHED to your own servers"
+  log "installing memcached from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  # The package's own system service must not start: only our instances run, on our ports.
+  local policy=/usr/sbin/policy-rc.d had_policy=0
+  [ -e "$policy" ] && had_policy=1
+  [ "$had_policy" = "1" ] || { printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; }
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq memcached >/dev/null || { [ "$had_policy" = "1" ] || rm -f "$policy"; die "apt-get install memcached failed"; }
+  [ "$had_policy" = "1" ] || rm -f "$policy"
+  command -v memcached >/dev/null 2>&1 || die "apt-get installed memcached but it is not on PATH"
+}
+
+memcached_ports() { tr ',' ' ' <<<"$MEMCACHED_PORTS"; }
+
+memcached_running() {
+  local pidfile="$MEMCACHED_DIR/memcached-$1.pid"
+  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+memcached_answers() {
+  exec 3<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null || return 1
+  printf 'mn\r\n' >&3
+  local line=""
+  read -r -t 1 line <&3 || true
+  exec 3<&- 3>&-
+  [ "${line%$'\r'}" = "MN" ]
+}
+
+memcached_start() {
+  ensure_memcached_installed
+  mkdir -p "$MEMCACHED_DIR"
+  # memcached writes its pid file after dropping to the memcache user.
+  if [ "$(id -u)" = "0" ] && id memcache >/dev/null 2>&1; then chown memcache: "$MEMCACHED_DIR"; fi
+  local port i
+  for port in $(memcached_ports); do
+    if memcached_running "$port"; then
+      log "memcached already running on port $port"
+      continue
+    fi
+    # -U 0: no UDP; -u: memcached refuses to run as root without a user to drop to.
+    local user=()
+    if [ "$(id -u)" = "0" ]; then
+      if id memcache >/dev/null 2>&1; then user=(-u memcache); else user=(-u root); fi
+    fi
+    memcached -d -l 127.0.0.1 -p "$port" -U 0 -m 64 -c 1024 -I "$MEMCACHED_ITEM_SIZE" "${user[@]}" \
+      -P "$MEMCACHED_DIR/memcached-$port.pid" >>"$MEMCACHED_DIR/memcached-$port.log" 2>&1 \
+      || die "memcached did not start on port $port (see $MEMCACHED_DIR/memcached-$port.log)"
+    for i in $(seq 1 100); do
+      memcached_answers "$port" && break
+      sleep 0.1
+    done
+    memcached_answers "$port" || die "memcached did not answer on port $port"
+    log "memcached listening on 127.0.0.1:$port"
+  done
+}
+
+memcached_stop() {
+  local port pid
+  for port in $(memcached_ports); do
+    memcached_running "$port" || continue
+    pid="$(cat "$MEMCACHED_DIR/memcached-$port.pid")"
+    kill "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    log "memcached on port $port stopped"
+  done
+}
+
 cmd_up() {
   [ -x "$PG_BIN/pg_ctl" ] || die "PostgreSQL binaries not found in $PG_BIN (install postgresql-15 or set DATAPATTERNS_PG_BIN)"
   local started=$SECONDS
@@ -167,6 +242,7 @@ cmd_up() {
     pg_init "$name" & pids+=($!)
   done
   ( redis_start ) & pids+=($!)
+  ( memcached_start ) & pids+=($!)
   local failed=0 pid
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
   [ "$failed" = "0" ] || die "a server could not be prepared (see the messages above)"
@@ -196,8 +272,9 @@ cmd_down() {
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     log "redis stopped"
   fi
+  memcached_stop
   # private/ holds what fault tests left of the servers they killed (sockets, logs); its servers are already gone.
-  rm -rf "$PG_DIR" "$REDIS_DIR" "$SERVICES_DIR/private"
+  rm -rf "$PG_DIR" "$REDIS_DIR" "$MEMCACHED_DIR" "$SERVICES_DIR/private"
   rmdir "$SERVICES_DIR" 2>/dev/null || true
 }
 
@@ -212,6 +289,7 @@ export DATAPATTERNS_PG_REPLICA='$(conn "$REPLICA_PORT")'
 export DATAPATTERNS_PG_NODE2='$(conn "$NODE2_PORT")'
 export DATAPATTERNS_PG_NODE3='$(conn "$NODE3_PORT")'
 export DATAPATTERNS_REDIS='127.0.0.1:$REDIS_PORT'
+export DATAPATTERNS_MEMCACHED='$(memcached_ports | tr ' ' '\n' | sed 's/^/127.0.0.1:/' | paste -sd, -)'
 EOF
 }
 
@@ -221,6 +299,10 @@ cmd_status() {
     if pg_ready "$name"; then echo "$name: up (127.0.0.1:$(pg_port_of "$name"))"; else echo "$name: down"; all=1; fi
   done
   if redis_running; then echo "redis: up (127.0.0.1:$REDIS_PORT)"; else echo "redis: down"; all=1; fi
+  local port
+  for port in $(memcached_ports); do
+    if memcached_running "$port" && memcached_answers "$port"; then echo "memcached: up (127.0.0.1:$port)"; else echo "memcached $port: down"; all=1; fi
+  done
   return $all
 }
 

@@ -2,7 +2,7 @@
 # Writes docs/telemetry.md from the code: every Create*<T>("name", ..., unit, description) instrument, StartActivity name and
 # [LoggerMessage] attribute under src/DataPatterns.*. Run from the repository root after changing any of them: python3 eng/telemetry-doc.py
 import re,glob,os
-pk=['Caching','Caching.Redis','Routing','Routing.Npgsql','Sharding','Transactions','Transactions.Npgsql','Cqrs','Cqrs.Npgsql','Cqrs.Redis']
+pk=['Caching','Caching.Redis','Caching.Memcached','Routing','Routing.Npgsql','Sharding','Transactions','Transactions.Npgsql','Cqrs','Cqrs.Npgsql','Cqrs.Redis']
 out=[]
 out.append('''# Telemetry: every metric, span and log event
 
@@ -13,7 +13,7 @@ OpenTelemetry style (`datapatterns.<package>.<what>`); durations are in seconds.
 ## Turning it on
 
 `DataPatterns.OpenTelemetry` subscribes OpenTelemetry to every package in one call (its `DataPatternsInstrumentation.Names`
-lists the ten Meter and ActivitySource names); add the exporter you use beside it:
+lists the eleven Meter and ActivitySource names); add the exporter you use beside it:
 
 ```csharp
 using OpenTelemetry.Metrics;
@@ -33,6 +33,7 @@ The tables below are written from the code by `eng/telemetry-doc.py`.
 |---|---|
 | DataPatterns.Caching | 1000–1099 |
 | DataPatterns.Caching.Redis | 1100–1199 |
+| DataPatterns.Caching.Memcached | 1200–1299 |
 | DataPatterns.Sharding | 2000–2099 |
 | DataPatterns.Transactions | 3000–3099 |
 | DataPatterns.Transactions.Npgsql | 3100–3199 |

@@ -14,6 +14,7 @@ string Server(string name) => Environment.GetEnvironmentVariable(name) is { Leng
     ? value
     : throw new InvalidOperationException($"{name} is not set: run eng/services.sh up and eval \"$(eng/services.sh env)\".");
 var (primary, replica, node2, redis) = (Server("DATAPATTERNS_PG_PRIMARY"), Server("DATAPATTERNS_PG_REPLICA"), Server("DATAPATTERNS_PG_NODE2"), Server("DATAPATTERNS_REDIS"));
+var memcached = Server("DATAPATTERNS_MEMCACHED").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 var logDirectory = Directory.CreateTempSubdirectory("consumer-2pc").FullName;
 
 var builder = Host.CreateApplicationBuilder();
@@ -24,7 +25,8 @@ builder.Services.AddCaching(caching => caching
         .Configure(o => o.ApplicationName = $"consumer-{Environment.ProcessId}")
         .AddCache<int, string>("greetings", o => o.Expiration.Duration = TimeSpan.FromMinutes(1))
         .WithLoader(_ => new GreetingLoader()))
-    .UseRedis(redis);
+    .UseRedis(redis)                 // the backplane, lock and durable queue
+    .UseMemcached(memcached);        // the L2
 builder.Services.AddReadWriteSplitting(o => o.AddNode("primary", primary).AddNode("replica", replica)).UseNpgsql();
 builder.Services.AddTwoPhaseCommit(o => { o.Prefix = "consumer"; o.NodeId = "c1"; o.DecisionLogPath = Path.Combine(logDirectory, "2pc.log"); })
     .UseNpgsql("payments", primary)
@@ -42,7 +44,7 @@ var shard = resolver.Resolve(42L);
 Check(targets[shard] == $"Host=db-{shard.Name}" && resolver.Resolve(42L) == shard, "sharding did not resolve consistently");
 Console.WriteLine($"consumer: sharding resolved customer 42 to {shard.Name}");
 
-// Caching (memory + Redis): one load, then hits
+// Caching (memory + Memcached L2 + Redis backplane): one load, then hits
 var greetings = services.GetRequiredKeyedService<ICache<int, string>>("greetings");
 Check(await greetings.GetOrLoadAsync(7) == "hello 7" && await greetings.GetOrLoadAsync(7) == "hello 7" && GreetingLoader.Loads == 1, "caching did not load once and hit after");
 Console.WriteLine("consumer: caching loaded key 7 once and served it from the cache after");

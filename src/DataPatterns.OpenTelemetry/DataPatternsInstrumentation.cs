@@ -13,6 +13,7 @@ public static class DataPatternsInstrumentation
     [
         "DataPatterns.Caching",
         "DataPatterns.Caching.Redis",
+        "DataPatterns.Caching.Memcached",
         "DataPatterns.Routing",
         "DataPatterns.Routing.Npgsql",
         "DataPatterns.Sharding",

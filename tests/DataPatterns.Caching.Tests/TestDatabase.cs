@@ -162,7 +162,9 @@ public sealed class FakeDistributedCache(TimeProvider time) : IDistributedCache
 /// <summary>Builds a provider with one cache "items" (int → string) over a <see cref="TestDatabase"/> and fake time.</summary>
 public sealed class CacheFixture : IAsyncDisposable
 {
-    public CacheFixture(Action<CacheOptions>? configure = null, bool withDistributed = false, bool withWriter = true, Action<IServiceCollection>? services = null, CacheFixture? shareWith = null)
+    /// <param name="level">Plugs a real distributed level into the caching builder instead of the fake one (with <paramref name="withDistributed"/>).</param>
+    /// <param name="shareWith">Another fixture whose distributed level, clock and database this one shares: a second instance of the application.</param>
+    public CacheFixture(Action<CacheOptions>? configure = null, bool withDistributed = false, bool withWriter = true, Action<IServiceCollection>? services = null, Action<CachingBuilder>? level = null, CacheFixture? shareWith = null)
     {
         // A fixture sharing another's distributed level and clock is a second instance of the same application.
         Time = shareWith?.Time ?? new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -178,7 +180,11 @@ public sealed class CacheFixture : IAsyncDisposable
             cache.WithWriter(sp => sp.GetRequiredService<TestDatabase>());
         }
 
-        if (withDistributed)
+        if (withDistributed && level is not null)
+        {
+            level(caching);
+        }
+        else if (withDistributed)
         {
             collection.AddSingleton<IDistributedCache>(Distributed);
             caching.UseDistributedCache();

@@ -48,6 +48,7 @@ public sealed class InstrumentationTests
     [Theory]
     [InlineData(typeof(DataPatterns.Caching.CacheOptions))]
     [InlineData(typeof(DataPatterns.Caching.Redis.RedisCachingOptions))]
+    [InlineData(typeof(DataPatterns.Caching.Memcached.MemcachedCachingOptions))]
     [InlineData(typeof(DataPatterns.Routing.ReadWriteRouter))]
     [InlineData(typeof(DataPatterns.Sharding.Shard))]
     [InlineData(typeof(DataPatterns.Transactions.TwoPhaseCommitCoordinator))]

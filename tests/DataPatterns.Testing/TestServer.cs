@@ -8,6 +8,9 @@ public enum TestServerKind
 
     /// <summary>A Redis server.</summary>
     Redis,
+
+    /// <summary>A memcached server.</summary>
+    Memcached,
 }
 
 /// <summary>
@@ -16,7 +19,7 @@ public enum TestServerKind
 /// <param name="Name">The role: primary, replica, node2, node3 or redis.</param>
 /// <param name="Kind">PostgreSQL or Redis.</param>
 /// <param name="EnvironmentVariable">The variable that overrides <paramref name="ConnectionString"/>.</param>
-/// <param name="ConnectionString">An Npgsql connection string, or a StackExchange.Redis configuration string.</param>
+/// <param name="ConnectionString">An Npgsql connection string, a StackExchange.Redis configuration string, or "host:port" of memcached.</param>
 public sealed record TestServer(string Name, TestServerKind Kind, string EnvironmentVariable, string ConnectionString)
 {
     /// <inheritdoc />

@@ -23,6 +23,13 @@ public static class TestServers
         "redis", TestServerKind.Redis, "DATAPATTERNS_REDIS",
         Environment.GetEnvironmentVariable("DATAPATTERNS_REDIS") is { Length: > 0 } redis ? redis : "127.0.0.1:56379");
 
+    /// <summary>The memcached servers (two by default), as "host:port" each.</summary>
+    public static IReadOnlyList<TestServer> Memcached { get; } =
+        (Environment.GetEnvironmentVariable("DATAPATTERNS_MEMCACHED") is { Length: > 0 } memcached ? memcached : "127.0.0.1:51211,127.0.0.1:51212")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select((server, i) => new TestServer($"memcached{i + 1}", TestServerKind.Memcached, "DATAPATTERNS_MEMCACHED", server))
+            .ToList();
+
     /// <summary>True when the tests run in CI (<c>CI=true</c>), where an unreachable server is a failure.</summary>
     public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 

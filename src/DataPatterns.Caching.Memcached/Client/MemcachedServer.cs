@@ -1,0 +1,163 @@
+using DataPatterns.Caching.Memcached.Distribution;
+
+namespace DataPatterns.Caching.Memcached.Client;
+
+/// <summary>
+/// One server: a fixed number of connection slots used round-robin (each connected on first use, one connect per slot
+/// at a time), and whether the server is marked down. A refused or dropped connection marks it down at once;
+/// timeouts do after <see cref="MemcachedCachingOptions.FailuresBeforeDown"/> in a row. While down its keys go to the
+/// next servers on the ring; after <see cref="MemcachedCachingOptions.RetryDownServerAfter"/> the next command for it
+/// tries it again.
+/// </summary>
+internal sealed class MemcachedServer : MemcachedConnection.IConnectionEvents
+{
+    private readonly Task<MemcachedConnection>?[] _slots;
+    private readonly MemcachedClient _client;
+    private int _next;
+    private int _timeoutsInARow;
+    private long _retryAt;
+    private volatile bool _down;
+
+    public MemcachedServer(ServerEndpoint endpoint, int connections, MemcachedClient client)
+    {
+        Endpoint = endpoint;
+        _slots = new Task<MemcachedConnection>?[connections];
+        _client = client;
+    }
+
+    public ServerEndpoint Endpoint { get; }
+
+    /// <summary>Marked down (and not yet answering again).</summary>
+    public bool IsDown => _down;
+
+    /// <summary>Whether commands may go here: up, or down for longer than the retry interval (then one tries it).</summary>
+    public bool IsUsable(long now) => !_down || now >= Volatile.Read(ref _retryAt);
+
+    /// <summary>A connection for the next command: round-robin over the slots, connecting a slot when it has none.</summary>
+    public ValueTask<MemcachedConnection> GetConnectionAsync()
+    {
+        var index = (int)((uint)Interlocked.Increment(ref _next) % (uint)_slots.Length);
+        var slot = Volatile.Read(ref _slots[index]);
+        return slot is { IsCompletedSuccessfully: true } && !slot.Result.IsClosed
+            ? new ValueTask<MemcachedConnection>(slot.Result)
+            : new ValueTask<MemcachedConnection>(Connect(index, slot));
+    }
+
+    private Task<MemcachedConnection> Connect(int index, Task<MemcachedConnection>? seen)
+    {
+        if (seen is { IsCompleted: false })
+        {
+            return seen; // another caller is connecting this slot: wait for the same connection
+        }
+
+        var connecting = new TaskCompletionSource<MemcachedConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var current = Interlocked.CompareExchange(ref _slots[index], connecting.Task, seen);
+        if (current != seen)
+        {
+            return current is { IsCompletedSuccessfully: true } && current.Result.IsClosed ? Connect(index, current) : current!;
+        }
+
+        _ = ConnectIntoAsync(connecting);
+        return connecting.Task;
+    }
+
+    private async Task ConnectIntoAsync(TaskCompletionSource<MemcachedConnection> connecting)
+    {
+        MemcachedConnection? connection = null;
+        try
+        {
+            var startedAt = _client.Time.GetTimestamp();
+            using (var timeout = new CancellationTokenSource(_client.Options.CommandTimeout, _client.Time))
+            {
+                connection = await MemcachedConnection.ConnectAsync(Endpoint, _client.Options.MaxPendingPerConnection, _client.Options.MaxItemSize, this, timeout.Token).ConfigureAwait(false);
+            }
+
+            _client.Track(connection);
+            if (_down && _client.Options.FlushServerOnReturn)
+            {
+                // It may hold values written before it went down that were changed or removed on the other servers since.
+                var flush = MetaCommand.FlushAll();
+                flush.StartedAt = startedAt;
+                if (!connection.TrySubmit(flush, out var refusal))
+                {
+                    throw refusal!;
+                }
+
+                await flush.Task.ConfigureAwait(false);
+            }
+
+            connecting.SetResult(connection);
+        }
+        catch (Exception ex)
+        {
+            connection?.Close(ex);
+            var unavailable = ex as MemcachedException ?? new MemcachedServerUnavailableException(
+                $"Could not connect to Memcached server {Endpoint}: {ex.Message}. It is marked down for {_client.Options.RetryDownServerAfter} and its keys go to the next servers.", ex)
+            { Server = Endpoint.Name };
+            MarkDown(unavailable);
+            connecting.SetException(unavailable);
+        }
+    }
+
+    /// <summary>An answer came: the count of timeouts restarts, and a server marked down is up again.</summary>
+    void MemcachedConnection.IConnectionEvents.Answered(MemcachedConnection connection)
+    {
+        if (Volatile.Read(ref _timeoutsInARow) != 0)
+        {
+            Volatile.Write(ref _timeoutsInARow, 0);
+        }
+
+        if (_down)
+        {
+            _down = false;
+            _client.ServerBack(this);
+        }
+    }
+
+    /// <summary>A connection closed: dropped by the server (down at once) or timed out (down after N in a row).</summary>
+    void MemcachedConnection.IConnectionEvents.Closed(MemcachedConnection connection, Exception reason, int failed)
+    {
+        _client.ConnectionClosed(this, reason, failed);
+        if (_down || _client.IsDisposed)
+        {
+            return; // closed because the server was marked down (or the client is going away): nothing new to learn
+        }
+
+        if (reason is MemcachedTimeoutException)
+        {
+            if (Interlocked.Increment(ref _timeoutsInARow) >= _client.Options.FailuresBeforeDown)
+            {
+                MarkDown(reason);
+            }
+        }
+        else if (reason is MemcachedServerUnavailableException)
+        {
+            MarkDown(reason);
+        }
+    }
+
+    private void MarkDown(Exception reason)
+    {
+        Volatile.Write(ref _retryAt, _client.Time.GetTimestamp() + (long)(_client.Options.RetryDownServerAfter.TotalSeconds * _client.Time.TimestampFrequency));
+        Volatile.Write(ref _timeoutsInARow, 0);
+        var wasDown = _down;
+        _down = true;
+        if (!wasDown)
+        {
+            _client.ServerMarkedDown(this, reason);
+        }
+
+        // No command should wait on a server that stopped answering: what is queued on its other connections fails now.
+        foreach (var slot in _slots)
+        {
+            if (slot is { IsCompletedSuccessfully: true, Result: { IsClosed: false } open })
+            {
+                open.Close(reason);
+            }
+        }
+    }
+
+    /// <summary>Every open connection of this server.</summary>
+    public IEnumerable<MemcachedConnection> OpenConnections() =>
+        _slots.Where(s => s is { IsCompletedSuccessfully: true } && !s.Result.IsClosed).Select(s => s!.Result);
+}

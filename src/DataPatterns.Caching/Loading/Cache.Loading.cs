@@ -269,7 +269,7 @@ internal sealed partial class Cache<TKey, TValue>
                 throw new TimeoutException($"The loader of cache '{Name}' did not answer within {_options.Loading.Timeout}.");
             }
 
-            return (value, new LoadedEntry(context.Duration, ValidateTags(context.Tags), context.DoNotCache));
+            return (value, new LoadedEntry(context.Duration, ValidateTags(context.Tags), context.DoNotCache, context.MemoryDuration));
         }
     }
 
@@ -301,7 +301,7 @@ internal sealed partial class Cache<TKey, TValue>
         }
 
         var lifetime = loaded.Duration ?? Lifetime(isNotFound);
-        var entry = CreateMemoryEntry(value, isNotFound, loaded.Tags, lifetime);
+        var entry = CreateMemoryEntry(value, isNotFound, loaded.Tags, MemoryLifetime(lifetime, loaded.MemoryDuration));
         _memory?.SetIfUnchanged(key, entry, observed);
         if (_distributed is not null)
         {
@@ -323,5 +323,5 @@ internal sealed partial class Cache<TKey, TValue>
     }
 
     /// <summary>What the loader decided about the entry (see <see cref="CacheLoadContext"/>), tags already checked.</summary>
-    private sealed record LoadedEntry(TimeSpan? Duration, string[]? Tags, bool DoNotCache);
+    private sealed record LoadedEntry(TimeSpan? Duration, string[]? Tags, bool DoNotCache, TimeSpan? MemoryDuration = null);
 }

@@ -67,14 +67,7 @@ internal sealed partial class DataPatternsHybridCache : HybridCache, IDisposable
         var entry = HybridEntry.Create(options, tags, _options);
         var write = entry.ToWrite(options?.Flags ?? HybridCacheEntryFlags.None);
         var cache = CacheOf<T>();
-        foreach (var other in Volatile.Read(ref _all))
-        {
-            if (!ReferenceEquals(other.Engine, cache))
-            {
-                other.RemoveFromMemory(key); // one key, one type: another type's copy is older than this write
-            }
-        }
-
+        RemoveOtherTypes(key, cache);
         return write is { SkipMemory: true, SkipDistributed: true }
             ? ValueTask.CompletedTask
             : cache.SetAsync(key, value!, entry.Tags, write, cancellationToken);
@@ -167,7 +160,9 @@ internal sealed partial class DataPatternsHybridCache : HybridCache, IDisposable
         var loader = (flags & HybridCacheEntryFlags.DisableUnderlyingData) != 0 ? null : new HybridFactoryLoader<TState, T>(state, factory, entry);
         try
         {
-            return (await cache.LoadMissAsync(key, loader, cancellationToken).ConfigureAwait(false))!;
+            var value = await cache.LoadMissAsync(key, loader, cancellationToken).ConfigureAwait(false);
+            RemoveOtherTypes(key, cache);
+            return value!;
         }
         catch (CacheLoadException ex) when (!ex.TimedOut && ex.InnerException is { } factoryError)
         {
@@ -182,7 +177,7 @@ internal sealed partial class DataPatternsHybridCache : HybridCache, IDisposable
     /// merged with others' loads (they may have read or will write a level this one must not) and has no fail-safe.
     /// The memory level was already read (or skipped) by the caller.
     /// </summary>
-    private static async ValueTask<T> GetOrCreateByLevelsAsync<TState, T>(
+    private async ValueTask<T> GetOrCreateByLevelsAsync<TState, T>(
         Cache<string, T> cache, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, HybridEntry entry, HybridCacheEntryFlags flags, CancellationToken cancellationToken)
     {
         if ((flags & HybridCacheEntryFlags.DisableDistributedCacheRead) == 0)
@@ -205,9 +200,25 @@ internal sealed partial class DataPatternsHybridCache : HybridCache, IDisposable
         if (!write.SkipMemory || !write.SkipDistributed)
         {
             await cache.SetAsync(key, value!, entry.Tags, write, CancellationToken.None).ConfigureAwait(false);
+            RemoveOtherTypes(key, cache);
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// One key, one type: what a write or a load through <paramref name="cache"/> brings makes this instance's memory
+    /// copies of the key in other types' caches older than the distributed entry, so they are dropped.
+    /// </summary>
+    private void RemoveOtherTypes(string key, object cache)
+    {
+        foreach (var other in Volatile.Read(ref _all))
+        {
+            if (!ReferenceEquals(other.Engine, cache))
+            {
+                other.RemoveFromMemory(key);
+            }
+        }
     }
 
     private void StartRefresh<TState, T>(Cache<string, T> cache, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, HybridCacheEntryOptions? options, IEnumerable<string>? tags)

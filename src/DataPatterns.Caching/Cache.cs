@@ -35,13 +35,15 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
     private readonly KeyValuePair<string, object?> _l1Tag = new("datapatterns.cache.level", "l1");
     private readonly KeyValuePair<string, object?> _l2Tag = new("datapatterns.cache.level", "l2");
     private readonly MemoryClock _clock;
+    private readonly bool _refreshesWithCallerLoader;
 
     public Cache(
         string name,
         CacheOptions options,
         CacheRegistration<TKey, TValue> registration,
         IServiceProvider services,
-        string applicationName)
+        string applicationName,
+        ICacheSerializer<TValue>? valueSerializer = null)
     {
         Name = name;
         _options = options;
@@ -51,11 +53,12 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         _metrics = services.GetRequiredService<CachingMetrics>();
         _logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("DataPatterns.Caching." + name);
         _keySerializer = services.GetService<ICacheSerializer<TKey>>() ?? new JsonCacheSerializer<TKey>();
-        _valueSerializer = services.GetService<ICacheSerializer<TValue>>() ?? new JsonCacheSerializer<TValue>();
+        _valueSerializer = valueSerializer ?? services.GetService<ICacheSerializer<TValue>>() ?? new JsonCacheSerializer<TValue>();
         _batchLoaderFactory = registration.BatchLoaderFactory;
         _loaderFactory = registration.LoaderFactory ?? SingleFromBatch(registration.BatchLoaderFactory);
         _writerFactory = registration.WriterFactory;
         _warmUpKeys = registration.WarmUpKeys;
+        _refreshesWithCallerLoader = registration.RefreshesWithCallerLoader;
         _cacheTag = new("datapatterns.cache.name", name);
         _lockPrefix = CacheKeyLayout.LockPrefix(applicationName, name);
 
@@ -237,7 +240,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         var absolute = now + ToTimestampTicks(life);
         var sliding = !isNotFound && _options.Expiration.SlidingExpiration is { } slide ? ToTimestampTicks(slide) : 0;
         var expiresAt = sliding != 0 ? Math.Min(now + sliding, absolute) : absolute;
-        var refreshAt = !isNotFound && _options.Loading.RefreshAheadRatio > 0 && _loaderFactory is not null
+        var refreshAt = !isNotFound && _options.Loading.RefreshAheadRatio > 0 && (_loaderFactory is not null || _refreshesWithCallerLoader)
             ? now + (long)(ToTimestampTicks(life) * _options.Loading.RefreshAheadRatio)
             : long.MaxValue;
         var keepUntil = _options.FailSafe.Enabled ? absolute + ToTimestampTicks(_options.FailSafe.MaxStaleDuration) : absolute;

@@ -11,4 +11,10 @@ internal sealed class CacheRegistration<TKey, TValue>
     public Func<IServiceProvider, ICacheWriter<TKey, TValue>>? WriterFactory { get; set; }
 
     public List<TKey> WarmUpKeys { get; } = [];
+
+    /// <summary>
+    /// Refresh-ahead is started by a reader with its own loader (the HybridCache adapter) rather than the registered one,
+    /// so entries get a refresh time even though no loader is registered.
+    /// </summary>
+    public bool RefreshesWithCallerLoader { get; set; }
 }

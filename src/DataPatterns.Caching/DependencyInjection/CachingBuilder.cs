@@ -27,17 +27,7 @@ public sealed class CachingBuilder
     public CacheBuilder<TKey, TValue> AddCache<TKey, TValue>(string name, Action<CacheOptions>? configure = null)
         where TKey : notnull
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (!CacheKeyLayout.IsValidName(name))
-        {
-            throw new ArgumentException($"The cache name '{name}' may hold only letters, digits, '.', '-' and '_': it becomes part of Redis keys, between ':' separators that must stay unambiguous.", nameof(name));
-        }
-
-        if (!_names.Add(name))
-        {
-            throw new InvalidOperationException($"A cache named '{name}' is already registered; give each cache its own name.");
-        }
-
+        ReserveName(name);
         var registration = new CacheRegistration<TKey, TValue>();
         var optionsBuilder = Services.AddOptions<CacheOptions>(name);
         if (configure is not null)
@@ -55,6 +45,21 @@ public sealed class CachingBuilder
         Services.TryAddSingleton(sp => sp.GetRequiredKeyedService<ICache<TKey, TValue>>(name));
         Services.AddSingleton<ICacheLifecycle>(sp => (ICacheLifecycle)sp.GetRequiredKeyedService<ICache<TKey, TValue>>(name));
         return new CacheBuilder<TKey, TValue>(this, name, registration);
+    }
+
+    /// <summary>Checks a cache name and claims it, so no two caches (typed or the HybridCache adapter) share one.</summary>
+    internal void ReserveName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (!CacheKeyLayout.IsValidName(name))
+        {
+            throw new ArgumentException($"The cache name '{name}' may hold only letters, digits, '.', '-' and '_': it becomes part of Redis keys, between ':' separators that must stay unambiguous.", nameof(name));
+        }
+
+        if (!_names.Add(name))
+        {
+            throw new InvalidOperationException($"A cache named '{name}' is already registered; give each cache its own name.");
+        }
     }
 
     /// <summary>Sets the settings shared by every cache (the application name that prefixes distributed keys).</summary>

@@ -36,6 +36,10 @@ internal sealed partial class Cache<TKey, TValue>
         return lifetime;
     }
 
+    /// <summary>The memory copy's lifetime: the entry's, or a shorter one asked for the memory level alone.</summary>
+    private static TimeSpan MemoryLifetime(TimeSpan lifetime, TimeSpan? memoryDuration) =>
+        memoryDuration is { } memory && memory < lifetime ? memory : lifetime;
+
     private (DateTimeOffset ExpiresAt, DateTimeOffset KeepUntil) DistributedTimes(TimeSpan lifetime)
     {
         var now = _time.GetUtcNow();

@@ -257,24 +257,34 @@ internal sealed partial class Cache<TKey, TValue>
     private async Task<(TValue? Value, LoadedEntry Entry)> LoadWithTimeoutAsync(TKey key, ICacheLoader<TKey, TValue>? own)
     {
         using var timeout = new CancellationTokenSource(_options.Loading.Timeout, _time);
-        var scope = own is null ? _scopes.CreateAsyncScope() : default;
+        if (own is not null)
+        {
+            return await RunLoaderAsync(own, key, timeout).ConfigureAwait(false);
+        }
+
+        // Only the registered loader gets a scope: a default AsyncServiceScope cannot be disposed (it throws).
+        var scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
-            var loader = own ?? _loaderFactory!(scope.ServiceProvider);
-            var context = new CacheLoadContext();
-            var load = loader.LoadAsync(key, context, timeout.Token).AsTask();
-            TValue? value;
-            try
-            {
-                value = await load.WaitAsync(_options.Loading.Timeout, _time).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-            {
-                throw new TimeoutException($"The loader of cache '{Name}' did not answer within {_options.Loading.Timeout}.");
-            }
-
-            return (value, new LoadedEntry(context.Duration, ValidateTags(context.Tags), context.DoNotCache));
+            return await RunLoaderAsync(_loaderFactory!(scope.ServiceProvider), key, timeout).ConfigureAwait(false);
         }
+    }
+
+    private async Task<(TValue? Value, LoadedEntry Entry)> RunLoaderAsync(ICacheLoader<TKey, TValue> loader, TKey key, CancellationTokenSource timeout)
+    {
+        var context = new CacheLoadContext();
+        var load = loader.LoadAsync(key, context, timeout.Token).AsTask();
+        TValue? value;
+        try
+        {
+            value = await load.WaitAsync(_options.Loading.Timeout, _time).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The loader of cache '{Name}' did not answer within {_options.Loading.Timeout}.");
+        }
+
+        return (value, new LoadedEntry(context.Duration, ValidateTags(context.Tags), context.DoNotCache, context.MemoryDuration));
     }
 
     private async ValueTask StoreLoadedAsync(TKey key, string formatted, TValue? value, MemoryEntry<TValue>? observed, LoadOperation operation, LoadedEntry loaded)
@@ -306,7 +316,7 @@ internal sealed partial class Cache<TKey, TValue>
 
         var lifetime = loaded.Duration ?? Lifetime(isNotFound);
         RememberLifetime(loaded.Duration);
-        var entry = CreateMemoryEntry(value, isNotFound, loaded.Tags, lifetime);
+        var entry = CreateMemoryEntry(value, isNotFound, loaded.Tags, MemoryLifetime(lifetime, loaded.MemoryDuration));
         _memory?.SetIfUnchanged(key, entry, observed);
         if (_distributed is not null)
         {
@@ -328,7 +338,7 @@ internal sealed partial class Cache<TKey, TValue>
     }
 
     /// <summary>What the loader decided about the entry (see <see cref="CacheLoadContext"/>), tags already checked.</summary>
-    private sealed record LoadedEntry(TimeSpan? Duration, string[]? Tags, bool DoNotCache);
+    private sealed record LoadedEntry(TimeSpan? Duration, string[]? Tags, bool DoNotCache, TimeSpan? MemoryDuration = null);
 
     /// <summary>An entry kept by the cache's own settings (a batch loader decides nothing per entry).</summary>
     private static readonly LoadedEntry CacheSettings = new(null, null, false);

@@ -39,4 +39,10 @@ public sealed class CacheLoadContext
     /// reader nor fail-safe serves it later). Default false.
     /// </summary>
     public bool DoNotCache { get; set; }
+
+    /// <summary>
+    /// A shorter lifetime for the memory copy (HybridCache's LocalCacheExpiration); null uses <see cref="Duration"/>.
+    /// Internal: only the HybridCache adapter sets it, so the public contract stays one lifetime per entry.
+    /// </summary>
+    internal TimeSpan? MemoryDuration { get; set; }
 }

@@ -5,14 +5,22 @@ namespace DataPatterns.Caching;
 // Writes: set (write-through, write-back or cache-only), remove, remove by tag, warm-up and the explicit flush.
 internal sealed partial class Cache<TKey, TValue>
 {
-    public async ValueTask SetAsync(TKey key, TValue value, IReadOnlyCollection<string>? tags = null, CancellationToken cancellationToken = default)
+    public ValueTask SetAsync(TKey key, TValue value, IReadOnlyCollection<string>? tags = null, CancellationToken cancellationToken = default) =>
+        SetAsync(key, value, tags, default, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SetAsync(TKey, TValue, IReadOnlyCollection{string}?, CancellationToken)"/> with per-write choices (the
+    /// HybridCache adapter's entry options): a lifetime of its own, a shorter memory lifetime, or a level left out.
+    /// </summary>
+    internal async ValueTask SetAsync(TKey key, TValue value, IReadOnlyCollection<string>? tags, EntryWriteOptions write, CancellationToken cancellationToken)
     {
         var formatted = ValidateKey(key);
         var tagArray = ValidateTags(tags);
-        var lifetime = Lifetime(isNotFound: false);
+        var lifetime = write.Duration ?? Lifetime(isNotFound: false);
+        var distributed = write.SkipDistributed ? null : _distributed;
         byte[]? encoded = null;
         DateTimeOffset keepUntil = default;
-        if (_distributed is not null)
+        if (distributed is not null)
         {
             var (expiresAt, keep) = DistributedTimes(lifetime);
             keepUntil = keep;
@@ -32,10 +40,18 @@ internal sealed partial class Cache<TKey, TValue>
         }
 
         InvalidateInFlight(key);
-        _memory?.Set(key, CreateMemoryEntry(value, isNotFound: false, tagArray, lifetime));
-        if (_distributed is not null)
+        if (write.SkipMemory)
         {
-            if (await _distributed.SetAsync(formatted, encoded!, keepUntil, CancellationToken.None).ConfigureAwait(false))
+            _memory?.Remove(key); // the older copy must not be served after this write
+        }
+        else
+        {
+            _memory?.Set(key, CreateMemoryEntry(value, isNotFound: false, tagArray, MemoryLifetime(lifetime, write.MemoryDuration)));
+        }
+
+        if (distributed is not null)
+        {
+            if (await distributed.SetAsync(formatted, encoded!, keepUntil, CancellationToken.None).ConfigureAwait(false))
             {
                 StartRepair();
             }

@@ -104,7 +104,9 @@ internal sealed partial class DistributedLevel<TValue>
         byte[]? data;
         try
         {
-            data = await ReadMarkerBytesAsync(cancellationToken).WithTimeout(_timeout, _time, cancellationToken).ConfigureAwait(false);
+            // Bounded as an entry read is: by the store itself when it says it fails reads soon enough, else here.
+            var read = ReadMarkerBytesAsync(cancellationToken);
+            data = await (StoreBoundsReads() ? read : read.WithTimeout(_timeout, _time, cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {

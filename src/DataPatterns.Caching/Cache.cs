@@ -206,6 +206,12 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
                 $"Cache '{Name}': a key of {formatted.Length} characters is longer than MaxKeyLength ({_options.MaxKeyLength}). Use a shorter key (an id, or a hash of the long one) or raise MaxKeyLength.");
         }
 
+        if (CacheKeyFormatter.HasUnpairedSurrogate(formatted))
+        {
+            throw new CacheKeyException(
+                $"Cache '{Name}': a key holds an unpaired UTF-16 surrogate, which the distributed level cannot tell from other such keys. Use well-formed text (or an id, or a hash of the key).");
+        }
+
         return formatted;
     }
 
@@ -219,9 +225,9 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         var array = tags.ToArray();
         foreach (var tag in array)
         {
-            if (string.IsNullOrEmpty(tag) || tag.Length > 256)
+            if (string.IsNullOrEmpty(tag) || tag.Length > 256 || CacheKeyFormatter.HasUnpairedSurrogate(tag))
             {
-                throw new ArgumentException("Tags must be non-empty strings of at most 256 characters.", nameof(tags));
+                throw new ArgumentException("Tags must be non-empty strings of at most 256 characters of well-formed text (no unpaired surrogate).", nameof(tags));
             }
         }
 

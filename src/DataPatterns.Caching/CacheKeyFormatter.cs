@@ -26,6 +26,28 @@ internal static class CacheKeyFormatter
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="text"/> holds a surrogate without its pair. Stores take keys as UTF-8, where every such
+    /// surrogate becomes U+FFFD, so "a\uD800" and "a\uDC00" would name the same entry.
+    /// </summary>
+    public static bool HasUnpairedSurrogate(string text)
+    {
+        var span = text.AsSpan();
+        var at = span.IndexOfAnyInRange('\uD800', '\uDFFF');
+        while (at >= 0)
+        {
+            if (!char.IsHighSurrogate(span[at]) || at + 1 >= span.Length || !char.IsLowSurrogate(span[at + 1]))
+            {
+                return true;
+            }
+
+            span = span[(at + 2)..];
+            at = span.IndexOfAnyInRange('\uD800', '\uDFFF');
+        }
+
+        return false;
+    }
+
     public static byte[] Serialize<T>(T value, ICacheSerializer<T> serializer, string what)
     {
         var buffer = new ArrayBufferWriter<byte>();

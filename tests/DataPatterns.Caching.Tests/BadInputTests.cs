@@ -31,6 +31,28 @@ public class BadInputTests
         Assert.Contains("MaxKeyLength", error.Message, StringComparison.Ordinal);
     }
 
+    // Attribute arguments are stored as UTF-8, where a lone surrogate does not survive: the text is built here.
+    [Theory]
+    [InlineData("a", 0xD800, "")]
+    [InlineData("a", 0xDC00, "")]
+    [InlineData("", 0xDC00, "\uD800")]
+    [InlineData("ok", 0xD83D, " then more")]
+    public async Task A_key_or_tag_with_an_unpaired_surrogate_is_rejected_because_it_would_share_an_entry_with_others(string before, int surrogate, string after)
+    {
+        var text = before + (char)surrogate + after;
+        var services = new ServiceCollection();
+        services.AddCaching().AddCache<string, string>("names");
+        await using var provider = services.BuildServiceProvider();
+        var cache = provider.GetRequiredKeyedService<ICache<string, string>>("names");
+
+        var error = await Assert.ThrowsAsync<CacheKeyException>(() => cache.GetOrLoadAsync(text).AsTask());
+        Assert.Contains("surrogate", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<CacheKeyException>(() => cache.GetOrLoadManyAsync(["fine", text]).AsTask());
+        await Assert.ThrowsAsync<ArgumentException>(() => cache.SetAsync("fine", "v", [text]).AsTask());
+        await cache.SetAsync("\uD83D\uDE00 paired", "v"); // a well-formed pair is a key like any other
+        Assert.Equal("v", (await cache.TryGetAsync("\uD83D\uDE00 paired")).Value);
+    }
+
     [Fact]
     public async Task A_value_that_fails_to_serialise_is_rejected_and_nothing_is_stored_or_written()
     {

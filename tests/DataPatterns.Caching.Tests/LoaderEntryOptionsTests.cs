@@ -42,6 +42,26 @@ public sealed class LoaderEntryOptionsTests
     }
 
     [Fact]
+    public async Task A_tagged_entry_the_loader_gives_a_long_life_never_outlives_the_marker_of_its_tag_removal()
+    {
+        await using var first = new CacheFixture(o => o.Expiration.Duration = TimeSpan.FromMinutes(5), withDistributed: true);
+        first.Database.DecideEntry = static (_, _, context) =>
+        {
+            context.Duration = TimeSpan.FromDays(1);
+            context.Tags = ["catalog"];
+        };
+        first.Database.Rows[1] = "v1";
+        await first.Cache.GetOrLoadAsync(1);
+        first.Time.Advance(TimeSpan.FromMilliseconds(1));
+        await first.Cache.RemoveByTagAsync("catalog");
+
+        first.Time.Advance(TimeSpan.FromMinutes(6)); // the removal's marker has expired
+
+        await using var second = new CacheFixture(o => o.Expiration.Duration = TimeSpan.FromMinutes(5), withDistributed: true, shareWith: first);
+        Assert.False((await second.Cache.TryGetAsync(1)).Found);
+    }
+
+    [Fact]
     public async Task A_result_the_loader_marks_do_not_cache_reaches_its_callers_and_is_loaded_again_next_time()
     {
         await using var fixture = new CacheFixture(withDistributed: true);

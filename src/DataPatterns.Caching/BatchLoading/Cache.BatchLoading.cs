@@ -74,51 +74,46 @@ internal sealed partial class Cache<TKey, TValue>
     /// <summary>Joins the load running for <paramref name="key"/>, or claims the key for this batch.</summary>
     private void Claim(TKey key, string formatted, List<BatchItem> owned, List<(TKey, LoadOperation)> joined)
     {
-        while (true)
+        var (created, running) = ClaimOrJoin(key, loader: null);
+        if (running is not null)
         {
-            if (_inFlight.TryGetValue(key, out var running))
-            {
-                _metrics.StampedesMerged.Add(1, _cacheTag);
-                joined.Add((key, running));
-                return;
-            }
-
-            var created = new LoadOperation();
-            if (_inFlight.TryAdd(key, created))
-            {
-                owned.Add(new BatchItem(key, formatted, created, _memory?.Peek(key)));
-                return;
-            }
+            _metrics.StampedesMerged.Add(1, _cacheTag);
+            joined.Add((key, running));
+        }
+        else
+        {
+            owned.Add(new BatchItem(key, formatted, created!, _memory?.Peek(key)));
         }
     }
 
-    /// <summary>Settles every claimed key (a value, or the failure its readers get), then releases the claims.</summary>
+    /// <summary>Settles every claimed key (a value, or the failure its readers get) and releases its claim.</summary>
     private async Task LoadOwnedAsync(List<BatchItem> items)
     {
         using var activity = CachingMetrics.ActivitySource.StartActivity("cache.load_many");
         activity?.SetTag("datapatterns.cache.name", Name);
         activity?.SetTag("datapatterns.cache.batch_size", items.Count);
-        try
+        // A chunk at a time: however many keys the caller passes, at most MaxBatchSize reads are in flight, and a
+        // chunk's keys are released as soon as it is settled (a single read of one of them need not wait for the rest).
+        foreach (var chunk in items.Chunk(_options.Loading.MaxBatchSize))
         {
-            // A chunk at a time: however many keys the caller passes, at most MaxBatchSize reads are in flight.
-            foreach (var chunk in items.Chunk(_options.Loading.MaxBatchSize))
+            try
             {
                 var misses = await ReadDistributedAsync(ReuseMemory(chunk)).ConfigureAwait(false);
                 await LoadMissesAsync(ServePendingWrites(misses), activity).ConfigureAwait(false);
             }
-        }
-        catch (Exception ex)
-        {
-            foreach (var item in items)
+            catch (Exception ex)
             {
-                item.Operation.TrySetException(ex); // settles only the keys nothing settled yet
+                foreach (var item in chunk)
+                {
+                    item.Operation.TrySetException(ex); // settles only the keys nothing settled yet
+                }
             }
-        }
-        finally
-        {
-            foreach (var item in items)
+            finally
             {
-                _inFlight.TryRemove(new KeyValuePair<TKey, LoadOperation>(item.Key, item.Operation));
+                foreach (var item in chunk)
+                {
+                    _inFlight.TryRemove(new KeyValuePair<TKey, LoadOperation>(item.Key, item.Operation));
+                }
             }
         }
     }

@@ -10,11 +10,17 @@ internal sealed partial class Cache<TKey, TValue>
 
     public async ValueTask ClearAsync(CancellationToken cancellationToken = default)
     {
-        var clearedAt = NowMs();
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // The clear time is raised before memory is dropped: an L2 read decoded meanwhile is already judged cleared. A
+        // clear heard from another instance with a later time is kept (the marker never moves back).
+        _distributed?.ObserveClear(NowMs());
+        var clearedAt = _distributed?.ClearedAtMs ?? NowMs();
         ForgetEverything();
         if (_distributed is not null)
         {
-            if (await _distributed.WriteClearMarkerAsync(clearedAt, cancellationToken).ConfigureAwait(false))
+            // Past this point the clear has begun here: it is finished (marker, message) whatever the caller's token says.
+            if (await _distributed.WriteClearMarkerAsync(clearedAt, CancellationToken.None).ConfigureAwait(false))
             {
                 StartRepair();
             }
@@ -41,20 +47,16 @@ internal sealed partial class Cache<TKey, TValue>
     /// <summary>Another instance cleared the cache: its message carries the clear time (none from an older sender: read it).</summary>
     private void OnClearMessage(CacheInvalidation invalidation)
     {
-        ForgetEverything();
-        if (_distributed is null)
-        {
-            return;
-        }
-
         if (invalidation.Key.Length == 8)
         {
-            _distributed.ObserveClear(BinaryPrimitives.ReadInt64LittleEndian(invalidation.Key.Span));
+            _distributed?.ObserveClear(BinaryPrimitives.ReadInt64LittleEndian(invalidation.Key.Span));
         }
         else
         {
-            _distributed.StartClearMarkerRead();
+            _distributed?.StartClearMarkerRead();
         }
+
+        ForgetEverything();
     }
 
     private CacheInvalidation ClearMessage(long clearedAtMs)
@@ -85,7 +87,8 @@ internal sealed partial class Cache<TKey, TValue>
             return true;
         }
 
-        if (!await _distributed!.WriteClearMarkerAsync(Math.Max(pending, _distributed.ClearedAtMs), CancellationToken.None).ConfigureAwait(false))
+        var clearedAt = Math.Max(pending, _distributed!.ClearedAtMs);
+        if (!await _distributed.WriteClearMarkerAsync(clearedAt, CancellationToken.None).ConfigureAwait(false))
         {
             return false;
         }
@@ -96,6 +99,9 @@ internal sealed partial class Cache<TKey, TValue>
             _metrics.Repairs.Add(1, _cacheTag);
         }
 
+        // The first message may have been lost with the connection, and an instance that resynchronised read the old
+        // marker before this one was written: told again now.
+        await PublishAsync(ClearMessage(clearedAt)).ConfigureAwait(false);
         return true;
     }
 }

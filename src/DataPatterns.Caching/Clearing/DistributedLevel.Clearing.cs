@@ -48,7 +48,7 @@ internal sealed partial class DistributedLevel<TValue>
     {
         ObserveClear(clearedAtMs);
         var data = new byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(data, clearedAtMs);
+        BinaryPrimitives.WriteInt64LittleEndian(data, ClearedAtMs); // never below a clear this instance has heard of
         try
         {
             // No expiry: the marker must outlive every entry written before it, whatever lifetime a loader gave one.

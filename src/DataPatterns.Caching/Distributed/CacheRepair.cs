@@ -17,7 +17,6 @@ internal sealed partial class Cache<TKey, TValue>
     private long _repairVersion;
     private int _repairsPending;
     private int _repairing;
-    private long _longestLoadedLifetimeMs;
 
     /// <summary>Whether L2's copy of <paramref name="formatted"/> may be wrong (a write to it failed and is not repaired yet).</summary>
     private bool AwaitsRepair(string formatted) => Volatile.Read(ref _repairsPending) != 0 && _repairKeys.ContainsKey(formatted);
@@ -161,34 +160,9 @@ internal sealed partial class Cache<TKey, TValue>
     }
 
     /// <summary>
-    /// How long a tag's invalidation must stay in L2: as long as any entry written before it may live there, including
-    /// the longest lifetime a loader gave an entry in this instance (a marker gone before its entries brings them back).
+    /// How long a tag's invalidation stays in L2: as long as a tagged entry written before it may (see
+    /// <see cref="DistributedTimes"/>, which bounds tagged entries by the cache's own lifetime).
     /// </summary>
-    private TimeSpan TagKeepFor()
-    {
-        var longest = TimeSpan.FromMilliseconds(Math.Max(Volatile.Read(ref _longestLoadedLifetimeMs), (long)(_options.Expiration.Duration + _options.Expiration.JitterMaxDuration).TotalMilliseconds));
-        return longest + (_options.FailSafe.Enabled ? _options.FailSafe.MaxStaleDuration : TimeSpan.Zero);
-    }
-
-    /// <summary>Keeps the longest lifetime a loader has given an entry (see <see cref="TagKeepFor"/>).</summary>
-    private void RememberLifetime(TimeSpan? lifetime)
-    {
-        if (lifetime is not { } given)
-        {
-            return;
-        }
-
-        var ms = (long)given.TotalMilliseconds;
-        var known = Volatile.Read(ref _longestLoadedLifetimeMs);
-        while (ms > known)
-        {
-            var seen = Interlocked.CompareExchange(ref _longestLoadedLifetimeMs, ms, known);
-            if (seen == known)
-            {
-                return;
-            }
-
-            known = seen;
-        }
-    }
+    private TimeSpan TagKeepFor() =>
+        _options.Expiration.Duration + _options.Expiration.JitterMaxDuration + (_options.FailSafe.Enabled ? _options.FailSafe.MaxStaleDuration : TimeSpan.Zero);
 }

@@ -40,8 +40,20 @@ internal sealed partial class Cache<TKey, TValue>
     private static TimeSpan MemoryLifetime(TimeSpan lifetime, TimeSpan? memoryDuration) =>
         memoryDuration is { } memory && memory < lifetime ? memory : lifetime;
 
-    private (DateTimeOffset ExpiresAt, DateTimeOffset KeepUntil) DistributedTimes(TimeSpan lifetime)
+    /// <summary>
+    /// When an L2 entry expires and when L2 may drop it. A tagged entry lives there at most the cache's own lifetime
+    /// (Duration plus jitter), however long a loader or a write asked for: a tag removal's marker is kept that long
+    /// (plus the fail-safe window), and an entry that outlived the marker would come back as if never removed. Every
+    /// instance applies the same bound from its options, so no instance has to know what lifetimes the others gave.
+    /// </summary>
+    private (DateTimeOffset ExpiresAt, DateTimeOffset KeepUntil) DistributedTimes(TimeSpan lifetime, string[]? tags)
     {
+        if (tags is { Length: > 0 })
+        {
+            var tagged = _options.Expiration.Duration + _options.Expiration.JitterMaxDuration;
+            lifetime = lifetime < tagged ? lifetime : tagged;
+        }
+
         var now = _time.GetUtcNow();
         var expiresAt = now + lifetime;
         var keepUntil = _options.FailSafe.Enabled ? expiresAt + _options.FailSafe.MaxStaleDuration : expiresAt;

@@ -29,29 +29,52 @@ internal sealed partial class Cache<TKey, TValue>
             _metrics.Misses.Add(1, _cacheTag, _l1Tag);
         }
 
+        var (created, running) = ClaimOrJoin(key, loader);
+        if (running is not null)
+        {
+            _metrics.StampedesMerged.Add(1, _cacheTag);
+            return new ValueTask<TValue?>(running.Task.WaitAsync(cancellationToken));
+        }
+
+        if (_options.Loading.SoftTimeout is not null)
+        {
+            // The load may outlive its waiters (they get a stale value at the soft timeout): it runs on its own.
+            RunInBackground(RunLoadAsync(key, formatted, created!, refreshOf: null));
+            return new ValueTask<TValue?>(created!.Task.WaitAsync(cancellationToken));
+        }
+
+        // The first reader runs the load itself (no hop through the shared completion); later ones wait for it.
+        var load = RunLoadAsync(key, formatted, created!, refreshOf: null);
+        return cancellationToken.CanBeCanceled && !load.IsCompleted
+            ? new ValueTask<TValue?>(load.AsTask().WaitAsync(cancellationToken))
+            : load;
+    }
+
+    /// <summary>
+    /// Claims <paramref name="key"/> for a new load (Created), or returns the load to join (Running). A load that a write,
+    /// remove or clear invalidated is not joined but replaced: it may bring a value older than that change, which its
+    /// own waiters get but a reader arriving after the change must not.
+    /// </summary>
+    private (LoadOperation? Created, LoadOperation? Running) ClaimOrJoin(TKey key, ICacheLoader<TKey, TValue>? loader)
+    {
+        LoadOperation? created = null;
         while (true)
         {
             if (_inFlight.TryGetValue(key, out var running))
             {
-                _metrics.StampedesMerged.Add(1, _cacheTag);
-                return new ValueTask<TValue?>(running.Task.WaitAsync(cancellationToken));
-            }
-
-            var created = new LoadOperation { Loader = loader };
-            if (_inFlight.TryAdd(key, created))
-            {
-                if (_options.Loading.SoftTimeout is not null)
+                if (!running.Invalidated)
                 {
-                    // The load may outlive its waiters (they get a stale value at the soft timeout): it runs on its own.
-                    RunInBackground(RunLoadAsync(key, formatted, created, refreshOf: null));
-                    return new ValueTask<TValue?>(created.Task.WaitAsync(cancellationToken));
+                    return (null, running);
                 }
 
-                // The first reader runs the load itself (no hop through the shared completion); later ones wait for it.
-                var load = RunLoadAsync(key, formatted, created, refreshOf: null);
-                return cancellationToken.CanBeCanceled && !load.IsCompleted
-                    ? new ValueTask<TValue?>(load.AsTask().WaitAsync(cancellationToken))
-                    : load;
+                if (_inFlight.TryUpdate(key, created ??= new LoadOperation { Loader = loader }, running))
+                {
+                    return (created, null);
+                }
+            }
+            else if (_inFlight.TryAdd(key, created ??= new LoadOperation { Loader = loader }))
+            {
+                return (created, null);
             }
         }
     }
@@ -197,6 +220,18 @@ internal sealed partial class Cache<TKey, TValue>
             {
                 CachingLog.RefreshFailed(_logger, Name, ex);
                 Volatile.Write(ref refreshOf.Refreshing, 0);
+
+                // Nobody waits for a refresh, unless a reader whose copy expired meanwhile joined it: that reader gets
+                // what a failed load gives (a fail-safe value, or the failure), never a default it would take for "not found".
+                if (TryFindStale(observed, stale, out var staleValue, out _))
+                {
+                    operation.TrySetResult(staleValue);
+                }
+                else
+                {
+                    operation.TrySetException(LoadFailure(ex, timedOut));
+                }
+
                 return (false, default, null);
             }
 
@@ -315,14 +350,13 @@ internal sealed partial class Cache<TKey, TValue>
         }
 
         var lifetime = loaded.Duration ?? Lifetime(isNotFound);
-        RememberLifetime(loaded.Duration);
         var entry = CreateMemoryEntry(value, isNotFound, loaded.Tags, MemoryLifetime(lifetime, loaded.MemoryDuration));
         _memory?.SetIfUnchanged(key, entry, observed);
         if (_distributed is not null)
         {
             try
             {
-                var (expiresAt, keepUntil) = DistributedTimes(lifetime);
+                var (expiresAt, keepUntil) = DistributedTimes(lifetime, loaded.Tags);
                 var encoded = DistributedEntry<TValue>.Encode(value, isNotFound, expiresAt.ToUnixTimeMilliseconds(), NowMs(), loaded.Tags, _valueSerializer);
                 if (await _distributed.SetAsync(formatted, encoded, keepUntil, CancellationToken.None).ConfigureAwait(false))
                 {

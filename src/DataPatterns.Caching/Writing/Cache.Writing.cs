@@ -22,7 +22,7 @@ internal sealed partial class Cache<TKey, TValue>
         DateTimeOffset keepUntil = default;
         if (distributed is not null)
         {
-            var (expiresAt, keep) = DistributedTimes(lifetime);
+            var (expiresAt, keep) = DistributedTimes(lifetime, tagArray);
             keepUntil = keep;
             encoded = DistributedEntry<TValue>.Encode(value, false, expiresAt.ToUnixTimeMilliseconds(), NowMs(), tagArray, _valueSerializer); // fails before anything changes
         }

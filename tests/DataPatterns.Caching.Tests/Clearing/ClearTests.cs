@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace DataPatterns.Caching.Tests;
 
 /// <summary>ClearAsync: every entry gone from both levels and every instance, by one marker, with nothing over-cleared.</summary>
@@ -155,6 +157,70 @@ public sealed class ClearTests
         Assert.Equal("queued", fixture.Database.Rows[1]);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_reader_arriving_after_a_remove_or_clear_does_not_join_the_load_it_invalidated(bool clear)
+    {
+        await using var fixture = new CacheFixture(withDistributed: true);
+        fixture.Database.Rows[1] = "old";
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Database.Gate = gate;
+        var before = fixture.Cache.GetOrLoadAsync(1).AsTask();
+        while (fixture.Database.Loads == 0)
+        {
+            await Task.Delay(1);
+        }
+
+        fixture.Database.Rows[1] = "new";
+        await (clear ? fixture.Cache.ClearAsync() : fixture.Cache.RemoveAsync(1));
+        fixture.Database.Gate = null;
+
+        // Joining the invalidated load would wait for its gate (and get what it read before the change).
+        Assert.Equal("new", await fixture.Cache.GetOrLoadAsync(1).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("new", (await fixture.Cache.GetOrLoadManyAsync([1])).Single().Value);
+        Assert.Equal(2, fixture.Database.Loads);
+        gate.SetResult();
+        await before;
+        Assert.Equal("new", await fixture.Cache.GetOrLoadAsync(1));
+    }
+
+    [Fact]
+    public async Task A_clear_whose_marker_is_written_late_is_announced_again_to_the_other_instances()
+    {
+        var backplane = new RecordingBackplane();
+        await using var fixture = await LoadedAsync(new CacheFixture(withDistributed: true, services: s => s.AddSingleton<ICacheBackplane>(backplane)), 1);
+        fixture.Distributed.Down = true;
+
+        await fixture.Cache.ClearAsync();
+        fixture.Distributed.Down = false;
+        fixture.Time.Advance(TimeSpan.FromMilliseconds(1));
+        await fixture.Cache.SetAsync(2, "v2"); // a successful write starts the repair
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (backplane.Clears.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(2, backplane.Clears.Count);
+        Assert.Equal(backplane.Clears.First(), backplane.Clears.Last());
+    }
+
+    [Fact]
+    public async Task A_clear_never_writes_a_marker_older_than_a_clear_this_instance_has_heard_of()
+    {
+        var backplane = new RecordingBackplane();
+        await using var fixture = new CacheFixture(withDistributed: true, services: s => s.AddSingleton<ICacheBackplane>(backplane));
+        var later = fixture.Time.GetUtcNow().AddMinutes(5).ToUnixTimeMilliseconds(); // another instance's clock runs ahead
+        backplane.Deliver(new CacheInvalidation("items", CacheInvalidationKind.Clear, BitConverter.GetBytes(later), null));
+
+        await fixture.Cache.ClearAsync();
+
+        var marker = (await fixture.Distributed.GetAsync(Marker))!;
+        Assert.Equal(later, BitConverter.ToInt64(marker));
+    }
+
     private static async Task<CacheFixture> LoadedAsync(CacheFixture fixture, params int[] keys)
     {
         foreach (var key in keys)
@@ -165,5 +231,31 @@ public sealed class ClearTests
 
         fixture.Time.Advance(TimeSpan.FromMilliseconds(1)); // the clear comes after the writes, as in life
         return fixture;
+    }
+
+    /// <summary>A backplane in memory: records what the cache publishes and delivers what a test sends.</summary>
+    private sealed class RecordingBackplane : ICacheBackplane
+    {
+        private ICacheInvalidationHandler? _handler;
+
+        public System.Collections.Concurrent.ConcurrentQueue<long> Clears { get; } = new();
+
+        public ValueTask PublishAsync(CacheInvalidation invalidation, CancellationToken cancellationToken)
+        {
+            if (invalidation.Kind == CacheInvalidationKind.Clear)
+            {
+                Clears.Enqueue(BitConverter.ToInt64(invalidation.Key.Span));
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public IDisposable Subscribe(ICacheInvalidationHandler handler)
+        {
+            _handler = handler;
+            return new System.Threading.CancellationTokenSource();
+        }
+
+        public void Deliver(CacheInvalidation invalidation) => _handler!.OnInvalidation(invalidation);
     }
 }

@@ -89,15 +89,4 @@ internal sealed partial class Cache<TKey, TValue>
         InvalidateInFlight(key);
         _memory?.Remove(key);
     }
-
-    /// <summary>Drops this instance's memory copies tagged <paramref name="tag"/> (and what running loads would store).</summary>
-    internal void RemoveTagFromMemory(string tag)
-    {
-        foreach (var key in _inFlight.Keys)
-        {
-            InvalidateInFlight(key);
-        }
-
-        _memory?.RemoveByTag(tag);
-    }
 }

@@ -100,8 +100,6 @@ internal sealed partial class DataPatternsHybridCache
 
         public abstract ValueTask RemoveByTagAsync(string tag, CancellationToken cancellationToken);
 
-        public abstract void RemoveTagFromMemory(string tag);
-
         public abstract ValueTask ClearAsync(CancellationToken cancellationToken);
 
         public abstract void Dispose();
@@ -118,8 +116,6 @@ internal sealed partial class DataPatternsHybridCache
         public override void RemoveFromMemory(string key) => Cache.RemoveFromMemory(key);
 
         public override ValueTask RemoveByTagAsync(string tag, CancellationToken cancellationToken) => Cache.RemoveByTagAsync(tag, cancellationToken);
-
-        public override void RemoveTagFromMemory(string tag) => Cache.RemoveTagFromMemory(tag);
 
         public override ValueTask ClearAsync(CancellationToken cancellationToken) => Cache.ClearAsync(cancellationToken);
 

@@ -68,22 +68,24 @@ internal sealed partial class DataPatternsHybridCache : HybridCache, IDisposable
         var write = entry.ToWrite(options?.Flags ?? HybridCacheEntryFlags.None);
         var cache = CacheOf<T>();
         RemoveOtherTypes(key, cache);
-        return write is { SkipMemory: true, SkipDistributed: true }
-            ? ValueTask.CompletedTask
-            : cache.SetAsync(key, value!, entry.Tags, write, cancellationToken);
+        if (write is { SkipMemory: true, SkipDistributed: true })
+        {
+            cache.RemoveFromMemory(key); // the older copy must not outlive a write, even one kept nowhere
+            return ValueTask.CompletedTask;
+        }
+
+        return cache.SetAsync(key, value!, entry.Tags, write, cancellationToken);
     }
 
     public override async ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         CheckKey(key);
 
-        // One engine cache removes the key everywhere (L2, other instances through the backplane); the others here only
-        // drop their memory copy, since the backplane never delivers an instance's own messages to itself.
-        var all = AllOrFirst();
-        await all[0].RemoveAsync(key, cancellationToken).ConfigureAwait(false);
-        for (var i = 1; i < all.Length; i++)
+        // Every per-type engine removes it: a removal that cannot reach L2 is remembered (and read past until repaired)
+        // by the engine that made it, so each type must make its own. A handful of types: a handful of deletes.
+        foreach (var cache in AllOrFirst())
         {
-            all[i].RemoveFromMemory(key);
+            await cache.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -111,10 +113,9 @@ internal sealed partial class DataPatternsHybridCache : HybridCache, IDisposable
             return;
         }
 
-        await all[0].RemoveByTagAsync(tag, cancellationToken).ConfigureAwait(false);
-        for (var i = 1; i < all.Length; i++)
+        foreach (var cache in all)
         {
-            all[i].RemoveTagFromMemory(tag);
+            await cache.RemoveByTagAsync(tag, cancellationToken).ConfigureAwait(false); // each remembers its own failure, as above
         }
     }
 
@@ -151,13 +152,14 @@ internal sealed partial class DataPatternsHybridCache : HybridCache, IDisposable
     {
         CheckKeyLength(key);
         var entry = HybridEntry.Create(options, tags, _options);
-        if ((flags & HybridEntry.LevelFlags) != 0)
+        // DisableUnderlyingData takes the unmerged path too: as a load without a loader it would answer default to
+        // every caller that joined it, though they brought a factory.
+        if ((flags & (HybridEntry.LevelFlags | HybridCacheEntryFlags.DisableUnderlyingData)) != 0)
         {
             return await GetOrCreateByLevelsAsync(cache, key, state, factory, entry, flags, cancellationToken).ConfigureAwait(false);
         }
 
-        // DisableUnderlyingData: no loader, so a miss in both levels answers default and stores nothing.
-        var loader = (flags & HybridCacheEntryFlags.DisableUnderlyingData) != 0 ? null : new HybridFactoryLoader<TState, T>(state, factory, entry);
+        var loader = new HybridFactoryLoader<TState, T>(state, factory, entry);
         try
         {
             var value = await cache.LoadMissAsync(key, loader, cancellationToken).ConfigureAwait(false);

@@ -140,30 +140,15 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
         return true;
     }
 
-    public async ValueTask<CacheLookup<TValue>> TryGetAsync(TKey key, CancellationToken cancellationToken = default)
+    public ValueTask<CacheLookup<TValue>> TryGetAsync(TKey key, CancellationToken cancellationToken = default)
     {
-        var formatted = ValidateKey(key);
         if (_memory?.TryGetFresh(key, out _) is { } entry)
         {
             _metrics.Hits.Add(1, _cacheTag, _l1Tag);
-            return new CacheLookup<TValue>(true, entry.Value);
+            return new ValueTask<CacheLookup<TValue>>(new CacheLookup<TValue>(true, entry.Value));
         }
 
-        if (_distributed is not null && !AwaitsRepair(formatted))
-        {
-            var observed = _memory?.Peek(key);
-            var remote = await _distributed.GetAsync(formatted, cancellationToken).ConfigureAwait(false);
-            if (remote is not null && remote.ExpiresAtMs > NowMs() && !TagAwaitsRepair(remote))
-            {
-                _metrics.Hits.Add(1, _cacheTag, _l2Tag);
-                _memory?.SetIfUnchanged(key, FromDistributed(remote), observed);
-                return new CacheLookup<TValue>(true, remote.Value);
-            }
-
-            _metrics.Misses.Add(1, _cacheTag, _l2Tag);
-        }
-
-        return default;
+        return ReadDistributedAsync(key, storeInMemory: true, cancellationToken);
     }
 
     // ---------------------------------------------------------------- writes
@@ -183,6 +168,7 @@ internal sealed partial class Cache<TKey, TValue> : ICache<TKey, TValue>, ICache
 
     private void InvalidateInFlight(TKey key)
     {
+        Interlocked.Increment(ref _invalidations);
         if (_inFlight.TryGetValue(key, out var operation))
         {
             operation.Invalidated = true;

@@ -33,6 +33,7 @@ internal sealed partial class Cache<TKey, TValue>
 
                 break;
             case CacheInvalidationKind.Tag when invalidation.Tag is not null:
+                Interlocked.Increment(ref _invalidations);
                 _memory.RemoveByTag(invalidation.Tag);
                 break;
             case CacheInvalidationKind.Clear:

@@ -36,6 +36,7 @@ internal sealed partial class Cache<TKey, TValue>
     /// <summary>Drops every memory entry, and keeps loads running now from storing what they bring.</summary>
     private void ForgetEverything()
     {
+        Interlocked.Increment(ref _invalidations);
         foreach (var key in _inFlight.Keys)
         {
             InvalidateInFlight(key);

@@ -57,32 +57,6 @@ internal sealed partial class Cache<TKey, TValue>
         }
     }
 
-    /// <summary>Reads the distributed level alone (the memory level is skipped); stores a hit in memory when asked.</summary>
-    internal async ValueTask<CacheLookup<TValue>> ReadDistributedAsync(TKey key, bool storeInMemory, CancellationToken cancellationToken)
-    {
-        var formatted = ValidateKey(key);
-        if (_distributed is null || AwaitsRepair(formatted))
-        {
-            return default;
-        }
-
-        var observed = storeInMemory ? _memory?.Peek(key) : null;
-        var remote = await _distributed.GetAsync(formatted, cancellationToken).ConfigureAwait(false);
-        if (remote is not null && remote.ExpiresAtMs > NowMs() && !TagAwaitsRepair(remote))
-        {
-            _metrics.Hits.Add(1, _cacheTag, _l2Tag);
-            if (storeInMemory)
-            {
-                _memory?.SetIfUnchanged(key, FromDistributed(remote), observed);
-            }
-
-            return new CacheLookup<TValue>(true, remote.Value);
-        }
-
-        _metrics.Misses.Add(1, _cacheTag, _l2Tag);
-        return default;
-    }
-
     /// <summary>Drops this instance's memory copy of <paramref name="key"/> (and what a running load would store).</summary>
     internal void RemoveFromMemory(TKey key)
     {

@@ -117,6 +117,7 @@ internal sealed partial class Cache<TKey, TValue>
             InvalidateInFlight(key);
         }
 
+        Interlocked.Increment(ref _invalidations);
         _memory?.RemoveByTag(tag);
         if (_distributed is not null)
         {

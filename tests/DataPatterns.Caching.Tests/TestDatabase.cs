@@ -110,7 +110,20 @@ public sealed class FakeDistributedCache(TimeProvider time) : IDistributedCache
 
     public byte[]? Get(string key) => throw new NotSupportedException();
 
-    public Task<byte[]?> GetAsync(string key, CancellationToken token = default)
+    /// <summary>When set, a read takes the value at once and answers when it opens: an answer on its way back.</summary>
+    public TaskCompletionSource? ReadGate { get; set; }
+
+    public Task<byte[]?> GetAsync(string key, CancellationToken token = default) =>
+        ReadGate is { } gate ? GatedGetAsync(gate, key) : GetNowAsync(key);
+
+    private async Task<byte[]?> GatedGetAsync(TaskCompletionSource gate, string key)
+    {
+        var value = await GetNowAsync(key);
+        await gate.Task;
+        return value;
+    }
+
+    private Task<byte[]?> GetNowAsync(string key)
     {
         ThrowIfDown();
         if (_entries.TryGetValue(key, out var entry))

@@ -185,6 +185,27 @@ public sealed class ClearTests
         Assert.Equal("new", await fixture.Cache.GetOrLoadAsync(1));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_distributed_read_running_across_a_remove_or_clear_does_not_put_the_old_value_back_in_memory(bool clear)
+    {
+        await using var fixture = await LoadedAsync(new CacheFixture(withDistributed: true), 1);
+        await using var other = new CacheFixture(withDistributed: true, shareWith: fixture);
+        Assert.False((await other.Cache.TryGetAsync(2)).Found); // the marker is read; key 1 is not in other's memory
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Distributed.ReadGate = gate;
+        var read = Task.Run(async () => await other.Cache.TryGetAsync(1));
+
+        await Task.Delay(50); // the read waits in L2
+        await (clear ? other.Cache.ClearAsync() : other.Cache.RemoveAsync(1));
+        fixture.Distributed.ReadGate = null;
+        gate.SetResult();
+        await read;
+
+        Assert.False((await other.Cache.TryGetAsync(1)).Found);
+    }
+
     [Fact]
     public async Task A_clear_whose_marker_is_written_late_is_announced_again_to_the_other_instances()
     {

@@ -22,6 +22,24 @@ public class HybridCacheFlagsTests
     }
 
     [Fact]
+    public async Task A_call_with_a_factory_never_joins_a_DisableUnderlyingData_call_and_gets_its_factorys_value()
+    {
+        await using var fixture = new HybridFixture(withDistributed: true);
+        await fixture.Cache.GetOrCreateAsync("warm", static _ => ValueTask.FromResult("x")); // the first L2 read is behind us
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Distributed.ReadGate = gate;
+
+        var peek = fixture.Cache.GetOrCreateAsync("k", static _ => ValueTask.FromResult("never"), With(HybridCacheEntryFlags.DisableUnderlyingData)).AsTask();
+        var load = fixture.Cache.GetOrCreateAsync("k", static _ => ValueTask.FromResult("from the factory")).AsTask();
+        await Task.Delay(50); // both wait in L2
+        fixture.Distributed.ReadGate = null;
+        gate.SetResult();
+
+        Assert.Null(await peek);
+        Assert.Equal("from the factory", await load);
+    }
+
+    [Fact]
     public async Task DisableUnderlyingData_still_serves_what_is_cached()
     {
         await using var fixture = new HybridFixture(withDistributed: true);

@@ -9,7 +9,7 @@ namespace DataPatterns.Caching.Memcached.Client;
 /// command on one of that server's pipelined connections and bounds it: a sweep every tenth of
 /// <see cref="MemcachedCachingOptions.CommandTimeout"/> closes any connection whose oldest command has waited longer.
 /// </summary>
-internal sealed class MemcachedClient : IAsyncDisposable, IDisposable
+internal sealed partial class MemcachedClient : IAsyncDisposable, IDisposable
 {
     /// <summary>What memcached adds to every item beyond key and value (item header, CAS, CRLF), rounded up.</summary>
     public const int ItemOverhead = 64;

@@ -21,6 +21,7 @@ internal sealed partial class MemcachedClient : IAsyncDisposable, IDisposable
     private readonly KetamaRing _ring;
     private readonly ITimer _sweep;
     private readonly long _timeoutTicks;
+    private readonly long _redirectedTtlSeconds;
     private readonly Lock _trackedLock = new();
     private readonly List<MemcachedConnection> _tracked = [];
     private readonly MemcachedCachingMetrics _metrics;
@@ -41,6 +42,7 @@ internal sealed partial class MemcachedClient : IAsyncDisposable, IDisposable
         _servers = endpoints.Select(e => new MemcachedServer(e, options.ConnectionsPerServer, this)).ToArray();
         _ring = new KetamaRing(endpoints.Select(e => e.Name).ToList());
         _timeoutTicks = (long)(options.CommandTimeout.TotalSeconds * time.TimestampFrequency);
+        _redirectedTtlSeconds = Math.Max(1, (long)Math.Ceiling(options.RetryDownServerAfter.TotalSeconds));
         var period = options.CommandTimeout / 10;
         _sweep = time.CreateTimer(static state => ((MemcachedClient)state!).Sweep(), this, period, period);
         metrics.ObserveServersDown(() => ServersDown);
@@ -142,6 +144,15 @@ internal sealed partial class MemcachedClient : IAsyncDisposable, IDisposable
                 $"Every Memcached server ({string.Join(", ", _servers.Select(s => s.Endpoint.Name))}) is marked down; each is retried {Options.RetryDownServerAfter} after it failed."));
         }
 
+        if (command.Kind == MetaCommandKind.Set && _servers.Length > 1 && server != _servers[_ring.OwnerOf(command.RingHash)])
+        {
+            // Redirected from a server marked down. That server takes the key back when it returns; if it later fails
+            // again the key comes here once more, where this copy must be gone by then (it may have been changed or
+            // removed on the returned server meanwhile). It cannot return sooner than the retry interval, so a copy
+            // that lives no longer than that never outlasts the redirection it was written for.
+            command.CapTtl(_redirectedTtlSeconds);
+        }
+
         return ExecuteOnAsync(server, command, cancellationToken);
     }
 
@@ -233,6 +244,8 @@ internal sealed partial class MemcachedClient : IAsyncDisposable, IDisposable
     }
 
     internal void ServerBack(MemcachedServer server) => MemcachedCachingLog.ServerBack(_logger, server.Endpoint.Name);
+
+    internal void FlushRefused(MemcachedServer server, Exception reason) => MemcachedCachingLog.FlushRefused(_logger, server.Endpoint.Name, reason);
 
     internal void ConnectionClosed(MemcachedServer server, Exception reason, int failed)
     {

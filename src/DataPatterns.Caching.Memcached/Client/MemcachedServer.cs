@@ -16,6 +16,8 @@ internal sealed class MemcachedServer : MemcachedConnection.IConnectionEvents
     private int _next;
     private int _timeoutsInARow;
     private long _retryAt;
+    private Task? _returnFlush;
+    private int _flushRefusedLogged;
     private volatile bool _down;
 
     public MemcachedServer(ServerEndpoint endpoint, int connections, MemcachedClient client)
@@ -75,15 +77,7 @@ internal sealed class MemcachedServer : MemcachedConnection.IConnectionEvents
             _client.Track(connection);
             if (_down && _client.Options.FlushServerOnReturn)
             {
-                // It may hold values written before it went down that were changed or removed on the other servers since.
-                var flush = MetaCommand.FlushAll();
-                flush.StartedAt = startedAt;
-                if (!connection.TrySubmit(flush, out var refusal))
-                {
-                    throw refusal!;
-                }
-
-                await flush.Task.ConfigureAwait(false);
+                await FlushOnReturnAsync(connection, startedAt).ConfigureAwait(false);
             }
 
             connecting.SetResult(connection);
@@ -99,6 +93,69 @@ internal sealed class MemcachedServer : MemcachedConnection.IConnectionEvents
         }
     }
 
+    /// <summary>
+    /// One <c>flush_all</c> per return, however many slots connect meanwhile: the first starts it (compare-and-swap),
+    /// the others wait for it. The server is up again only once it completed, and a slot that connects after that sees
+    /// it up and sends none, so no late flush wipes what was written since.
+    /// </summary>
+    private Task FlushOnReturnAsync(MemcachedConnection connection, long startedAt)
+    {
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _returnFlush, mine.Task, null) is { } running)
+        {
+            return running;
+        }
+
+        if (!_down)
+        {
+            Volatile.Write(ref _returnFlush, null); // an earlier flush brought it back between our check and the swap
+            return Task.CompletedTask;
+        }
+
+        _ = FlushIntoAsync(connection, startedAt, mine);
+        return mine.Task;
+    }
+
+    private async Task FlushIntoAsync(MemcachedConnection connection, long startedAt, TaskCompletionSource done)
+    {
+        try
+        {
+            // It may hold values written before it went down that were changed or removed on the other servers since.
+            var flush = MetaCommand.FlushAll();
+            flush.StartedAt = startedAt;
+            if (!connection.TrySubmit(flush, out var refusal))
+            {
+                throw refusal!;
+            }
+
+            try
+            {
+                await flush.Task.ConfigureAwait(false);
+            }
+            catch (MemcachedFlushRefusedException ex)
+            {
+                // memcached -F: it would refuse every time, so it must not stay down for it; said once, then it goes on.
+                if (Interlocked.Exchange(ref _flushRefusedLogged, 1) == 0)
+                {
+                    _client.FlushRefused(this, ex);
+                }
+            }
+
+            // Up before the swap is released, so a slot that swaps after this sees it up and does not flush again.
+            _down = false;
+            _client.ServerBack(this);
+            done.SetResult();
+        }
+        catch (Exception ex)
+        {
+            done.SetException(ex);
+        }
+        finally
+        {
+            Volatile.Write(ref _returnFlush, null);
+        }
+    }
+
     /// <summary>An answer came: the count of timeouts restarts, and a server marked down is up again.</summary>
     void MemcachedConnection.IConnectionEvents.Answered(MemcachedConnection connection)
     {
@@ -107,7 +164,9 @@ internal sealed class MemcachedServer : MemcachedConnection.IConnectionEvents
             Volatile.Write(ref _timeoutsInARow, 0);
         }
 
-        if (_down)
+        // With a flush on return, only the completed flush brings it back (FlushOnReturnAsync): its own answer comes
+        // here first, and must not let other slots skip waiting for it.
+        if (_down && !_client.Options.FlushServerOnReturn)
         {
             _down = false;
             _client.ServerBack(this);

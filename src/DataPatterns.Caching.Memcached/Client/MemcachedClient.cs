@@ -194,14 +194,28 @@ internal sealed partial class MemcachedClient : IAsyncDisposable, IDisposable
         return command.Task;
     }
 
-    /// <summary>A connection was opened: the sweep watches it until it closes.</summary>
-    internal void Track(MemcachedConnection connection)
+    /// <summary>
+    /// A connection was opened: the sweep watches it until it closes. False (and the connection closed) when the client
+    /// was disposed meanwhile: checked under the lock Dispose empties the set with, so no connection opened by a connect
+    /// that was under way when Dispose ran is left open.
+    /// </summary>
+    internal bool Track(MemcachedConnection connection)
     {
         lock (_trackedLock)
         {
-            _tracked.Add(connection);
+            if (!_disposed)
+            {
+                _tracked.Add(connection);
+                return true;
+            }
         }
+
+        connection.Close(Disposed());
+        return false;
     }
+
+    private static ObjectDisposedException Disposed() =>
+        new(nameof(MemcachedClient), "The Memcached client was disposed with the service provider.");
 
     private void Sweep()
     {
@@ -280,7 +294,7 @@ internal sealed partial class MemcachedClient : IAsyncDisposable, IDisposable
 
         foreach (var connection in connections)
         {
-            connection.Close(new ObjectDisposedException(nameof(MemcachedClient), "The Memcached client was disposed with the service provider."));
+            connection.Close(Disposed());
         }
     }
 }

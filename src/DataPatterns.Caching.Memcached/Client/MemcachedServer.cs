@@ -74,7 +74,12 @@ internal sealed class MemcachedServer : MemcachedConnection.IConnectionEvents
                 connection = await MemcachedConnection.ConnectAsync(Endpoint, _client.Options.MaxPendingPerConnection, _client.Options.MaxItemSize, this, timeout.Token).ConfigureAwait(false);
             }
 
-            _client.Track(connection);
+            if (!_client.Track(connection))
+            {
+                connecting.SetException(new ObjectDisposedException(nameof(MemcachedClient), "The Memcached client was disposed while this connection was opened; it is closed."));
+                return;
+            }
+
             if (_down && _client.Options.FlushServerOnReturn)
             {
                 await FlushOnReturnAsync(connection, startedAt).ConfigureAwait(false);

@@ -40,9 +40,33 @@ internal sealed class MemcachedServer : MemcachedConnection.IConnectionEvents
     {
         var index = (int)((uint)Interlocked.Increment(ref _next) % (uint)_slots.Length);
         var slot = Volatile.Read(ref _slots[index]);
-        return slot is { IsCompletedSuccessfully: true } && !slot.Result.IsClosed
-            ? new ValueTask<MemcachedConnection>(slot.Result)
-            : new ValueTask<MemcachedConnection>(Connect(index, slot));
+        if (slot is not { IsCompletedSuccessfully: true } || slot.Result.IsClosed)
+        {
+            return new ValueTask<MemcachedConnection>(Connect(index, slot));
+        }
+
+        // A connection that finished connecting just as the server was marked down escapes MarkDown's sweep of the
+        // slots; it too waits for the return's flush, so no command reaches the server unflushed.
+        return _down && _client.Options.FlushServerOnReturn
+            ? new ValueTask<MemcachedConnection>(FlushThenUseAsync(slot.Result))
+            : new ValueTask<MemcachedConnection>(slot.Result);
+    }
+
+    private async Task<MemcachedConnection> FlushThenUseAsync(MemcachedConnection connection)
+    {
+        try
+        {
+            await FlushOnReturnAsync(connection, _client.Time.GetTimestamp()).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception ex)
+        {
+            var unavailable = ex as MemcachedException ?? new MemcachedServerUnavailableException(
+                $"Memcached server {Endpoint} could not be emptied on its return: {ex.Message}. It stays marked down for {_client.Options.RetryDownServerAfter}.", ex)
+            { Server = Endpoint.Name };
+            MarkDown(unavailable); // renews the retry time, as a failed connect does
+            throw unavailable;
+        }
     }
 
     private Task<MemcachedConnection> Connect(int index, Task<MemcachedConnection>? seen)

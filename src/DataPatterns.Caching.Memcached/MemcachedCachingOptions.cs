@@ -44,7 +44,8 @@ public sealed class MemcachedCachingOptions
 
     /// <summary>
     /// How long a server stays marked down before it is tried again. Meanwhile its keys go to the next servers on the
-    /// ring. Default 5 seconds.
+    /// ring, written there with a TTL of at most this long (whole seconds, at least 1), so those copies are gone before
+    /// the key could move there again after a later failure. Default 5 seconds.
     /// </summary>
     public TimeSpan RetryDownServerAfter { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -52,7 +53,9 @@ public sealed class MemcachedCachingOptions
     /// Whether a server that comes back after being marked down is emptied (<c>flush_all</c>) before it takes its keys
     /// back. While it was down its keys were read and written on other servers; a server that was only unreachable (a
     /// network partition, a paused process) still holds the values from before, which may have been changed or removed
-    /// since, and would serve them. Default true: a cache loses nothing it cannot load again.
+    /// since, and would serve them. The flush runs once per return and the server takes its keys back once it
+    /// completed; a server started with <c>-F</c> refuses it, which is logged once and the server comes back unflushed.
+    /// Default true: a cache loses nothing it cannot load again.
     /// </summary>
     public bool FlushServerOnReturn { get; set; } = true;
 }

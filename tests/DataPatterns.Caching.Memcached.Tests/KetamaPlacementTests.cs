@@ -3,7 +3,7 @@ using DataPatterns.Caching.Memcached.Distribution;
 
 namespace DataPatterns.Caching.Memcached.Tests;
 
-/// <summary>Keys land where every ketama client puts them, and a server marked down passes only its own keys on.</summary>
+/// <summary>Keys land where the ketama-style ring puts them, and a server marked down passes only its own keys on.</summary>
 public class KetamaPlacementTests
 {
     private static readonly string[] Servers = ["10.0.0.1:11211", "10.0.0.2:11211", "10.0.0.3:11211"];
@@ -19,7 +19,7 @@ public class KetamaPlacementTests
     [InlineData("bar", 421377335u, "10.0.0.1:11211")]
     [InlineData("user:42", 417323606u, "10.0.0.1:11211")]
     [InlineData("caf\u00e9", 3833532679u, "10.0.0.2:11211")]
-    public void Keys_are_placed_as_ketama_places_them(string key, uint expectedHash, string expectedServer)
+    public void Keys_are_placed_on_the_ketama_style_ring(string key, uint expectedHash, string expectedServer)
     {
         var ring = new KetamaRing(Servers);
         var hash = KetamaRing.HashOf(Encoding.UTF8.GetBytes(key));

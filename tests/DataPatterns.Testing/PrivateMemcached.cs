@@ -12,12 +12,14 @@ namespace DataPatterns.Testing;
 public sealed class PrivateMemcached : IAsyncDisposable
 {
     private readonly string _itemSize;
+    private readonly bool _disableFlushAll;
     private Process? _process;
 
-    private PrivateMemcached(int port, string itemSize)
+    private PrivateMemcached(int port, string itemSize, bool disableFlushAll = false)
     {
         Port = port;
         _itemSize = itemSize;
+        _disableFlushAll = disableFlushAll;
         Server = new TestServer("private-memcached", TestServerKind.Memcached, "(private)", $"127.0.0.1:{port}");
     }
 
@@ -34,12 +36,19 @@ public sealed class PrivateMemcached : IAsyncDisposable
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
     /// <summary>Starts a new empty memcached (<c>-I</c> <paramref name="itemSize"/>) and waits until it answers.</summary>
-    public static async Task<PrivateMemcached> StartNewAsync(string itemSize = "1m", CancellationToken cancellationToken = default)
+    public static Task<PrivateMemcached> StartNewAsync(string itemSize = "1m", CancellationToken cancellationToken = default) =>
+        StartNewAsync(itemSize, disableFlushAll: false, cancellationToken);
+
+    /// <summary>
+    /// Starts a new empty memcached (<c>-I</c> <paramref name="itemSize"/>; with <c>-F</c>, which refuses
+    /// <c>flush_all</c>, when <paramref name="disableFlushAll"/>) and waits until it answers.
+    /// </summary>
+    public static async Task<PrivateMemcached> StartNewAsync(string itemSize, bool disableFlushAll, CancellationToken cancellationToken = default)
     {
         // A free port can be taken before memcached binds it: then it exits, and a new port is tried.
         for (var attempt = 1; ; attempt++)
         {
-            var memcached = new PrivateMemcached(FreePort.Next(), itemSize);
+            var memcached = new PrivateMemcached(FreePort.Next(), itemSize, disableFlushAll);
             try
             {
                 await memcached.StartAsync(cancellationToken);
@@ -61,6 +70,11 @@ public sealed class PrivateMemcached : IAsyncDisposable
 
         var startInfo = new ProcessStartInfo("memcached") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         var arguments = new List<string> { "-l", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "0", "-m", "64", "-I", _itemSize };
+        if (_disableFlushAll)
+        {
+            arguments.Add("-F");
+        }
+
         if (ProcessRunner.IsRoot)
         {
             arguments.AddRange(["-u", "root"]);

@@ -9,7 +9,7 @@ namespace DataPatterns.Caching.Memcached.Client;
 /// command on one of that server's pipelined connections and bounds it: a sweep every tenth of
 /// <see cref="MemcachedCachingOptions.CommandTimeout"/> closes any connection whose oldest command has waited longer.
 /// </summary>
-internal sealed class MemcachedClient : IAsyncDisposable, IDisposable
+internal sealed partial class MemcachedClient : IAsyncDisposable, IDisposable
 {
     /// <summary>What memcached adds to every item beyond key and value (item header, CAS, CRLF), rounded up.</summary>
     public const int ItemOverhead = 64;
@@ -21,6 +21,7 @@ internal sealed class MemcachedClient : IAsyncDisposable, IDisposable
     private readonly KetamaRing _ring;
     private readonly ITimer _sweep;
     private readonly long _timeoutTicks;
+    private readonly long _redirectedTtlSeconds;
     private readonly Lock _trackedLock = new();
     private readonly List<MemcachedConnection> _tracked = [];
     private readonly MemcachedCachingMetrics _metrics;
@@ -41,6 +42,7 @@ internal sealed class MemcachedClient : IAsyncDisposable, IDisposable
         _servers = endpoints.Select(e => new MemcachedServer(e, options.ConnectionsPerServer, this)).ToArray();
         _ring = new KetamaRing(endpoints.Select(e => e.Name).ToList());
         _timeoutTicks = (long)(options.CommandTimeout.TotalSeconds * time.TimestampFrequency);
+        _redirectedTtlSeconds = Math.Max(1, (long)Math.Ceiling(options.RetryDownServerAfter.TotalSeconds));
         var period = options.CommandTimeout / 10;
         _sweep = time.CreateTimer(static state => ((MemcachedClient)state!).Sweep(), this, period, period);
         metrics.ObserveServersDown(() => ServersDown);
@@ -142,6 +144,15 @@ internal sealed class MemcachedClient : IAsyncDisposable, IDisposable
                 $"Every Memcached server ({string.Join(", ", _servers.Select(s => s.Endpoint.Name))}) is marked down; each is retried {Options.RetryDownServerAfter} after it failed."));
         }
 
+        if (command.Kind == MetaCommandKind.Set && _servers.Length > 1 && server != _servers[_ring.OwnerOf(command.RingHash)])
+        {
+            // Redirected from a server marked down. That server takes the key back when it returns; if it later fails
+            // again the key comes here once more, where this copy must be gone by then (it may have been changed or
+            // removed on the returned server meanwhile). It cannot return sooner than the retry interval, so a copy
+            // that lives no longer than that never outlasts the redirection it was written for.
+            command.CapTtl(_redirectedTtlSeconds);
+        }
+
         return ExecuteOnAsync(server, command, cancellationToken);
     }
 
@@ -183,14 +194,28 @@ internal sealed class MemcachedClient : IAsyncDisposable, IDisposable
         return command.Task;
     }
 
-    /// <summary>A connection was opened: the sweep watches it until it closes.</summary>
-    internal void Track(MemcachedConnection connection)
+    /// <summary>
+    /// A connection was opened: the sweep watches it until it closes. False (and the connection closed) when the client
+    /// was disposed meanwhile: checked under the lock Dispose empties the set with, so no connection opened by a connect
+    /// that was under way when Dispose ran is left open.
+    /// </summary>
+    internal bool Track(MemcachedConnection connection)
     {
         lock (_trackedLock)
         {
-            _tracked.Add(connection);
+            if (!_disposed)
+            {
+                _tracked.Add(connection);
+                return true;
+            }
         }
+
+        connection.Close(Disposed());
+        return false;
     }
+
+    private static ObjectDisposedException Disposed() =>
+        new(nameof(MemcachedClient), "The Memcached client was disposed with the service provider.");
 
     private void Sweep()
     {
@@ -234,6 +259,8 @@ internal sealed class MemcachedClient : IAsyncDisposable, IDisposable
 
     internal void ServerBack(MemcachedServer server) => MemcachedCachingLog.ServerBack(_logger, server.Endpoint.Name);
 
+    internal void FlushRefused(MemcachedServer server, Exception reason) => MemcachedCachingLog.FlushRefused(_logger, server.Endpoint.Name, reason);
+
     internal void ConnectionClosed(MemcachedServer server, Exception reason, int failed)
     {
         if (reason is MemcachedProtocolException)
@@ -267,7 +294,7 @@ internal sealed class MemcachedClient : IAsyncDisposable, IDisposable
 
         foreach (var connection in connections)
         {
-            connection.Close(new ObjectDisposedException(nameof(MemcachedClient), "The Memcached client was disposed with the service provider."));
+            connection.Close(Disposed());
         }
     }
 }

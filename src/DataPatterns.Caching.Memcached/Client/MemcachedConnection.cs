@@ -127,12 +127,23 @@ internal sealed class MemcachedConnection
 
         _toWrite.Writer.TryComplete();
         _socket.Dispose();
-        var failed = 0;
-        while (_inFlight.TryDequeue(out var command))
+        // Drained under the lock the reader takes to dequeue an answered command: each command is taken once, by the
+        // reader (which completes it) or here (which fails it), never lost between the two.
+        List<MetaCommand> taken = [];
+        lock (_submitLock)
+        {
+            while (_inFlight.TryDequeue(out var command))
+            {
+                taken.Add(command);
+            }
+        }
+
+        foreach (var command in taken)
         {
             command.TryFail(reason);
-            failed++;
         }
+
+        var failed = taken.Count;
 
         _events.Closed(this, reason, failed);
     }
@@ -231,7 +242,11 @@ internal sealed class MemcachedConnection
                 return;
             }
 
-            _inFlight.TryDequeue(out _);
+            if (!TryTakeHead(head))
+            {
+                return; // Close took it (and fails it): the connection is going, no later answer matters
+            }
+
             Interlocked.Decrement(ref _pending);
             if (commandError is null)
             {
@@ -243,6 +258,21 @@ internal sealed class MemcachedConnection
             }
 
             _events.Answered(this);
+        }
+    }
+
+    /// <summary>Dequeues <paramref name="head"/> if it is still the head: false when Close drained it meanwhile.</summary>
+    private bool TryTakeHead(MetaCommand head)
+    {
+        lock (_submitLock)
+        {
+            if (!_inFlight.TryPeek(out var current) || !ReferenceEquals(current, head))
+            {
+                return false;
+            }
+
+            _inFlight.TryDequeue(out _);
+            return true;
         }
     }
 }

@@ -16,6 +16,8 @@ internal sealed class MemcachedServer : MemcachedConnection.IConnectionEvents
     private int _next;
     private int _timeoutsInARow;
     private long _retryAt;
+    private Task? _returnFlush;
+    private int _flushRefusedLogged;
     private volatile bool _down;
 
     public MemcachedServer(ServerEndpoint endpoint, int connections, MemcachedClient client)
@@ -38,9 +40,33 @@ internal sealed class MemcachedServer : MemcachedConnection.IConnectionEvents
     {
         var index = (int)((uint)Interlocked.Increment(ref _next) % (uint)_slots.Length);
         var slot = Volatile.Read(ref _slots[index]);
-        return slot is { IsCompletedSuccessfully: true } && !slot.Result.IsClosed
-            ? new ValueTask<MemcachedConnection>(slot.Result)
-            : new ValueTask<MemcachedConnection>(Connect(index, slot));
+        if (slot is not { IsCompletedSuccessfully: true } || slot.Result.IsClosed)
+        {
+            return new ValueTask<MemcachedConnection>(Connect(index, slot));
+        }
+
+        // A connection that finished connecting just as the server was marked down escapes MarkDown's sweep of the
+        // slots; it too waits for the return's flush, so no command reaches the server unflushed.
+        return _down && _client.Options.FlushServerOnReturn
+            ? new ValueTask<MemcachedConnection>(FlushThenUseAsync(slot.Result))
+            : new ValueTask<MemcachedConnection>(slot.Result);
+    }
+
+    private async Task<MemcachedConnection> FlushThenUseAsync(MemcachedConnection connection)
+    {
+        try
+        {
+            await FlushOnReturnAsync(connection, _client.Time.GetTimestamp()).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception ex)
+        {
+            var unavailable = ex as MemcachedException ?? new MemcachedServerUnavailableException(
+                $"Memcached server {Endpoint} could not be emptied on its return: {ex.Message}. It stays marked down for {_client.Options.RetryDownServerAfter}.", ex)
+            { Server = Endpoint.Name };
+            MarkDown(unavailable); // renews the retry time, as a failed connect does
+            throw unavailable;
+        }
     }
 
     private Task<MemcachedConnection> Connect(int index, Task<MemcachedConnection>? seen)
@@ -72,18 +98,15 @@ internal sealed class MemcachedServer : MemcachedConnection.IConnectionEvents
                 connection = await MemcachedConnection.ConnectAsync(Endpoint, _client.Options.MaxPendingPerConnection, _client.Options.MaxItemSize, this, timeout.Token).ConfigureAwait(false);
             }
 
-            _client.Track(connection);
+            if (!_client.Track(connection))
+            {
+                connecting.SetException(new ObjectDisposedException(nameof(MemcachedClient), "The Memcached client was disposed while this connection was opened; it is closed."));
+                return;
+            }
+
             if (_down && _client.Options.FlushServerOnReturn)
             {
-                // It may hold values written before it went down that were changed or removed on the other servers since.
-                var flush = MetaCommand.FlushAll();
-                flush.StartedAt = startedAt;
-                if (!connection.TrySubmit(flush, out var refusal))
-                {
-                    throw refusal!;
-                }
-
-                await flush.Task.ConfigureAwait(false);
+                await FlushOnReturnAsync(connection, startedAt).ConfigureAwait(false);
             }
 
             connecting.SetResult(connection);
@@ -99,6 +122,69 @@ internal sealed class MemcachedServer : MemcachedConnection.IConnectionEvents
         }
     }
 
+    /// <summary>
+    /// One <c>flush_all</c> per return, however many slots connect meanwhile: the first starts it (compare-and-swap),
+    /// the others wait for it. The server is up again only once it completed, and a slot that connects after that sees
+    /// it up and sends none, so no late flush wipes what was written since.
+    /// </summary>
+    private Task FlushOnReturnAsync(MemcachedConnection connection, long startedAt)
+    {
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _returnFlush, mine.Task, null) is { } running)
+        {
+            return running;
+        }
+
+        if (!_down)
+        {
+            Volatile.Write(ref _returnFlush, null); // an earlier flush brought it back between our check and the swap
+            return Task.CompletedTask;
+        }
+
+        _ = FlushIntoAsync(connection, startedAt, mine);
+        return mine.Task;
+    }
+
+    private async Task FlushIntoAsync(MemcachedConnection connection, long startedAt, TaskCompletionSource done)
+    {
+        try
+        {
+            // It may hold values written before it went down that were changed or removed on the other servers since.
+            var flush = MetaCommand.FlushAll();
+            flush.StartedAt = startedAt;
+            if (!connection.TrySubmit(flush, out var refusal))
+            {
+                throw refusal!;
+            }
+
+            try
+            {
+                await flush.Task.ConfigureAwait(false);
+            }
+            catch (MemcachedFlushRefusedException ex)
+            {
+                // memcached -F: it would refuse every time, so it must not stay down for it; said once, then it goes on.
+                if (Interlocked.Exchange(ref _flushRefusedLogged, 1) == 0)
+                {
+                    _client.FlushRefused(this, ex);
+                }
+            }
+
+            // Up before the swap is released, so a slot that swaps after this sees it up and does not flush again.
+            _down = false;
+            _client.ServerBack(this);
+            done.SetResult();
+        }
+        catch (Exception ex)
+        {
+            done.SetException(ex);
+        }
+        finally
+        {
+            Volatile.Write(ref _returnFlush, null);
+        }
+    }
+
     /// <summary>An answer came: the count of timeouts restarts, and a server marked down is up again.</summary>
     void MemcachedConnection.IConnectionEvents.Answered(MemcachedConnection connection)
     {
@@ -107,7 +193,9 @@ internal sealed class MemcachedServer : MemcachedConnection.IConnectionEvents
             Volatile.Write(ref _timeoutsInARow, 0);
         }
 
-        if (_down)
+        // With a flush on return, only the completed flush brings it back (FlushOnReturnAsync): its own answer comes
+        // here first, and must not let other slots skip waiting for it.
+        if (_down && !_client.Options.FlushServerOnReturn)
         {
             _down = false;
             _client.ServerBack(this);

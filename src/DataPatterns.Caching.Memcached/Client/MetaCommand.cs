@@ -39,7 +39,16 @@ internal sealed class MetaCommand : IValueTaskSource<MetaResult>
     public ReadOnlyMemory<byte> Value { get; private init; }
 
     /// <summary>The <c>T</c> flag of a set: seconds, or a unix time when over 30 days; 0 never expires.</summary>
-    public long Ttl { get; private init; }
+    public long Ttl { get; private set; }
+
+    /// <summary>Shortens the TTL to at most <paramref name="seconds"/> (a TTL of none, or a unix time, is replaced).</summary>
+    public void CapTtl(long seconds)
+    {
+        if (Ttl == 0 || Ttl > seconds)
+        {
+            Ttl = seconds;
+        }
+    }
 
     public IBufferWriter<byte>? Destination { get; private init; }
 

@@ -175,6 +175,12 @@ internal static class MetaResponseParser
             }
         }
 
+        if (code.SequenceEqual("CLIENT_ERROR"u8) && head.Kind == MetaCommandKind.FlushAll)
+        {
+            // memcached -F refuses flush_all with a well-formed error line: the stream is still in step.
+            return new MemcachedFlushRefusedException($"Memcached refused flush_all: 'CLIENT_ERROR {text}' (the server runs with -F).");
+        }
+
         // Any other error line may mean the server read our stream differently from how it was meant: the connection goes.
         throw Malformed($"'{Printable(code)} {text}' in answer to {head.Kind}");
     }

@@ -11,6 +11,9 @@ internal static partial class MemcachedCachingLog
     [LoggerMessage(1202, LogLevel.Information, "Memcached server {Server} answers again and takes its keys back.")]
     public static partial void ServerBack(ILogger logger, string server);
 
+    [LoggerMessage(1204, LogLevel.Warning, "Memcached server {Server} refuses flush_all (memcached -F): it takes its keys back without being emptied, so it may serve values written before it went down. Run it without -F, or set FlushServerOnReturn to false to stop trying.")]
+    public static partial void FlushRefused(ILogger logger, string server, Exception exception);
+
     [LoggerMessage(1203, LogLevel.Warning, "Memcached server {Server}: a connection was closed ({Reason}); {Pending} commands on it failed.")]
     public static partial void ConnectionClosed(ILogger logger, string server, string reason, int pending, Exception exception);
 }

@@ -10,7 +10,8 @@ namespace DataPatterns.Caching.Memcached;
 /// own expiry times inside the value, so no sliding bookkeeping is needed). Reads through
 /// <see cref="IBufferDistributedCache"/> copy the value from the socket's buffer straight into the caller's, so a hit
 /// allocates no array. Memcached is reached asynchronously only: the synchronous <see cref="IDistributedCache"/>
-/// methods throw rather than block a thread on the network.
+/// methods throw rather than block a thread on the network. The cache's tag-removal and clear markers
+/// (<see cref="CacheKeyLayout.IsMarker"/>) are kept on every server, so losing one server does not lose a removal.
 /// </summary>
 internal sealed class MemcachedDistributedCache(MemcachedClient client, TimeProvider time) : IBufferDistributedCache, IBoundedDistributedCache
 {
@@ -24,6 +25,11 @@ internal sealed class MemcachedDistributedCache(MemcachedClient client, TimeProv
     public async Task<byte[]?> GetAsync(string key, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if (CacheKeyLayout.IsMarker(key))
+        {
+            return await client.GetGreatestAsync(key, token).ConfigureAwait(false);
+        }
+
         var buffer = new ArrayBufferWriter<byte>();
         var result = await client.GetAsync(key, buffer, token).ConfigureAwait(false);
         return result.Status == MetaStatus.Hit ? buffer.WrittenSpan.ToArray() : null;
@@ -43,6 +49,12 @@ internal sealed class MemcachedDistributedCache(MemcachedClient client, TimeProv
     public async Task RemoveAsync(string key, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if (CacheKeyLayout.IsMarker(key))
+        {
+            await client.DeleteOnEveryServerAsync(key, token).ConfigureAwait(false);
+            return;
+        }
+
         await client.DeleteAsync(key, token).ConfigureAwait(false);
     }
 
@@ -52,7 +64,7 @@ internal sealed class MemcachedDistributedCache(MemcachedClient client, TimeProv
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
-        await client.SetAsync(key, value, ExpiryOf(options), token).ConfigureAwait(false);
+        await SetAsync(key, value.AsMemory(), options, token).ConfigureAwait(false);
     }
 
     /// <summary>The shortest of the absolute, relative and sliding expiries, relative to now; null when none is set.</summary>
@@ -81,6 +93,18 @@ internal sealed class MemcachedDistributedCache(MemcachedClient client, TimeProv
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(destination);
+        if (CacheKeyLayout.IsMarker(key))
+        {
+            var marker = await client.GetGreatestAsync(key, token).ConfigureAwait(false);
+            if (marker is null)
+            {
+                return false;
+            }
+
+            destination.Write(marker);
+            return true;
+        }
+
         var result = await client.GetAsync(key, destination, token).ConfigureAwait(false);
         return result.Status == MetaStatus.Hit;
     }
@@ -91,6 +115,18 @@ internal sealed class MemcachedDistributedCache(MemcachedClient client, TimeProv
     {
         ArgumentNullException.ThrowIfNull(key);
         // The bytes must outlive the caller's buffer, which may be reused as soon as this returns (or times out).
-        await client.SetAsync(key, value.ToArray(), ExpiryOf(options), token).ConfigureAwait(false);
+        await SetAsync(key, value.ToArray(), options, token).ConfigureAwait(false);
+    }
+
+    /// <summary>Markers go to every server (see <see cref="MemcachedClient.GetGreatestAsync"/>), entries to their own.</summary>
+    private async Task SetAsync(string key, ReadOnlyMemory<byte> value, DistributedCacheEntryOptions options, CancellationToken token)
+    {
+        if (CacheKeyLayout.IsMarker(key))
+        {
+            await client.SetOnEveryServerAsync(key, value, ExpiryOf(options), token).ConfigureAwait(false);
+            return;
+        }
+
+        await client.SetAsync(key, value, ExpiryOf(options), token).ConfigureAwait(false);
     }
 }

@@ -1,18 +1,19 @@
 using System.Security.Cryptography;
 using System.Text;
 
-// Ketama is defined on MD5: other clients place keys by it, so it cannot be swapped for a stronger hash. It protects
+// MD5 keeps the ring ketama-style, and changing the hash would move every key between servers on upgrade. It protects
 // nothing here; it only spreads keys.
 #pragma warning disable CA5351
 
 namespace DataPatterns.Caching.Memcached.Distribution;
 
 /// <summary>
-/// Ketama consistent hashing, as the original ketama library and libmemcached's ketama mode lay it out: each server
-/// (weight 1) gets 160 points, four per MD5 digest of "host:port-i" (i = 0..39), each point the digest's bytes
-/// 4h..4h+3 read little-endian; a key belongs to the first point at or after the first four bytes of its MD5 (read the
-/// same way), wrapping past the last point. Other ketama clients given the same server list therefore agree on where
-/// each key lives, and adding or removing a server moves only about its share of the keys.
+/// Ketama-style consistent hashing: each server (weight 1) gets 160 points, four per MD5 digest of "host:port-i"
+/// (i = 0..39), each point the digest's bytes 4h..4h+3 read little-endian; a key belongs to the first point at or after
+/// the first four bytes of its MD5 (read the same way), wrapping past the last point. Placement depends only on the
+/// server list, so our processes given the same list agree on where each key lives, and adding or removing a server
+/// moves only about its share of the keys. It does not claim to match other clients (libmemcached hashes "host-i"
+/// without the port for 11211 and uses other point counts), and the stored keys are base64 of prefixed keys anyway.
 /// </summary>
 internal sealed class KetamaRing
 {

@@ -45,6 +45,27 @@ internal static class CacheKeyLayout
 
     public static string ClearMarker(string applicationName, string cacheName) => CachePrefix(applicationName, cacheName) + ClearKind;
 
+    /// <summary>
+    /// Whether the stored name <paramref name="storedName"/> is a tag-removal or clear marker: what follows the second
+    /// ':' starts with <see cref="TagKind"/> or is <see cref="ClearKind"/>. Unambiguous because the first two separators
+    /// are always the application's and the cache's and the kinds are prefix-free (see the remarks), so a data key such
+    /// as "tag:x" lives under <c>data:tag:x</c> and is never taken for a marker. Stores that spread keys over servers
+    /// use it to keep markers on every server, since a lost marker brings removed entries back.
+    /// </summary>
+    public static bool IsMarker(string storedName)
+    {
+        ArgumentNullException.ThrowIfNull(storedName);
+        var first = storedName.IndexOf(':', StringComparison.Ordinal);
+        var second = first < 0 ? -1 : storedName.IndexOf(':', first + 1);
+        if (second < 0)
+        {
+            return false;
+        }
+
+        var kind = storedName.AsSpan(second + 1);
+        return kind.StartsWith(TagKind, StringComparison.Ordinal) || kind.SequenceEqual(ClearKind);
+    }
+
     /// <summary>The backplane's pub/sub channel (channels are not keys: no key can reach it).</summary>
     public static string BackplaneChannel(string applicationName) => applicationName + ":backplane";
 

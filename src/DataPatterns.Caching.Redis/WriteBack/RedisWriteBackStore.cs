@@ -48,6 +48,9 @@ internal sealed class RedisWriteBackStore : IWriteBackStore
     /// <summary>This instance's consumer name in the group.</summary>
     internal string ConsumerName { get; }
 
+    /// <summary>The appender (group commit, ids) this store appends through.</summary>
+    internal RedisWriteBackAppender Appender => _appender;
+
     internal string StreamKey(string cacheName) => CacheKeyLayout.WriteBackStream(_applicationName, cacheName);
 
     public async ValueTask AppendAsync(string cacheName, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)

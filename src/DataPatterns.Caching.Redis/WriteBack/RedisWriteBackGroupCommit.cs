@@ -1,0 +1,201 @@
+using StackExchange.Redis;
+
+namespace DataPatterns.Caching.Redis;
+
+/// <summary>
+/// Group commit for one write-back stream: appends from concurrent writers share round trips. At most one batch per
+/// stream is in flight; a lone writer's append is sent at once (no timer, no delay), and appends that arrive while a
+/// batch is in flight wait for it and then go together as the next batch (one script call, and one WAIT / WAITAOF when
+/// acknowledgement is required), in the order they arrived.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each caller's task completes only with its own entry's outcome: its stream id once the whole batch is appended (and
+/// acknowledged by WAIT when required), or the batch's exception. A failed batch fails every caller in it, so nothing is
+/// reported as written that was not ("acknowledged means durable" holds exactly as for one append per round trip).
+/// </para>
+/// <para>
+/// Cancellation: an append cancelled while it waits for the batch in flight is taken off the waiting list and never sent
+/// (its caller gets <see cref="OperationCanceledException"/>). Once its batch is sent, cancellation no longer applies: the
+/// caller waits for the outcome (bounded by the command timeout and <see cref="RedisWriteBackDurabilityOptions.ReplicaTimeout"/>),
+/// because the entry may be in the stream whatever the caller does.
+/// </para>
+/// <para>
+/// Bounded: nothing else bounds how many callers wait at once (the durable queue's capacity bounds the stream's length,
+/// checked every hundred appends, not the callers in flight), so past <see cref="RedisWriteBackBatchLimits.MaxWaitingEntries"/>
+/// entries or <see cref="RedisWriteBackBatchLimits.MaxWaitingBytes"/> bytes an append is refused at once with the
+/// retryable <see cref="WriteBackUnavailableException"/>.
+/// </para>
+/// </remarks>
+internal sealed class RedisWriteBackGroupCommit
+{
+    private readonly RedisWriteBackAppender _appender;
+    private readonly RedisKey _stream;
+    private readonly RedisWriteBackBatchLimits _limits;
+    private readonly Lock _lock = new();
+    private readonly LinkedList<Pending> _waiting = new();
+    private long _waitingBytes;
+    private bool _sending;
+
+    public RedisWriteBackGroupCommit(RedisWriteBackAppender appender, RedisKey stream, RedisWriteBackBatchLimits limits)
+    {
+        _appender = appender;
+        _stream = stream;
+        _limits = limits;
+    }
+
+    /// <summary>Queues one append and returns its stream id once its batch is appended (and acknowledged when required).</summary>
+    public Task<string> AppendAsync(IConnectionMultiplexer multiplexer, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var pending = new Pending(this, multiplexer, key, value);
+
+        // Registered before the entry is listed, so every completion finds the registration to dispose.
+        pending.Registration = cancellationToken.UnsafeRegister(static (state, token) => ((Pending)state!).Owner.Cancel((Pending)state!, token), pending);
+        List<Pending>? first;
+        lock (_lock)
+        {
+            if (pending.State == PendingState.Cancelled || _waiting.Count >= _limits.MaxWaitingEntries || _waitingBytes + pending.Bytes > _limits.MaxWaitingBytes)
+            {
+                pending.Registration.Dispose();
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new WriteBackUnavailableException(
+                    $"The write-back stream '{_stream}' has {_waiting.Count} appends ({_waitingBytes} bytes) waiting for Redis already, the most one process may queue; the write was not queued. Retry it once Redis answers again.");
+            }
+
+            pending.Node = _waiting.AddLast(pending);
+            pending.State = PendingState.Waiting;
+            _waitingBytes += pending.Bytes;
+            first = _sending ? null : TakeBatch();
+            _sending = true;
+        }
+
+        if (first is not null)
+        {
+            // This caller found no batch in flight: it sends at once. The loop goes on from the replies (on Redis's
+            // completion threads), sending whatever gathered meanwhile; it never throws, each entry carries its outcome.
+            // The loop serves every later caller, so it does not carry this caller's execution context (activity, scopes).
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = DrainAsync(first);
+            }
+        }
+
+        return pending.Completion.Task;
+    }
+
+    private async Task DrainAsync(List<Pending> batch)
+    {
+        for (List<Pending>? next = batch; next is not null;)
+        {
+            await SendAsync(next).ConfigureAwait(false);
+            lock (_lock)
+            {
+                next = TakeBatch();
+                _sending = next is not null;
+            }
+        }
+    }
+
+    private async Task SendAsync(List<Pending> batch)
+    {
+        string[] ids;
+        try
+        {
+            ids = await _appender.AppendBatchAsync(batch[0].Multiplexer, _stream, batch).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The whole batch shares one outcome: none of it is reported as written.
+            foreach (var pending in batch)
+            {
+                pending.Registration.Dispose();
+                pending.Completion.TrySetException(ex);
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Registration.Dispose();
+            batch[i].Completion.TrySetResult(ids[i]);
+        }
+    }
+
+    /// <summary>Under the lock: the oldest waiting entries, up to the batch limits, on one multiplexer; null when none wait.</summary>
+    private List<Pending>? TakeBatch()
+    {
+        if (_waiting.First is not { } node)
+        {
+            return null;
+        }
+
+        var batch = new List<Pending>(Math.Min(_waiting.Count, _limits.MaxBatchEntries));
+        long bytes = 0;
+        var multiplexer = node.Value.Multiplexer;
+        while (node is not null
+            && batch.Count < _limits.MaxBatchEntries
+            && (batch.Count == 0 || bytes + node.Value.Bytes <= _limits.MaxBatchBytes)
+            && ReferenceEquals(node.Value.Multiplexer, multiplexer))
+        {
+            var pending = node.Value;
+            node = node.Next;
+            _waiting.Remove(pending.Node!);
+            pending.Node = null;
+            pending.State = PendingState.Taken; // cancellation no longer removes it
+            _waitingBytes -= pending.Bytes;
+            bytes += pending.Bytes;
+            batch.Add(pending);
+        }
+
+        return batch;
+    }
+
+    private void Cancel(Pending pending, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var state = pending.State;
+            pending.State = state == PendingState.Taken ? state : PendingState.Cancelled;
+            if (state != PendingState.Waiting)
+            {
+                return; // taken: its outcome is what it is; not listed yet: AppendAsync refuses it
+            }
+
+            _waiting.Remove(pending.Node!);
+            pending.Node = null;
+            _waitingBytes -= pending.Bytes;
+        }
+
+        pending.Completion.TrySetCanceled(cancellationToken);
+    }
+
+    /// <summary>One caller's append: its data, where it waits, and the task its caller awaits.</summary>
+    private enum PendingState
+    {
+        New,
+        Waiting,
+        Taken,
+        Cancelled,
+    }
+
+    private sealed class Pending(RedisWriteBackGroupCommit owner, IConnectionMultiplexer multiplexer, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value)
+        : RedisWriteBackBatchEntry(key, value)
+    {
+        public RedisWriteBackGroupCommit Owner { get; } = owner;
+
+        public IConnectionMultiplexer Multiplexer { get; } = multiplexer;
+
+        // Callers' continuations run on the thread pool, not on the thread completing the batch (which sends the next one).
+        public TaskCompletionSource<string> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationTokenRegistration Registration { get; set; }
+
+        /// <summary>Changed under the owner's lock only.</summary>
+        public PendingState State { get; set; }
+
+        /// <summary>Its place in the waiting list; null once taken into a batch (or cancelled).</summary>
+        public LinkedListNode<Pending>? Node { get; set; }
+    }
+}

@@ -52,74 +52,115 @@ internal sealed class RedisWriteBackGroupCommit
 
         // Registered before the entry is listed, so every completion finds the registration to dispose.
         pending.Registration = cancellationToken.UnsafeRegister(static (state, token) => ((Pending)state!).Owner.Cancel((Pending)state!, token), pending);
-        List<Pending>? first;
+        List<Pending>? first = null;
+        var refused = false;
         lock (_lock)
         {
             if (pending.State == PendingState.Cancelled || _waiting.Count >= _limits.MaxWaitingEntries || _waitingBytes + pending.Bytes > _limits.MaxWaitingBytes)
             {
-                pending.Registration.Dispose();
-                cancellationToken.ThrowIfCancellationRequested();
-                throw new WriteBackUnavailableException(
-                    $"The write-back stream '{_stream}' has {_waiting.Count} appends ({_waitingBytes} bytes) waiting for Redis already, the most one process may queue; the write was not queued. Retry it once Redis answers again.");
+                refused = true;
             }
+            else
+            {
+                pending.Node = _waiting.AddLast(pending);
+                pending.State = PendingState.Waiting;
+                _waitingBytes += pending.Bytes;
+                first = _sending ? null : TakeBatch();
+                _sending = true;
+            }
+        }
 
-            pending.Node = _waiting.AddLast(pending);
-            pending.State = PendingState.Waiting;
-            _waitingBytes += pending.Bytes;
-            first = _sending ? null : TakeBatch();
-            _sending = true;
+        if (refused)
+        {
+            // Outside the lock: disposing waits for a cancellation callback that may be waiting for the lock.
+            pending.Registration.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new WriteBackUnavailableException(
+                $"The write-back stream '{_stream}' already has the most appends one process may queue for it waiting for Redis ({_limits.MaxWaitingEntries} appends or {_limits.MaxWaitingBytes} bytes); the write was not queued. Retry it once Redis answers again.");
         }
 
         if (first is not null)
         {
-            // This caller found no batch in flight: it sends at once. The loop goes on from the replies (on Redis's
-            // completion threads), sending whatever gathered meanwhile; it never throws, each entry carries its outcome.
-            // The loop serves every later caller, so it does not carry this caller's execution context (activity, scopes).
-            using (ExecutionContext.SuppressFlow())
-            {
-                _ = DrainAsync(first);
-            }
+            StartDraining(first);
         }
 
         return pending.Completion.Task;
     }
 
-    private async Task DrainAsync(List<Pending> batch)
+    /// <summary>
+    /// Sends <paramref name="first"/> now, on this caller's thread; the loop goes on from the replies (on Redis's
+    /// completion threads), sending whatever gathered meanwhile. It never throws: each entry carries its outcome. It
+    /// serves every later caller, so it does not carry this caller's execution context (activity, logging scopes).
+    /// </summary>
+    private void StartDraining(List<Pending> first)
     {
-        for (List<Pending>? next = batch; next is not null;)
+        if (ExecutionContext.IsFlowSuppressed())
         {
-            await SendAsync(next).ConfigureAwait(false);
+            _ = DrainAsync(first);
+            return;
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = DrainAsync(first);
+        }
+    }
+
+    private async Task DrainAsync(List<Pending> first)
+    {
+        var batch = first;
+        var sending = _appender.AppendBatchAsync(batch[0].Multiplexer, _stream, batch);
+        while (true)
+        {
+            string[]? ids = null;
+            Exception? failure = null;
+            try
+            {
+                ids = await sending.ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            // The appends that gathered meanwhile go before this batch's callers are told: their round trip overlaps
+            // the callers' continuations. Still one batch in flight: this one's reply (and WAIT) is in.
+            List<Pending>? next;
             lock (_lock)
             {
                 next = TakeBatch();
                 _sending = next is not null;
             }
+
+            if (next is not null)
+            {
+                sending = _appender.AppendBatchAsync(next[0].Multiplexer, _stream, next);
+            }
+
+            Complete(batch, ids, failure);
+            if (next is null)
+            {
+                return;
+            }
+
+            batch = next;
         }
     }
 
-    private async Task SendAsync(List<Pending> batch)
+    /// <summary>Gives each caller its own id, or the batch's exception to every caller: none is reported as written then.</summary>
+    private static void Complete(List<Pending> batch, string[]? ids, Exception? failure)
     {
-        string[] ids;
-        try
-        {
-            ids = await _appender.AppendBatchAsync(batch[0].Multiplexer, _stream, batch).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            // The whole batch shares one outcome: none of it is reported as written.
-            foreach (var pending in batch)
-            {
-                pending.Registration.Dispose();
-                pending.Completion.TrySetException(ex);
-            }
-
-            return;
-        }
-
         for (var i = 0; i < batch.Count; i++)
         {
             batch[i].Registration.Dispose();
-            batch[i].Completion.TrySetResult(ids[i]);
+            if (failure is null)
+            {
+                batch[i].Completion.TrySetResult(ids![i]);
+            }
+            else
+            {
+                batch[i].Completion.TrySetException(failure);
+            }
         }
     }
 

@@ -165,8 +165,8 @@ public class WriteBackGroupCommitFailureTests
         var appender = ((RedisWriteBackStore)instance.Provider.GetRequiredService<IWriteBackStore>()).Appender;
         var batchesBefore = appender.Batches;
 
-        // Every command now waits 8 s, past the 2 s command timeout: the first append times out alone, and the fifteen
-        // that arrive meanwhile go as one batch, which times out too.
+        // Every command now waits 8 s, past the 2 s command timeout: the first two appends take the two slots and time
+        // out alone, and the fourteen that arrive meanwhile go as one batch, which times out too.
         await RedisMidCallFailureTests.RedisCliAsync(redis.Port, "CLIENT", "PAUSE", "8000", "ALL");
         try
         {
@@ -177,7 +177,7 @@ public class WriteBackGroupCommitFailureTests
                 Assert.True(failed.InnerException is RedisTimeoutException or RedisConnectionException, failed.ToString());
             }
 
-            Assert.Equal(2, appender.Batches - batchesBefore);
+            Assert.Equal(3, appender.Batches - batchesBefore);
         }
         finally
         {
@@ -198,7 +198,7 @@ public class WriteBackGroupCommitFailureTests
     {
         await using var redis = await PrivateRedis.StartNewAsync();
         await using var connection = await ServerConnections.ConnectRedisAsync(redis.Server);
-        var limits = new RedisWriteBackBatchLimits { MaxBatchEntries = 4, MaxWaitingEntries = 8 };
+        var limits = new RedisWriteBackBatchLimits { MaxInFlight = 1, MaxBatchEntries = 4, MaxWaitingEntries = 8 };
         var appender = new RedisWriteBackAppender(new RedisWriteBackDurabilityOptions(), TimeProvider.System, limits);
         RedisKey stream = "bounded:writeback";
         Task<string> Append(string value, CancellationToken cancellationToken = default) =>

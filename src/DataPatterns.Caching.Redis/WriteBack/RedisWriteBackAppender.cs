@@ -71,6 +71,12 @@ internal sealed class RedisWriteBackAppender
         _options = options;
         _time = time;
         _limits = limits ?? RedisWriteBackBatchLimits.Default;
+        if (options.RequiredReplicas > 0 || options.WaitForAppendOnlyFile)
+        {
+            // A batch sent behind another's WAIT runs only once that WAIT returns, so it gains nothing from going early,
+            // and its reply would take two ReplicaTimeouts while replicas are down: past the command timeout.
+            _limits = _limits with { MaxInFlight = 1 };
+        }
     }
 
     /// <summary>The highest version this process has appended or read.</summary>

@@ -3,10 +3,11 @@ using StackExchange.Redis;
 namespace DataPatterns.Caching.Redis;
 
 /// <summary>
-/// Group commit for one write-back stream: appends from concurrent writers share round trips. At most one batch per
-/// stream is in flight; a lone writer's append is sent at once (no timer, no delay), and appends that arrive while a
-/// batch is in flight wait for it and then go together as the next batch (one script call, and one WAIT / WAITAOF when
-/// acknowledgement is required), in the order they arrived.
+/// Group commit for one write-back stream: appends from concurrent writers share round trips. At most
+/// <see cref="RedisWriteBackBatchLimits.MaxInFlight"/> batches per stream are in flight; an append that finds a free
+/// slot is sent at once (no timer, no delay for a lone writer), and appends that arrive while the slots are taken wait
+/// and then go together as the next batch (one script call, and one WAIT / WAITAOF when acknowledgement is required),
+/// in the order they arrived.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -35,7 +36,7 @@ internal sealed class RedisWriteBackGroupCommit
     private readonly Lock _lock = new();
     private readonly LinkedList<Pending> _waiting = new();
     private long _waitingBytes;
-    private bool _sending;
+    private int _inFlight;
 
     public RedisWriteBackGroupCommit(RedisWriteBackAppender appender, RedisKey stream, RedisWriteBackBatchLimits limits)
     {
@@ -65,8 +66,11 @@ internal sealed class RedisWriteBackGroupCommit
                 pending.Node = _waiting.AddLast(pending);
                 pending.State = PendingState.Waiting;
                 _waitingBytes += pending.Bytes;
-                first = _sending ? null : TakeBatch();
-                _sending = true;
+                if (_inFlight < _limits.MaxInFlight)
+                {
+                    first = TakeBatch();
+                    _inFlight++;
+                }
             }
         }
 
@@ -124,12 +128,15 @@ internal sealed class RedisWriteBackGroupCommit
             }
 
             // The appends that gathered meanwhile go before this batch's callers are told: their round trip overlaps
-            // the callers' continuations. Still one batch in flight: this one's reply (and WAIT) is in.
+            // the callers' continuations. This batch's reply (and WAIT) is in, so its slot passes to the next one.
             List<Pending>? next;
             lock (_lock)
             {
                 next = TakeBatch();
-                _sending = next is not null;
+                if (next is null)
+                {
+                    _inFlight--;
+                }
             }
 
             if (next is not null)

@@ -65,6 +65,80 @@ public class DurableWriteBackTests
     }
 
     [Fact]
+    public async Task Every_write_acknowledged_by_a_process_killed_while_sixteen_writers_append_in_batches_is_flushed_after_the_restart()
+    {
+        await using var redis = await ServerConnections.ConnectRedisAsync();
+        await using var database = await TemporaryDatabase.CreateAsync(TestServers.Primary, "caching_writeback_batches");
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand("CREATE TABLE orders (id int PRIMARY KEY, customer text NOT NULL, total numeric NOT NULL)", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var application = RedisInstance.NewApplication();
+        var stream = application + ":orders:writeback";
+        var acknowledged = new HashSet<int>();
+        try
+        {
+            await using (var writer = ChildProcess.StartDotnet("DataPatterns.Caching.TestHost.dll", ["write", RedisInstance.SharedRedis, application, "16"]))
+            {
+                await writer.WaitForLineAsync("WRITING", TimeSpan.FromSeconds(60));
+                while (acknowledged.Count < 2_000)
+                {
+                    acknowledged.Add(AckedId(await writer.WaitForLineAsync("ACK ", TimeSpan.FromSeconds(60))));
+                }
+
+                await writer.KillAsync(); // kill -9 with batches in flight and callers waiting for them
+
+                // Every acknowledgement it printed before it died counts, not only those read so far.
+                try
+                {
+                    while (true)
+                    {
+                        acknowledged.Add(AckedId(await writer.WaitForLineAsync("ACK ", TimeSpan.FromSeconds(5))));
+                    }
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+
+            var queued = await redis.GetDatabase().StreamLengthAsync(stream);
+            Assert.True(queued >= acknowledged.Count, $"{queued} entries in the stream, {acknowledged.Count} writes acknowledged");
+
+            await using (var flusher = ChildProcess.StartDotnet("DataPatterns.Caching.TestHost.dll", ["flush", RedisInstance.SharedRedis, application, database.ConnectionString]))
+            {
+                await flusher.WaitForLineAsync("FLUSHED", TimeSpan.FromSeconds(60));
+                Assert.Equal(0, await flusher.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            }
+
+            var rows = new Dictionary<int, (string Customer, decimal Total)>();
+            await using var connection = new NpgsqlConnection(database.ConnectionString);
+            await connection.OpenAsync();
+            await using var select = new NpgsqlCommand("SELECT id, customer, total FROM orders", connection);
+            await using (var reader = await select.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    rows[reader.GetInt32(0)] = (reader.GetString(1), reader.GetDecimal(2));
+                }
+            }
+
+            var missing = acknowledged.Where(id => !rows.ContainsKey(id)).ToList();
+            Assert.True(missing.Count == 0, $"acknowledged but not flushed: {string.Join(", ", missing.Take(20))}");
+            Assert.All(acknowledged, id => Assert.Equal(($"customer-{id}", id * 1.25m), rows[id]));
+            Assert.Equal(queued, rows.Count); // each entry once: one row per id, nothing else
+        }
+        finally
+        {
+            await redis.GetDatabase().KeyDeleteAsync(stream);
+        }
+
+        static int AckedId(string line) => int.Parse(line.AsSpan(4), CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task Another_instance_flushes_the_durable_queue_keeping_the_last_write_per_key()
     {
         var application = RedisInstance.NewApplication();

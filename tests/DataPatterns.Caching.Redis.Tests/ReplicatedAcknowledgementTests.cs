@@ -43,6 +43,20 @@ public class ReplicatedAcknowledgementTests
 
         // Not reported as acknowledged: the cache does not serve it either.
         Assert.False((await instance.Cache.TryGetAsync(2)).Found);
+
+        // Concurrent writes share one WAIT per batch (the first alone, the seven arriving meanwhile together), and a
+        // batch whose WAIT fails fails every caller in it with the same typed exception.
+        var appender = ((RedisWriteBackStore)instance.Provider.GetRequiredService<IWriteBackStore>()).Appender;
+        var batchesBefore = appender.Batches;
+        var writes = Enumerable.Range(10, 8).Select(k => instance.Cache.SetAsync(k, "unreplicated").AsTask()).ToArray();
+        foreach (var write in writes)
+        {
+            var batchFailed = await Assert.ThrowsAsync<WriteBackUnavailableException>(() => write);
+            Assert.Equal(0, Assert.IsType<RedisWriteBackNotReplicatedException>(batchFailed.InnerException).AcknowledgedReplicas);
+        }
+
+        Assert.Equal(2, appender.Batches - batchesBefore);
+        Assert.All(Enumerable.Range(10, 8), k => Assert.False(instance.Cache.TryGetAsync(k).AsTask().Result.Found));
     }
 
     [Fact]
@@ -64,9 +78,11 @@ public class ReplicatedAcknowledgementTests
 
         await replica.KillAsync(); // every WAIT now takes the whole ReplicaTimeout
 
-        // Eight appends wait 600 ms each, one after another: 4.8 s of WAIT, well past the 2 s command timeout. On the
-        // connection the reads use, a read queued behind them would fail with a timeout.
-        var appends = Enumerable.Range(10, 8).Select(k => instance.Cache.SetAsync(k, "unreplicated").AsTask()).ToArray();
+        // Eight appends to eight streams (appends to one stream share a WAIT) wait 600 ms each, one after another:
+        // 4.8 s of WAIT, well past the 2 s command timeout. On the connection the reads use, a read queued behind them
+        // would fail with a timeout.
+        var store = instance.Provider.GetRequiredService<IWriteBackStore>();
+        var appends = Enumerable.Range(10, 8).Select(k => store.AppendAsync("items" + k, new byte[] { 1 }, new byte[] { 2 }, CancellationToken.None).AsTask()).ToArray();
         var reads = new List<string?>();
         for (var i = 0; i < 10; i++)
         {
@@ -78,7 +94,9 @@ public class ReplicatedAcknowledgementTests
         Assert.All(reads, r => Assert.Equal("there", r));
         foreach (var append in appends)
         {
-            await Assert.ThrowsAsync<WriteBackUnavailableException>(() => append);
+            // Not acknowledged: its WAIT timed out, or (queued behind the others' WAITs) its command did.
+            var failed = await Assert.ThrowsAnyAsync<Exception>(() => append);
+            Assert.True(failed is RedisWriteBackNotReplicatedException or StackExchange.Redis.RedisTimeoutException, failed.ToString());
         }
     }
 }

@@ -1,5 +1,7 @@
 // The child process of the durable write-back crash test.
 //   queue <redis> <application> <count>   queue <count> writes, take one batch and hang in the writer; print QUEUED; wait to be killed
+//   write <redis> <application> <writers>  <writers> concurrent writers append new ids (group-committed batches) until
+//                                           killed, printing ACK <id> once each SetAsync has returned
 //   flush <redis> <application> <postgres> flush everything queued (taking over the dead process's batch); print FLUSHED <n>
 using System.Globalization;
 using DataPatterns.Caching;
@@ -28,7 +30,7 @@ var cache = caching.AddCache<int, OrderRow>("orders", o =>
     o.Distributed.Enabled = false; // the test is about the queue; fewer round trips per write
     o.UseBackplane = false;
 });
-if (mode == "queue")
+if (mode is "queue" or "write")
 {
     cache.WithWriter(_ => new HangingWriter());
 }
@@ -53,6 +55,20 @@ if (mode == "queue")
     await HangingWriter.Entered.Task;
     Console.WriteLine("QUEUED");
     await Task.Delay(Timeout.Infinite);
+}
+else if (mode == "write")
+{
+    var next = 0;
+    Console.WriteLine("WRITING");
+    await Task.WhenAll(Enumerable.Range(0, int.Parse(args[3], CultureInfo.InvariantCulture)).Select(async _ =>
+    {
+        while (true)
+        {
+            var id = Interlocked.Increment(ref next);
+            await orders.SetAsync(id, new OrderRow(id, $"customer-{id}", id * 1.25m));
+            Console.WriteLine($"ACK {id}"); // only after the append (its whole batch) was acknowledged
+        }
+    }));
 }
 else
 {

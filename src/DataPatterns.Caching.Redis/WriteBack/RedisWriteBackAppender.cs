@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using StackExchange.Redis;
 
@@ -8,6 +9,7 @@ namespace DataPatterns.Caching.Redis;
 /// waits (in the same round trip, on a connection of its own) until replicas or append-only files hold it.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Stream ids are write-back versions, and a database with a versioned writer drops a write whose version is below the
 /// row's. Ids the server picks (<c>*</c>) follow the server's clock and restart from it when the stream is lost (a Redis
 /// restart without persistence, a failover to a replica that had not received it): a server whose clock is behind the
@@ -15,41 +17,73 @@ namespace DataPatterns.Caching.Redis;
 /// as stale. So the id's milliseconds come from the application's clock, never below the highest version this process
 /// has appended or read; within one stream Redis still orders them (an id below the stream's top takes the top's
 /// millisecond instead). Across a lost stream, versions are then as ordered as the application instances' clocks.
+/// </para>
+/// <para>
+/// Appends from concurrent writers to one stream are group-committed (<see cref="RedisWriteBackGroupCommit"/>): one
+/// script call appends the batch in order, each entry under the same rules as a lone one (its floor is the entry before
+/// it), and one WAIT covers them all.
+/// </para>
 /// </remarks>
 internal sealed class RedisWriteBackAppender
 {
-    // ARGV: 1 milliseconds, 2 the highest sequence already seen in that millisecond (-1 if none), 3 key, 4 value.
+    // ARGV: 1 milliseconds, 2 the highest sequence already seen in that millisecond (-1 if none), then key and value of
+    // each entry. Each entry is appended as a lone append would be, with the entry before it as its floor (the ids of one
+    // call are strictly increasing); the reply is the ids in order.
     private const string AppendScript = """
-        local id = redis.pcall('XADD', KEYS[1], ARGV[1] .. '-*', 'k', ARGV[3], 'v', ARGV[4])
-        if type(id) == 'table' then
-          local info = redis.call('XINFO', 'STREAM', KEYS[1])
-          local last = '0-0'
-          for i = 1, #info, 2 do
-            if info[i] == 'last-generated-id' then last = info[i + 1] end
+        local function append(ms, floor, k, v)
+          local id = redis.pcall('XADD', KEYS[1], ms .. '-*', 'k', k, 'v', v)
+          if type(id) == 'table' then
+            local info = redis.call('XINFO', 'STREAM', KEYS[1])
+            local last = '0-0'
+            for i = 1, #info, 2 do
+              if info[i] == 'last-generated-id' then last = info[i + 1] end
+            end
+            return redis.call('XADD', KEYS[1], string.match(last, '^(%d+)') .. '-*', 'k', k, 'v', v)
           end
-          return redis.call('XADD', KEYS[1], string.match(last, '^(%d+)') .. '-*', 'k', ARGV[3], 'v', ARGV[4])
+          local idms, seq = string.match(id, '^(%d+)-(%d+)$')
+          if idms == ms and tonumber(seq) <= floor then
+            redis.call('XDEL', KEYS[1], id)
+            id = redis.call('XADD', KEYS[1], ms .. '-' .. (floor + 1), 'k', k, 'v', v)
+          end
+          return id
         end
-        local ms, seq = string.match(id, '^(%d+)-(%d+)$')
-        if ms == ARGV[1] and tonumber(seq) <= tonumber(ARGV[2]) then
-          redis.call('XDEL', KEYS[1], id)
-          id = redis.call('XADD', KEYS[1], ARGV[1] .. '-' .. (tonumber(ARGV[2]) + 1), 'k', ARGV[3], 'v', ARGV[4])
+        local ms, floor = ARGV[1], tonumber(ARGV[2])
+        local ids = {}
+        for i = 3, #ARGV, 2 do
+          local id = append(ms, floor, ARGV[i], ARGV[i + 1])
+          ids[#ids + 1] = id
+          local idms, seq = string.match(id, '^(%d+)-(%d+)$')
+          ms, floor = idms, tonumber(seq)
         end
-        return id
+        return ids
         """;
 
     private const int SequenceBits = 20;
     private readonly RedisWriteBackDurabilityOptions _options;
     private readonly TimeProvider _time;
+    private readonly RedisWriteBackBatchLimits _limits;
+    private readonly ConcurrentDictionary<RedisKey, RedisWriteBackGroupCommit> _streams = new();
     private long _floor;
+    private long _batches;
 
-    public RedisWriteBackAppender(RedisWriteBackDurabilityOptions options, TimeProvider time)
+    public RedisWriteBackAppender(RedisWriteBackDurabilityOptions options, TimeProvider time, RedisWriteBackBatchLimits? limits = null)
     {
         _options = options;
         _time = time;
+        _limits = limits ?? RedisWriteBackBatchLimits.Default;
+        if (options.RequiredReplicas > 0 || options.WaitForAppendOnlyFile)
+        {
+            // A batch sent behind another's WAIT runs only once that WAIT returns, so it gains nothing from going early,
+            // and its reply would take two ReplicaTimeouts while replicas are down: past the command timeout.
+            _limits = _limits with { MaxInFlight = 1 };
+        }
     }
 
     /// <summary>The highest version this process has appended or read.</summary>
     public long Floor => Volatile.Read(ref _floor);
+
+    /// <summary>Script calls sent so far (each one batch of appends).</summary>
+    internal long Batches => Interlocked.Read(ref _batches);
 
     /// <summary>Raises the floor to <paramref name="version"/> (a version read from the stream).</summary>
     public void Observe(long version)
@@ -68,21 +102,32 @@ internal sealed class RedisWriteBackAppender
     }
 
     /// <summary>
-    /// Appends and returns the entry's stream id. When the append must wait for acknowledgement, <paramref name="multiplexer"/>
-    /// is the one kept for such appends, because WAIT holds its connection until replicas answer.
+    /// Appends and returns the entry's stream id, once the batch it went in is appended (and acknowledged when the
+    /// durability options ask for it). When the append must wait for acknowledgement, <paramref name="multiplexer"/> is
+    /// the one kept for such appends, because WAIT holds its connection until replicas answer.
     /// </summary>
-    public async Task<string> AppendAsync(IConnectionMultiplexer multiplexer, RedisKey stream, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
+    public Task<string> AppendAsync(IConnectionMultiplexer multiplexer, RedisKey stream, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken) =>
+        _streams.GetOrAdd(stream, static (s, self) => new RedisWriteBackGroupCommit(self, s, self._limits), this)
+            .AppendAsync(multiplexer, key, value, cancellationToken);
+
+    /// <summary>Appends <paramref name="batch"/> in one script call (and one WAIT); returns the ids in order, or throws for all.</summary>
+    internal async Task<string[]> AppendBatchAsync(IConnectionMultiplexer multiplexer, RedisKey stream, IReadOnlyList<RedisWriteBackBatchEntry> batch)
     {
         var (milliseconds, sequence) = Candidate();
-        var arguments = new RedisValue[]
+        var arguments = new RedisValue[2 + (2 * batch.Count)];
+        arguments[0] = milliseconds.ToString(CultureInfo.InvariantCulture);
+        arguments[1] = sequence.ToString(CultureInfo.InvariantCulture);
+        for (var i = 0; i < batch.Count; i++)
         {
-            milliseconds.ToString(CultureInfo.InvariantCulture), sequence.ToString(CultureInfo.InvariantCulture), key, value,
-        };
+            arguments[2 + (2 * i)] = batch[i].Key;
+            arguments[3 + (2 * i)] = batch[i].Value;
+        }
 
         // The wait is queued right behind the append, before either reply, on the connection to the stream's master
-        // (found from the key's slot locally, no round trip): one round trip, and WAIT covers the append because it
-        // follows it on that connection. WAIT then holds that connection, so appends waiting for acknowledgement go
-        // one after another; reads never share it.
+        // (found from the key's slot locally, no round trip): one round trip, and WAIT covers every entry of the batch
+        // because it follows the script on that connection. WAIT then holds that connection, which is why batches of
+        // one stream go one at a time and the appends arriving meanwhile share the next WAIT; reads never share it.
+        Interlocked.Increment(ref _batches);
         var append = multiplexer.GetDatabase().ScriptEvaluateAsync(AppendScript, [stream], arguments);
         Task<RedisResult>? wait = null;
         if (_options.RequiredReplicas > 0 || _options.WaitForAppendOnlyFile)
@@ -94,15 +139,15 @@ internal sealed class RedisWriteBackAppender
                 : server.ExecuteAsync("WAIT", _options.RequiredReplicas, timeout);
         }
 
-        var id = (string)(await append.WaitAsync(cancellationToken).ConfigureAwait(false))!;
-        Observe(RedisWriteBackStore.VersionOf(id));
+        var ids = (string[])(await append.ConfigureAwait(false))!;
+        Observe(RedisWriteBackStore.VersionOf(ids[^1])); // the last id is the highest
         if (wait is not null)
         {
-            var reply = await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
-            Check(reply, id);
+            var reply = await wait.ConfigureAwait(false);
+            Check(reply, ids.Length == 1 ? ids[0] : $"{ids[0]} to {ids[^1]} ({ids.Length} appended together)");
         }
 
-        return id;
+        return ids;
     }
 
     private (long Milliseconds, long Sequence) Candidate()

@@ -21,7 +21,8 @@ public sealed class RedisWriteBackDurabilityOptions
     /// Acknowledge a write only once this many replicas hold it (WAIT after the append, sent with it in one round trip).
     /// 0 (the default) acknowledges once the master holds it. Checked at start against the replicas each master reports.
     /// WAIT holds its connection until the replicas answer, so such appends use a multiplexer of their own (L2 reads,
-    /// locks and the backplane never wait behind them) and go one after another on it.
+    /// locks and the backplane never wait behind them) and go one batch after another on it: concurrent appends to one
+    /// cache's stream share a batch and its WAIT.
     /// </summary>
     public int RequiredReplicas { get; set; }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -48,8 +49,12 @@ internal sealed class RedisWriteBackStore : IWriteBackStore
     /// <summary>This instance's consumer name in the group.</summary>
     internal string ConsumerName { get; }
 
+    /// <summary>The appender (group commit, ids) this store appends through.</summary>
+    internal RedisWriteBackAppender Appender => _appender;
+
     internal string StreamKey(string cacheName) => CacheKeyLayout.WriteBackStream(_applicationName, cacheName);
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // once per write: its frame is reused
     public async ValueTask AppendAsync(string cacheName, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
     {
         await _persistence.EnsureAsync(cancellationToken).ConfigureAwait(false);

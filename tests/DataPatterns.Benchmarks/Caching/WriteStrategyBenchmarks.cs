@@ -10,10 +10,11 @@ using Npgsql;
 namespace DataPatterns.Benchmarks.Caching;
 
 /// <summary>
-/// 10,000 writes over 1,000 keys into PostgreSQL: write-through (one upsert per write, the baseline) against write-back
-/// (cache + coalescing write-behind queue, flushed in batches; in memory and durable in Redis). The memory level only,
-/// no backplane, so only the write strategy differs. Each operation includes
-/// the final flush, so every last value is in the database when it ends. Servers: DATAPATTERNS_PG_PRIMARY, DATAPATTERNS_REDIS.
+/// 10,000 writes over 1,000 keys into PostgreSQL by 1 or 16 concurrent writers: write-through (one upsert per write,
+/// the baseline) against write-back (cache + coalescing write-behind queue, flushed in batches; in memory and durable in
+/// Redis). The memory level only, no backplane, so only the write strategy differs. Each operation includes the final
+/// flush, so every last value is in the database when it ends. With one writer each write waits for the one before; with
+/// 16 the durable queue's appends can share Redis round trips. Servers: DATAPATTERNS_PG_PRIMARY, DATAPATTERNS_REDIS.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(LongRunConfig))]
@@ -29,6 +30,9 @@ public class WriteStrategyBenchmarks
     private ICache<int, BenchProduct> _writeBack = null!;
     private ICache<int, BenchProduct> _durableWriteBack = null!;
     private int _round;
+
+    [Params(1, 16)]
+    public int Writers { get; set; }
 
     private static string PostgresConfiguration =>
         Environment.GetEnvironmentVariable("DATAPATTERNS_PG_PRIMARY") is { Length: > 0 } pg ? pg : "Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres";
@@ -48,7 +52,7 @@ public class WriteStrategyBenchmarks
             await create.ExecuteNonQueryAsync();
         }
 
-        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = _databaseName }.ConnectionString);
+        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = _databaseName, MaxPoolSize = 32 }.ConnectionString);
         await using (var command = _dataSource.CreateCommand("CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL, price numeric NOT NULL)"))
         {
             await command.ExecuteNonQueryAsync();
@@ -112,12 +116,17 @@ public class WriteStrategyBenchmarks
     private async Task WriteAllAsync(ICache<int, BenchProduct> cache)
     {
         var round = Interlocked.Increment(ref _round);
-        for (var i = 0; i < Writes; i++)
+        var next = -1;
+        var writers = Enumerable.Range(0, Writers).Select(async _ =>
         {
-            var id = i % Keys;
-            await cache.SetAsync(id, new BenchProduct(id, "product", round + i));
-        }
-
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < Writes)
+            {
+                var id = i % Keys;
+                await cache.SetAsync(id, new BenchProduct(id, "product", round + i));
+            }
+        });
+        await Task.WhenAll(writers);
         await cache.FlushAsync();
     }
 

@@ -139,12 +139,27 @@ internal sealed class RedisWriteBackAppender
                 : server.ExecuteAsync("WAIT", _options.RequiredReplicas, timeout);
         }
 
-        var ids = (string[])(await append.ConfigureAwait(false))!;
+        var ids = ReadIds(await append.ConfigureAwait(false), batch.Count);
         Observe(RedisWriteBackStore.VersionOf(ids[^1])); // the last id is the highest
         if (wait is not null)
         {
             var reply = await wait.ConfigureAwait(false);
             Check(reply, ids.Length == 1 ? ids[0] : $"{ids[0]} to {ids[^1]} ({ids.Length} appended together)");
+        }
+
+        return ids;
+    }
+
+    /// <summary>
+    /// The batch's stream ids, one per entry in order. A reply of another shape (a damaged or foreign server) fails the
+    /// batch: every caller is told its write failed, none is given an id it did not get.
+    /// </summary>
+    private static string[] ReadIds(RedisResult reply, int expected)
+    {
+        string[]? ids = reply.Resp2Type == ResultType.Array ? (string[]?)reply : null;
+        if (ids is null || ids.Length != expected || Array.Exists(ids, string.IsNullOrEmpty))
+        {
+            throw new RedisException($"Redis answered the append of {expected} write-back entries with {(ids is null ? "no list of ids" : $"{ids.Length} ids")}; the writes are reported as failed (they may or may not be in the stream).");
         }
 
         return ids;

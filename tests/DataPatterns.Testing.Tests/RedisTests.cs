@@ -7,9 +7,11 @@ public sealed class RedisTests
     [Fact]
     public async Task Redis_answers_ping()
     {
+        // What is checked is the answer, not its speed: a shared two-core machine running every test project at once
+        // has seen a PING take over a second.
         await using var redis = await ServerConnections.ConnectRedisAsync();
-        var latency = await redis.GetDatabase().PingAsync();
-        Assert.True(latency < TimeSpan.FromSeconds(1), $"PING took {latency}.");
+        var reply = await redis.GetDatabase().ExecuteAsync("PING");
+        Assert.Equal("PONG", reply.ToString());
     }
 
     [Fact]

@@ -118,7 +118,8 @@ public sealed class ThreeShardsFixture : IAsyncLifetime
             _databases.Add(await TemporaryDatabase.CreateAsync(server, "efshards"));
         }
 
-        Setup = ShardSetup.Create(_databases);
+        // Small pools, so the overload test queues for connections as a busy service would.
+        Setup = ShardSetup.Create(_databases, ";Maximum Pool Size=4");
         await Setup.Factory.MigrateAllShardsAsync();
     }
 

@@ -1,6 +1,8 @@
 using DataPatterns.EntityFrameworkCore.Sharding;
 using DataPatterns.Sharding;
+using System.Data.Common;
 using DataPatterns.Testing;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace DataPatterns.EntityFrameworkCore.Tests.Sharding;
 
@@ -26,7 +28,7 @@ public sealed class ShardFaultTests(PrivateShardFixture fixture) : IClassFixture
     {
         if (!await fixture.Server.IsUpAsync())
         {
-            await fixture.Server.StartAsync(); // a failed earlier test may have left it stopped
+            await fixture.Server.StartAfterKillAsync(); // a failed earlier test may have left it stopped or killed
         }
 
         foreach (var server in new[] { TestServers.Primary, TestServers.Node2, fixture.Server.Server })
@@ -41,7 +43,7 @@ public sealed class ShardFaultTests(PrivateShardFixture fixture) : IClassFixture
     {
         if (!await fixture.Server.IsUpAsync())
         {
-            await fixture.Server.StartAsync();
+            await fixture.Server.StartAfterKillAsync(); // so the database can be dropped, whatever the test left
         }
 
         await _setup.DisposeAsync();
@@ -108,6 +110,56 @@ public sealed class ShardFaultTests(PrivateShardFixture fixture) : IClassFixture
         foreach (var shard in _setup.Factory.Shards)
         {
             Assert.Equal([ShardOrdersContext.CreateOrders, ShardOrdersContext.AddNote], await _setup.HistoryOnServerAsync(shard.Name));
+        }
+    }
+
+    /// <summary>
+    /// The worst moment: the shard's server is killed just as its second migration's ALTER TABLE is sent. The crash rolls
+    /// that migration back; the report names the shard; the rerun applies it exactly once (a second ALTER would fail).
+    /// </summary>
+    [Fact]
+    public async Task A_shard_killed_in_the_middle_of_a_migration_gets_it_exactly_once_on_the_rerun()
+    {
+        var killer = new KillBeforeCommand(fixture.Server, "ADD note");
+        await using var setup = ShardSetup.Create(_databases, configureShard: (shard, options) =>
+        {
+            if (shard.Name == PrivateShardFixture.ShardName)
+            {
+                options.AddInterceptors(killer);
+            }
+        });
+        await setup.Factory.MigrateAllShardsAsync(new ShardMigrationOptions { TargetMigration = ShardOrdersContext.CreateOrders });
+
+        var error = await Assert.ThrowsAsync<ShardMigrationException>(() => setup.Factory.MigrateAllShardsAsync());
+
+        Assert.True(killer.Killed);
+        Assert.Equal([PrivateShardFixture.ShardName], error.FailedShards);
+        await fixture.Server.StartAfterKillAsync();
+        Assert.Equal([ShardOrdersContext.CreateOrders], await setup.HistoryOnServerAsync(PrivateShardFixture.ShardName));
+
+        var rerun = await setup.Factory.MigrateAllShardsAsync();
+
+        Assert.Equal([ShardOrdersContext.AddNote], rerun.Shards.Single(s => s.Shard.Name == PrivateShardFixture.ShardName).Applied);
+        Assert.Equal([ShardOrdersContext.CreateOrders, ShardOrdersContext.AddNote], await setup.HistoryOnServerAsync(PrivateShardFixture.ShardName));
+        await setup.SaveAsync([new ShardOrder { Id = 1, CustomerId = 5, Note = "after the rerun" }]);
+    }
+
+    /// <summary>Kills the server the first time a command containing <paramref name="marker"/> is about to run.</summary>
+    private sealed class KillBeforeCommand(PrivatePostgres server, string marker) : DbCommandInterceptor
+    {
+        private int _armed = 1;
+
+        public bool Killed => Volatile.Read(ref _armed) == 0;
+
+        public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            if (command.CommandText.Contains(marker, StringComparison.Ordinal) && Interlocked.Exchange(ref _armed, 0) == 1)
+            {
+                await server.KillAsync(cancellationToken);
+            }
+
+            return result;
         }
     }
 }

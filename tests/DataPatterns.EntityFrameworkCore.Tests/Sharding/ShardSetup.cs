@@ -32,7 +32,8 @@ public sealed class ShardSetup : IAsyncDisposable
     public IServiceProvider Services => _provider;
 
     /// <summary>Shards named after the databases' servers, in the order given.</summary>
-    public static ShardSetup Create(IEnumerable<TemporaryDatabase> databases, string extraConnectionSettings = "")
+    public static ShardSetup Create(
+        IEnumerable<TemporaryDatabase> databases, string extraConnectionSettings = "", Action<Shard, DbContextOptionsBuilder>? configureShard = null)
     {
         var connectionStrings = databases.ToDictionary(d => d.Server.Name, d => d.ConnectionString + extraConnectionSettings);
         var services = new ServiceCollection();
@@ -46,7 +47,11 @@ public sealed class ShardSetup : IAsyncDisposable
             })
             .MapTo((_, shard) => NpgsqlDataSource.Create(connectionStrings[shard.Name]))
             .AddShardedDbContextFactory<ShardOrdersContext, long>(
-                (sp, shard, options) => options.UseNpgsql(sp.GetRequiredKeyedService<ShardMap<NpgsqlDataSource>>(SetName)[shard])));
+                (sp, shard, options) =>
+                {
+                    options.UseNpgsql(sp.GetRequiredKeyedService<ShardMap<NpgsqlDataSource>>(SetName)[shard]);
+                    configureShard?.Invoke(shard, options);
+                }));
         return new ShardSetup(services.BuildServiceProvider(validateScopes: true), connectionStrings);
     }
 

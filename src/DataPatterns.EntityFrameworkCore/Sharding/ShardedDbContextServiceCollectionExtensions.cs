@@ -32,6 +32,12 @@ public static class ShardedDbContextServiceCollectionExtensions
             name,
             (provider, _) => new ShardedDbContextFactory<TContext, TKey>(provider, provider.GetRequiredKeyedService<ShardResolver<TKey>>(name), configure));
         services.TryAddSingleton(provider => provider.GetRequiredKeyedService<IShardedDbContextFactory<TContext>>(name));
+
+        // Building the factory builds every shard's options, so a shard the delegate cannot configure fails the host's
+        // start-up with the factory's message instead of failing the first request that reaches that shard.
+        services.AddOptions<ShardedDbContextFactoryCheck<TContext>>(name)
+            .Validate<IServiceProvider>((_, provider) => provider.GetRequiredKeyedService<IShardedDbContextFactory<TContext>>(name) is not null)
+            .ValidateOnStart();
         return builder;
     }
 }

@@ -113,6 +113,23 @@ public sealed class ShardedDbContextFactoryTests(ThreeShardsFixture fixture) : I
     }
 
     [Fact]
+    public void A_shard_that_cannot_be_configured_fails_at_start_up()
+    {
+        var services = new ServiceCollection();
+        services.AddSharding(s => s.AddShardSet<long>("orders", o => o.AddShard("one").AddShard("two"))
+            .AddShardedDbContextFactory<ShardOrdersContext, long>((_, shard, options) =>
+            {
+                if (shard.Name == "one")
+                {
+                    options.UseNpgsql("Host=127.0.0.1");
+                }
+            }));
+        using var provider = services.BuildServiceProvider();
+        var error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate());
+        Assert.Contains("'two'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_context_without_an_options_constructor_is_refused_with_the_constructor_to_add()
     {
         var services = new ServiceCollection();

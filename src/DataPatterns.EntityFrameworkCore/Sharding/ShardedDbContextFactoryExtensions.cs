@@ -11,7 +11,7 @@ namespace DataPatterns.EntityFrameworkCore.Sharding;
 /// </summary>
 public static class ShardedDbContextFactoryExtensions
 {
-    /// <summary>Runs <paramref name="query"/> on every shard and returns each shard's rows.</summary>
+    /// <summary>Runs <paramref name="query"/> on every shard and returns each shard's rows (untracked: each shard's context is disposed once its rows are read).</summary>
     /// <exception cref="ShardQueryException">A shard failed or timed out and partial results are not allowed.</exception>
     public static Task<ScatterGatherResult<T>> ScatterGatherAsync<TContext, T>(
         this IShardedDbContextFactory<TContext> factory,
@@ -21,7 +21,15 @@ public static class ShardedDbContextFactoryExtensions
         where TContext : DbContext
     {
         ArgumentNullException.ThrowIfNull(query);
-        return factory.ScatterGatherAsync<TContext, T>(async (context, token) => await query(context).ToListAsync(token).ConfigureAwait(false), options, cancellationToken);
+        return factory.ScatterGatherAsync<TContext, T>(
+            async (context, token) =>
+            {
+                // The context is disposed as soon as its rows are read, so tracking them would only cost snapshots.
+                context.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
+                return await query(context).ToListAsync(token).ConfigureAwait(false);
+            },
+            options,
+            cancellationToken);
     }
 
     /// <summary>Runs <paramref name="work"/> with a context on every shard and returns what each returned (for work LINQ cannot say).</summary>

@@ -19,7 +19,7 @@ public sealed class PrivateShardFixture : IAsyncLifetime
 }
 
 /// <summary>A shard down during a query or a migration run: the error names it; the other shards still answer or finish.</summary>
-public sealed class ShardFaultTests(PrivateShardFixture fixture) : IClassFixture<PrivateShardFixture>, IAsyncLifetime
+public sealed class ShardFaultTests(PrivateShardFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<PrivateShardFixture>, IAsyncLifetime
 {
     private readonly List<TemporaryDatabase> _databases = [];
     private ShardSetup _setup = null!;
@@ -97,6 +97,8 @@ public sealed class ShardFaultTests(PrivateShardFixture fixture) : IClassFixture
         Assert.Equal([ShardOrdersContext.CreateOrders, ShardOrdersContext.AddNote], await _setup.HistoryOnServerAsync("node2"));
 
         var reported = await _setup.Factory.MigrateAllShardsAsync(new ShardMigrationOptions { ThrowOnFailure = false });
+        output.WriteLine(error.Message);
+        output.WriteLine(reported.ToString());
         Assert.False(reported.Succeeded);
         Assert.Equal([PrivateShardFixture.ShardName], reported.Failed.Select(f => f.Shard.Name));
         Assert.Contains($"{PrivateShardFixture.ShardName}: FAILED", reported.ToString(), StringComparison.Ordinal);

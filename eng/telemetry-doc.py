@@ -2,7 +2,7 @@
 # Writes docs/telemetry.md from the code: every Create*<T>("name", ..., unit, description) instrument, StartActivity name and
 # [LoggerMessage] attribute under src/DataPatterns.*. Run from the repository root after changing any of them: python3 eng/telemetry-doc.py
 import re,glob,os
-pk=['Caching','Caching.Redis','Caching.Memcached','Routing','Routing.Npgsql','Sharding','Transactions','Transactions.Npgsql','Cqrs','Cqrs.Npgsql','Cqrs.Redis']
+pk=['Caching','Caching.Redis','Caching.Memcached','Routing','Routing.Npgsql','Sharding','Transactions','Transactions.Npgsql','Cqrs','Cqrs.Npgsql','Cqrs.Redis','EntityFrameworkCore','AspNetCore']
 out=[]
 out.append('''# Telemetry: every metric, span and log event
 
@@ -42,6 +42,8 @@ The tables below are written from the code by `eng/telemetry-doc.py`.
 | DataPatterns.Cqrs | 5000–5099 |
 | DataPatterns.Cqrs.Npgsql | 5100–5199 |
 | DataPatterns.Cqrs.Redis | 5200–5299 |
+| DataPatterns.EntityFrameworkCore | 6000–6099 |
+| DataPatterns.AspNetCore | 6100–6199 |
 ''')
 kinds={'Counter':'counter','Histogram':'histogram','UpDownCounter':'up-down counter','ObservableGauge':'observable gauge','ObservableCounter':'observable counter','ObservableUpDownCounter':'observable up-down counter','Gauge':'gauge'}
 def text(files):

@@ -22,5 +22,7 @@ public static class DataPatternsInstrumentation
         "DataPatterns.Cqrs",
         "DataPatterns.Cqrs.Npgsql",
         "DataPatterns.Cqrs.Redis",
+        "DataPatterns.EntityFrameworkCore",
+        "DataPatterns.AspNetCore",
     ];
 }

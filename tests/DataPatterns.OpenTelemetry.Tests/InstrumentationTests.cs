@@ -53,6 +53,8 @@ public sealed class InstrumentationTests
     [InlineData(typeof(DataPatterns.Sharding.Shard))]
     [InlineData(typeof(DataPatterns.Transactions.TwoPhaseCommitCoordinator))]
     [InlineData(typeof(DataPatterns.Cqrs.ProjectionStatus))]
+    [InlineData(typeof(DataPatterns.EntityFrameworkCore.EntityFrameworkCoreTelemetry))]
+    [InlineData(typeof(DataPatterns.AspNetCore.AspNetCoreTelemetry))]
     public void Every_meter_name_a_package_declares_is_in_the_list(Type typeInPackage)
     {
         // Each package declares its names as public constants on a *Telemetry or *Metrics type in its Diagnostics folder.

@@ -1,9 +1,9 @@
 using System.IO.Hashing;
 using System.Linq.Expressions;
+using System.Reflection;
 using System.Text;
 using DataPatterns.Caching;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,6 +25,7 @@ public sealed class QueryCache : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _disposed = new();
+    private readonly HybridCacheEntryOptions _defaultEntry;
 
     /// <summary>Creates the query cache over the DataPatterns <see cref="HybridCache"/>.</summary>
     /// <param name="cache">The <see cref="HybridCache"/> registered by <c>AddCaching().AddHybridCache()</c>.</param>
@@ -46,6 +47,7 @@ public sealed class QueryCache : IDisposable
         _cache = cache;
         _options = options.Value;
         _time = time ?? TimeProvider.System;
+        _defaultEntry = new HybridCacheEntryOptions { Expiration = _options.DefaultExpiration };
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
@@ -99,10 +101,7 @@ public sealed class QueryCache : IDisposable
         }
 
         await _cache.RemoveByTagAsync(tags, cancellationToken).ConfigureAwait(false);
-        if (_logger.IsEnabled(LogLevel.Debug))
-        {
-            QueryCacheLog.Invalidated(_logger, string.Join(", ", tags));
-        }
+        QueryCacheLog.Invalidated(_logger, tags);
 
         if (_options.ReinvalidateAfter > TimeSpan.Zero)
         {
@@ -121,7 +120,7 @@ public sealed class QueryCache : IDisposable
         {
             // Throwing here would tell the caller the save failed after it committed (and invite a duplicate retry);
             // the cache engine remembers tags it could not write to L2 and repairs them when Redis answers again.
-            QueryCacheLog.InvalidationFailed(_logger, string.Join(", ", tags), ex);
+            QueryCacheLog.InvalidationFailed(_logger, tags, ex);
         }
     }
 
@@ -141,7 +140,7 @@ public sealed class QueryCache : IDisposable
         }
 
         var (key, tags) = Describe(context, query.Expression, shape, typeof(T));
-        var options = new HybridCacheEntryOptions { Expiration = expiration ?? _options.DefaultExpiration };
+        var options = expiration is null ? _defaultEntry : new HybridCacheEntryOptions { Expiration = expiration };
         var pending = _cache.GetOrCreateAsync(key, query, static (q, token) => LoadAsync(q, token), options, tags, cancellationToken);
         return pending.IsCompletedSuccessfully ? new ValueTask<IReadOnlyList<T>>(pending.Result) : AwaitAsync(pending);
     }
@@ -151,8 +150,19 @@ public sealed class QueryCache : IDisposable
     private static async ValueTask<IReadOnlyList<T>> LoadUncachedAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
         await LoadAsync(query, cancellationToken).ConfigureAwait(false);
 
-    private static async ValueTask<List<T>> LoadAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
-        await query.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
+    private static readonly MethodInfo s_asNoTracking = typeof(EntityFrameworkQueryableExtensions).GetMethod(nameof(EntityFrameworkQueryableExtensions.AsNoTracking))!;
+
+    private static async ValueTask<List<T>> LoadAsync<T>(IQueryable<T> query, CancellationToken cancellationToken)
+    {
+        // Cached rows are shared by every caller: they must not be tracked by the context that loaded them. Values
+        // (projections to numbers, structs) are never tracked, and AsNoTracking accepts reference types only.
+        if (!typeof(T).IsValueType)
+        {
+            query = query.Provider.CreateQuery<T>(Expression.Call(null, s_asNoTracking.MakeGenericMethod(typeof(T)), query.Expression));
+        }
+
+        return await query.ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>The cache key (a hash of everything that decides the result) and the tags (the tables read).</summary>
     internal (string Key, string[] Tags) Describe(DbContext context, Expression expression, string shape, Type elementType)
@@ -241,7 +251,7 @@ public sealed class QueryCache : IDisposable
         }
         catch (Exception ex)
         {
-            QueryCacheLog.InvalidationFailed(_logger, string.Join(", ", tags), ex);
+            QueryCacheLog.InvalidationFailed(_logger, tags, ex);
         }
     }
 }

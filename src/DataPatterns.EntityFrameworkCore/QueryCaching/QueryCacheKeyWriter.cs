@@ -170,19 +170,13 @@ internal sealed class QueryCacheKeyWriter : ExpressionVisitor
     {
         switch (node)
         {
-            case FromSqlQueryRootExpression fromSql:
-                _text.Append("sql:");
-                WriteString(fromSql.EntityType.Name);
-                WriteString(fromSql.Sql);
-                Visit(fromSql.Argument);
-                _entityTypes.Add(fromSql.EntityType);
-                return node;
             case EntityQueryRootExpression root when node.GetType() == typeof(EntityQueryRootExpression):
                 _text.Append("root:");
                 WriteString(root.EntityType.Name);
                 _entityTypes.Add(root.EntityType);
                 return node;
             default:
+                // FromSql, inline collections, functions: their roots are EF internals whose content could not all be keyed.
                 throw Unsupported(node.GetType().Name);
         }
     }
@@ -202,7 +196,7 @@ internal sealed class QueryCacheKeyWriter : ExpressionVisitor
     protected override Expression VisitRuntimeVariables(RuntimeVariablesExpression node) => throw Unsupported("runtime variables");
 
     private static NotSupportedException Unsupported(string what) =>
-        new($"The query cache cannot key a query containing {what}: it can only cache LINQ queries over DbSets (and FromSql). Run this query without the cache.");
+        new($"The query cache cannot key a query containing {what}: it can only cache LINQ queries over DbSets (not FromSql, inline collections or table-valued functions). Run this query without the cache.");
 
     private static bool TryEvaluate(MemberExpression node, out object? value)
     {
@@ -271,7 +265,7 @@ internal sealed class QueryCacheKeyWriter : ExpressionVisitor
 
     private bool NoteIncludePath(Type? rootType, string path)
     {
-        var entityType = rootType is null ? null : _model.FindEntityType(rootType);
+        IReadOnlyEntityType? entityType = rootType is null ? null : _model.FindEntityType(rootType);
         foreach (var name in path.Split('.'))
         {
             if (entityType is null)

@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using System.Linq.Expressions;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Text;
 using DataPatterns.Caching;
 using Microsoft.EntityFrameworkCore;
@@ -26,6 +27,9 @@ public sealed class QueryCache : IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _disposed = new();
     private readonly HybridCacheEntryOptions _defaultEntry;
+
+    [ThreadStatic]
+    private static StringBuilder? t_text;
 
     /// <summary>Creates the query cache over the DataPatterns <see cref="HybridCache"/>.</summary>
     /// <param name="cache">The <see cref="HybridCache"/> registered by <c>AddCaching().AddHybridCache()</c>.</param>
@@ -168,7 +172,9 @@ public sealed class QueryCache : IDisposable
     internal (string Key, string[] Tags) Describe(DbContext context, Expression expression, string shape, Type elementType)
     {
         var model = context.Model;
-        var text = new StringBuilder(256);
+        var text = t_text ?? new StringBuilder(512);
+        t_text = null; // a nested call (a captured query) on this thread gets a builder of its own
+        text.Clear();
         text.Append(shape).Append('|');
         text.Append(context.GetType().FullName).Append('|');
         text.Append(elementType.FullName).Append('|');
@@ -180,7 +186,19 @@ public sealed class QueryCache : IDisposable
         writer.Visit(expression);
         CheckQueryFilters(writer);
 
-        var hash = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(text.ToString()));
+        // The text's UTF-16 code units are hashed as they are, chunk by chunk: no string, no byte array.
+        var hasher = new XxHash128();
+        foreach (var chunk in text.GetChunks())
+        {
+            hasher.Append(MemoryMarshal.AsBytes(chunk.Span));
+        }
+
+        var hash = hasher.GetCurrentHashAsUInt128();
+        if (text.Capacity <= 8192)
+        {
+            t_text = text;
+        }
+
         var key = string.Concat(_options.KeyPrefix, ":", hash.ToString("x32", System.Globalization.CultureInfo.InvariantCulture));
         var tags = writer.ReadsEverything ? QueryCacheTables.TagsOfModel(model) : QueryCacheTables.TagsOfQuery(writer.EntityTypes);
         return (key, tags);

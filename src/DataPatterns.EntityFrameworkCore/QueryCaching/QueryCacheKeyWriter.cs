@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Linq.Expressions;
 using System.Reflection;
@@ -390,13 +391,13 @@ internal sealed class QueryCacheKeyWriter : ExpressionVisitor
         _text.Append(s.Length).Append(':').Append(s);
     }
 
-    private void WriteType(Type type) => WriteString(type.FullName ?? type.Name);
+    // Reflection names allocate on every call (generic type names, parameter arrays): each member's text is made once.
+    private static readonly ConcurrentDictionary<Type, string> s_typeText = new();
+    private static readonly ConcurrentDictionary<MemberInfo, string> s_memberText = new();
 
-    private void WriteMember(MemberInfo member)
-    {
-        WriteType(member.DeclaringType ?? typeof(object));
-        WriteString(member.Name);
-    }
+    private void WriteType(Type type) => _text.Append(s_typeText.GetOrAdd(type, static t => Text(t.FullName ?? t.Name)));
+
+    private void WriteMember(MemberInfo member) => _text.Append(s_memberText.GetOrAdd(member, static m => MemberText(m)));
 
     private void WriteMethod(MethodBase? method)
     {
@@ -407,17 +408,34 @@ internal sealed class QueryCacheKeyWriter : ExpressionVisitor
         }
 
         WriteMember(method);
-        if (method.IsGenericMethod)
+    }
+
+    private static string Text(string s) => string.Concat(s.Length.ToString(CultureInfo.InvariantCulture), ":", s);
+
+    private static string MemberText(MemberInfo member)
+    {
+        var text = new StringBuilder();
+        text.Append(Text((member.DeclaringType ?? typeof(object)).FullName ?? "?")).Append(Text(member.Name));
+        if (member is MethodBase method)
         {
-            foreach (var argument in method.GetGenericArguments())
+            // Overloads and generic instantiations differ here.
+            if (method.IsGenericMethod)
             {
-                WriteType(argument);
+                foreach (var argument in method.GetGenericArguments())
+                {
+                    text.Append(Text(argument.FullName ?? argument.Name));
+                }
             }
+
+            text.Append('(');
+            foreach (var parameter in method.GetParameters())
+            {
+                text.Append(Text(parameter.ParameterType.FullName ?? parameter.ParameterType.Name));
+            }
+
+            text.Append(')');
         }
 
-        foreach (var parameter in method.GetParameters())
-        {
-            WriteType(parameter.ParameterType);
-        }
+        return text.ToString();
     }
 }

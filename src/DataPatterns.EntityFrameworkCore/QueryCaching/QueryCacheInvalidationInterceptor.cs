@@ -10,7 +10,7 @@ namespace DataPatterns.EntityFrameworkCore.QueryCaching;
 /// commits, or, inside a transaction of the application's, when that transaction commits (a rollback drops them).
 /// The tables are collected before the save (afterwards every entry is Unchanged) and kept per context.
 /// </summary>
-internal sealed class QueryCacheInvalidationInterceptor : ISaveChangesInterceptor, IDbTransactionInterceptor
+internal sealed class QueryCacheInvalidationInterceptor : DbCommandInterceptor, ISaveChangesInterceptor, IDbTransactionInterceptor
 {
     private readonly QueryCache _cache;
     private readonly ConditionalWeakTable<DbContext, PendingTables> _pending = [];
@@ -34,21 +34,27 @@ internal sealed class QueryCacheInvalidationInterceptor : ISaveChangesIntercepto
     // The synchronous paths block because the application called SaveChanges/Commit synchronously.
     public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
     {
-        FlushIfCommittedAsync(eventData.Context, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        EndSaveAsync(eventData.Context, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         return result;
     }
 
     public async ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        await FlushIfCommittedAsync(eventData.Context, cancellationToken).ConfigureAwait(false);
+        await EndSaveAsync(eventData.Context, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
     public void SaveChangesFailed(DbContextErrorEventData eventData) =>
-        FlushIfCommittedAsync(eventData.Context, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        EndSaveAsync(eventData.Context, CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     public Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default) =>
-        FlushIfCommittedAsync(eventData.Context, cancellationToken).AsTask();
+        EndSaveAsync(eventData.Context, cancellationToken).AsTask();
+
+    public void SaveChangesCanceled(DbContextEventData eventData) =>
+        EndSaveAsync(eventData.Context, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    public Task SaveChangesCanceledAsync(DbContextEventData eventData, CancellationToken cancellationToken = default) =>
+        EndSaveAsync(eventData.Context, CancellationToken.None).AsTask();
 
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) =>
         FlushAsync(eventData.Context, CancellationToken.None).AsTask().GetAwaiter().GetResult();
@@ -64,6 +70,45 @@ internal sealed class QueryCacheInvalidationInterceptor : ISaveChangesIntercepto
         return Task.CompletedTask;
     }
 
+    // Statements that write without the change tracker (ExecuteUpdate/Delete, ExecuteSql): SaveChanges's own
+    // statements pass here too, inside its transaction or followed by SavedChanges, so they only add what it adds.
+    public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
+    {
+        if (CollectCommand(command, eventData.Context))
+        {
+            FlushIfCommittedAsync(eventData.Context, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        }
+
+        return result;
+    }
+
+    public override async ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        if (CollectCommand(command, eventData.Context))
+        {
+            await FlushIfCommittedAsync(eventData.Context, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    /// <summary>Adds the statement's table to the pending ones; true when it wrote one and SaveChanges is not running.</summary>
+    private bool CollectCommand(DbCommand command, DbContext? context)
+    {
+        if (context is null)
+        {
+            return false;
+        }
+
+        var pending = _pending.GetValue(context, static _ => new PendingTables());
+        lock (pending)
+        {
+            var before = pending.Tags.Count;
+            QueryCacheCommandTables.Collect(command, context, pending.Tags);
+            return pending.Tags.Count > before && !pending.Saving;
+        }
+    }
+
     private void Collect(DbContext? context)
     {
         if (context is null)
@@ -74,6 +119,7 @@ internal sealed class QueryCacheInvalidationInterceptor : ISaveChangesIntercepto
         var pending = _pending.GetValue(context, static _ => new PendingTables());
         lock (pending)
         {
+            pending.Saving = true;
             foreach (var entry in context.ChangeTracker.Entries())
             {
                 if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
@@ -91,6 +137,19 @@ internal sealed class QueryCacheInvalidationInterceptor : ISaveChangesIntercepto
     /// </summary>
     private ValueTask FlushIfCommittedAsync(DbContext? context, CancellationToken cancellationToken) =>
         context is null || context.Database.CurrentTransaction is not null ? ValueTask.CompletedTask : FlushAsync(context, cancellationToken);
+
+    private ValueTask EndSaveAsync(DbContext? context, CancellationToken cancellationToken)
+    {
+        if (context is not null && _pending.TryGetValue(context, out var pending))
+        {
+            lock (pending)
+            {
+                pending.Saving = false;
+            }
+        }
+
+        return FlushIfCommittedAsync(context, cancellationToken);
+    }
 
     private ValueTask FlushAsync(DbContext? context, CancellationToken cancellationToken)
     {
@@ -129,6 +188,9 @@ internal sealed class QueryCacheInvalidationInterceptor : ISaveChangesIntercepto
 
     private sealed class PendingTables
     {
+        /// <summary>Between SavingChanges and SavedChanges/SaveChangesFailed: the save flushes when it ends.</summary>
+        public bool Saving { get; set; }
+
         public SortedSet<string> Tags { get; } = new(StringComparer.Ordinal);
     }
 }

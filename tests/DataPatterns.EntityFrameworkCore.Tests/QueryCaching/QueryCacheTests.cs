@@ -185,18 +185,74 @@ public sealed class QueryCacheTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ExecuteUpdate_needs_InvalidateCachedTablesAsync()
+    public async Task ExecuteUpdate_invalidates_its_table()
+    {
+        await Instance.OrdersOfAsync(1);
+        await Instance.WithContextAsync(db => db.Orders.Where(o => o.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(o => o.Total, 11m)));
+
+        Assert.Equal(11m, Assert.Single(await Instance.OrdersOfAsync(1)).Total);
+    }
+
+    [Fact]
+    public async Task ExecuteDelete_invalidates_its_table_and_leaves_others()
+    {
+        await Instance.WithContextAsync(async db =>
+        {
+            db.Orders.Add(new Order { Id = 104, CustomerId = 1, Total = 1m });
+            await db.SaveChangesAsync();
+        });
+        await Instance.OrdersOfAsync(1);
+        Task<int> NotesAsync() => Instance.WithContextAsync(async db => (await db.Notes.Where(n => n.Id > 0).ToCachedListAsync(db)).Count);
+        await NotesAsync();
+        var reads = Instance.Counter.Count;
+
+        await Instance.WithContextAsync(db => db.Orders.Where(o => o.Id == 104).ExecuteDeleteAsync());
+
+        Assert.Single(await Instance.OrdersOfAsync(1));
+        await NotesAsync();
+        Assert.Equal(reads + 1, Instance.Counter.Count); // the orders reloaded, the notes did not
+    }
+
+    [Fact]
+    public async Task Raw_SQL_writes_invalidate_their_table_and_after_a_commit_only()
     {
         await Instance.OrdersOfAsync(1);
         await Instance.WithContextAsync(async db =>
         {
-            await db.Orders.Where(o => o.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(o => o.Total, 11m));
-            Assert.Equal(10m, Assert.Single(await Instance.OrdersOfAsync(1)).Total); // documented: not seen
-
-            await db.InvalidateCachedTablesAsync(["Orders"]);
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await db.Database.ExecuteSqlRawAsync("UPDATE \"Orders\" SET \"Total\" = 12 WHERE \"Id\" = 1");
+            Assert.Equal(10m, Assert.Single(await Instance.OrdersOfAsync(1)).Total); // not committed: the cached committed value stands
+            await transaction.CommitAsync();
         });
 
-        Assert.Equal(11m, Assert.Single(await Instance.OrdersOfAsync(1)).Total);
+        Assert.Equal(12m, Assert.Single(await Instance.OrdersOfAsync(1)).Total);
+    }
+
+    [Fact]
+    public async Task A_raw_write_to_a_table_outside_the_model_invalidates_every_table()
+    {
+        await Instance.OrdersOfAsync(1);
+        var reads = Instance.Counter.Count;
+        await Instance.WithContextAsync(async db =>
+        {
+            await db.Database.ExecuteSqlRawAsync("CREATE TABLE audit (id int)");
+            await db.Database.ExecuteSqlRawAsync("INSERT INTO audit VALUES (1)");
+        });
+
+        await Instance.OrdersOfAsync(1);
+        Assert.Equal(reads + 1, Instance.Counter.Count);
+    }
+
+    [Fact]
+    public async Task InvalidateCachedTablesAsync_invalidates_the_named_table()
+    {
+        await Instance.OrdersOfAsync(1);
+        var reads = Instance.Counter.Count;
+
+        await Instance.WithContextAsync(db => db.InvalidateCachedTablesAsync(["Orders"]).AsTask());
+
+        await Instance.OrdersOfAsync(1);
+        Assert.Equal(reads + 1, Instance.Counter.Count);
     }
 
     [Fact]

@@ -256,6 +256,17 @@ public sealed class QueryCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Many_concurrent_misses_of_one_query_send_one_query_to_the_database()
+    {
+        var reads = Instance.Counter.Count;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(() => Instance.OrdersOfAsync(2))));
+
+        Assert.All(results, r => Assert.Equal(2, Assert.Single(r).Id));
+        Assert.Equal(reads + 1, Instance.Counter.Count);
+    }
+
+    [Fact]
     public async Task Synchronous_SaveChanges_invalidates_too()
     {
         await Instance.OrdersOfAsync(1);

@@ -33,6 +33,13 @@ internal sealed partial class Cache<TKey, TValue>
 
                 break;
             case CacheInvalidationKind.Tag when invalidation.Tag is not null:
+                // As for a local tag removal: a load in flight may have read before the other instance's change, so it
+                // must not put its value in memory after this message has emptied the tag.
+                foreach (var inFlight in _inFlight.Keys)
+                {
+                    InvalidateInFlight(inFlight);
+                }
+
                 Interlocked.Increment(ref _invalidations);
                 _memory.RemoveByTag(invalidation.Tag);
                 break;

@@ -242,6 +242,7 @@ internal sealed partial class Cache<TKey, TValue>
     private async Task LoadChunkAsync(BatchItem[] chunk, Activity? activity)
     {
         IReadOnlyDictionary<TKey, TValue> values;
+        var loaded = CacheSettings with { StartedAtMs = NowMs() }; // entries dated by the load's start, as single loads are
         try
         {
             values = await LoadBatchWithTimeoutAsync(chunk).ConfigureAwait(false);
@@ -257,7 +258,7 @@ internal sealed partial class Cache<TKey, TValue>
         {
             var found = values.TryGetValue(chunk[i].Key, out var value);
             _metrics.Loads.Add(1, _cacheTag, new KeyValuePair<string, object?>("datapatterns.cache.outcome", found && value is not null ? "success" : "not_found"));
-            stores[i] = StoreAndSettleAsync(chunk[i], found ? value : default);
+            stores[i] = StoreAndSettleAsync(chunk[i], found ? value : default, loaded);
         }
 
         foreach (var store in stores)
@@ -266,9 +267,9 @@ internal sealed partial class Cache<TKey, TValue>
         }
     }
 
-    private async ValueTask StoreAndSettleAsync(BatchItem item, TValue? value)
+    private async ValueTask StoreAndSettleAsync(BatchItem item, TValue? value, LoadedEntry loaded)
     {
-        await StoreLoadedAsync(item.Key, item.Formatted, value, item.Observed, item.Operation, CacheSettings).ConfigureAwait(false);
+        await StoreLoadedAsync(item.Key, item.Formatted, value, item.Observed, item.Operation, loaded).ConfigureAwait(false);
         item.Operation.TrySetResult(value);
     }
 

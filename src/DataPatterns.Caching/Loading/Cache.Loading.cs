@@ -308,6 +308,7 @@ internal sealed partial class Cache<TKey, TValue>
     private async Task<(TValue? Value, LoadedEntry Entry)> RunLoaderAsync(ICacheLoader<TKey, TValue> loader, TKey key, CancellationTokenSource timeout)
     {
         var context = new CacheLoadContext();
+        var startedAt = NowMs();
         var load = loader.LoadAsync(key, context, timeout.Token).AsTask();
         TValue? value;
         try
@@ -319,7 +320,7 @@ internal sealed partial class Cache<TKey, TValue>
             throw new TimeoutException($"The loader of cache '{Name}' did not answer within {_options.Loading.Timeout}.");
         }
 
-        return (value, new LoadedEntry(context.Duration, ValidateTags(context.Tags), context.DoNotCache, context.MemoryDuration));
+        return (value, new LoadedEntry(context.Duration, ValidateTags(context.Tags), context.DoNotCache, context.MemoryDuration, startedAt));
     }
 
     private async ValueTask StoreLoadedAsync(TKey key, string formatted, TValue? value, MemoryEntry<TValue>? observed, LoadOperation operation, LoadedEntry loaded)
@@ -357,7 +358,10 @@ internal sealed partial class Cache<TKey, TValue>
             try
             {
                 var (expiresAt, keepUntil) = DistributedTimes(lifetime, loaded.Tags);
-                var encoded = DistributedEntry<TValue>.Encode(value, isNotFound, expiresAt.ToUnixTimeMilliseconds(), NowMs(), loaded.Tags, _valueSerializer);
+                // Dated by when the load began, not when it ended: a tag removal or clear that lands while the loader reads
+                // (another instance's commit) is newer than the entry, so the entry reads as removed on every instance.
+                var createdAt = loaded.StartedAtMs != 0 ? loaded.StartedAtMs : NowMs();
+                var encoded = DistributedEntry<TValue>.Encode(value, isNotFound, expiresAt.ToUnixTimeMilliseconds(), createdAt, loaded.Tags, _valueSerializer);
                 if (await _distributed.SetAsync(formatted, encoded, keepUntil, CancellationToken.None).ConfigureAwait(false))
                 {
                     StartRepair();
@@ -372,7 +376,7 @@ internal sealed partial class Cache<TKey, TValue>
     }
 
     /// <summary>What the loader decided about the entry (see <see cref="CacheLoadContext"/>), tags already checked.</summary>
-    private sealed record LoadedEntry(TimeSpan? Duration, string[]? Tags, bool DoNotCache, TimeSpan? MemoryDuration = null);
+    private sealed record LoadedEntry(TimeSpan? Duration, string[]? Tags, bool DoNotCache, TimeSpan? MemoryDuration = null, long StartedAtMs = 0);
 
     /// <summary>An entry kept by the cache's own settings (a batch loader decides nothing per entry).</summary>
     private static readonly LoadedEntry CacheSettings = new(null, null, false);

@@ -7,9 +7,10 @@ public sealed class QueryCacheOptions
     public TimeSpan DefaultExpiration { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// After a committed change invalidates its tables, they are invalidated once more after this delay. This closes
-    /// the window where another instance's query, which read the database before the commit, stores its result after
-    /// the first invalidation. Default 5 seconds; <see cref="TimeSpan.Zero"/> turns the second invalidation off.
+    /// After a committed change invalidates its tables, they are invalidated once more after this delay. Entries are dated
+    /// by when their load began, so a load that straddles another instance's commit is already hidden by the first
+    /// invalidation; the second covers instances whose clocks run ahead of the saver's (their entries look newer than
+    /// the marker). Default 5 seconds; <see cref="TimeSpan.Zero"/> turns the second invalidation off.
     /// </summary>
     public TimeSpan ReinvalidateAfter { get; set; } = TimeSpan.FromSeconds(5);
 

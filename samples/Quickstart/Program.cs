@@ -8,6 +8,7 @@ var patterns = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.
     ["routing"] = RoutingQuickstart.RunAsync,
     ["transactions"] = TransactionsQuickstart.RunAsync,
     ["cqrs"] = CqrsQuickstart.RunAsync,
+    ["efcore"] = EfCoreQuickstart.RunAsync,
 };
 
 if (args.Length == 0 || !patterns.TryGetValue(args[0], out var run))

@@ -30,6 +30,9 @@ internal sealed class ContextRoutingState(RoutingSession session, IRelationalCon
     /// <summary>A non-query command was created and is about to open the connection (EF creates it before opening).</summary>
     public bool NonQueryPending { get; set; }
 
+    /// <summary>The command EF created before opening the connection (non-query, scalar), to point at the swapped-in connection.</summary>
+    public DbCommand? CreatedBeforeOpen { get; set; }
+
     /// <summary>A write happened inside the current explicit transaction: its commit marks the session.</summary>
     public bool WroteInTransaction { get; set; }
 

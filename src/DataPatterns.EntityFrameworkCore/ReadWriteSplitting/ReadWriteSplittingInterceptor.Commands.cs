@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using System.Transactions;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -14,10 +15,13 @@ internal sealed partial class ReadWriteSplittingInterceptor
 {
     public DbCommand CommandCreated(CommandEndEventData eventData, DbCommand result)
     {
-        // A non-query's command is created before the connection opens, so the open that follows can go to the primary.
-        if (eventData.ExecuteMethod == DbCommandMethod.ExecuteNonQuery && eventData.Context is { } context)
+        // Non-query and scalar commands are created before the connection opens: the open that follows must point the
+        // command at the connection it swaps in, and a non-query's open goes to the primary.
+        if (eventData.Context is { } context && result.Connection is { State: not ConnectionState.Open })
         {
-            StateOf(context).NonQueryPending = true;
+            var state = StateOf(context);
+            state.CreatedBeforeOpen = result;
+            state.NonQueryPending = eventData.ExecuteMethod == DbCommandMethod.ExecuteNonQuery;
         }
 
         return result;
@@ -60,12 +64,11 @@ internal sealed partial class ReadWriteSplittingInterceptor
 
     public InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
     {
+        // EF has closed the reader by now; the borrowed connection goes back, and EF goes on to close its own connection
+        // (suppressing here would skip that close and keep the context's connection open).
         if (eventData.Context is { } context && StateOf(context) is var state && ReferenceEquals(state.RetargetedCommand, command))
         {
-            // The reader must be closed before its borrowed connection goes back to the pool.
-            eventData.DataReader.Dispose();
             state.ReleaseRetargeted();
-            return InterceptionResult.Suppress();
         }
 
         return result;
@@ -106,6 +109,7 @@ internal sealed partial class ReadWriteSplittingInterceptor
 
         var state = StateOf(context);
         state.NonQueryPending = false;
+        state.CreatedBeforeOpen = null;
         if (ReferenceEquals(state.RetargetedCommand, command))
         {
             state.ReleaseRetargeted();

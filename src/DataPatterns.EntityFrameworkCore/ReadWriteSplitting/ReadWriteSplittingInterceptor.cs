@@ -200,6 +200,12 @@ internal sealed partial class ReadWriteSplittingInterceptor :
             throw;
         }
 
+        if (state.CreatedBeforeOpen is { } command)
+        {
+            state.CreatedBeforeOpen = null;
+            command.Connection = routed;
+        }
+
         state.Owned = routed;
         state.OnReplica = onReplica;
     }

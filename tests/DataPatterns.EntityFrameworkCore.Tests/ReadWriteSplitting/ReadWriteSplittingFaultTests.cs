@@ -42,7 +42,16 @@ public sealed class ReadWriteSplittingFaultTests(ITestOutputHelper output) : IAs
             Assert.True(await SplitDatabase.InRecoveryAsync(context));
         }
 
+        // A query that meets the replica the instant it dies gets the client's own error (as with the router alone); once the
+        // router has noticed (its probe, or the first failed open), reads fall back to the primary and none fails.
         await _replica.StopAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (router.GetNodes().Single(n => n.Name == "replica").IsHealthy && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.False(router.GetNodes().Single(n => n.Name == "replica").IsHealthy, "the router never noticed the stopped replica");
         for (var i = 0; i < 20; i++)
         {
             await using var context = SplitDatabase.Context(session, readOnly: true);

@@ -61,17 +61,8 @@ public sealed class ReadWriteSplittingProperties(SplitDatabase database) : IClas
                 case 3 when !inTransaction:
                     transaction = await context.Database.BeginTransactionAsync();
                     break;
-                case 4 when inTransaction:
-                    await transaction!.CommitAsync();
-                    await transaction.DisposeAsync();
-                    transaction = null;
-                    break;
-                case 5 when inTransaction:
-                    await transaction!.RollbackAsync();
-                    await transaction.DisposeAsync();
-                    transaction = null;
-                    context.ChangeTracker.Clear();
-                    pending.Clear();
+                case 4 or 5 when inTransaction:
+                    transaction = await EndAsync(transaction!, commit: operation % 8 == 4, context, pending);
                     break;
                 case 6 when lastCommitted != 0:
                     var text = $"updated {operation}";
@@ -106,6 +97,24 @@ public sealed class ReadWriteSplittingProperties(SplitDatabase database) : IClas
                 violations.Add(what);
             }
         }
+    }
+
+    private static async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction?> EndAsync(
+        Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction, bool commit, NotesContext context, List<(long Id, string Text)> pending)
+    {
+        if (commit)
+        {
+            await transaction.CommitAsync();
+        }
+        else
+        {
+            await transaction.RollbackAsync();
+            context.ChangeTracker.Clear();
+            pending.Clear();
+        }
+
+        await transaction.DisposeAsync();
+        return null;
     }
 
     private static async Task InScopeAsync(RoutingSession session, List<(long Id, string Text)> pending, Action<bool, string> check)

@@ -205,4 +205,34 @@ public sealed class ReadWriteSplittingRoutingTests(SplitDatabase database) : ICl
         Assert.True(scope.ServiceProvider.GetRequiredService<RoutingSession>().HasUnresolvedWrite);
         Assert.Equal("scoped session", (await context.Notes.AsNoTracking().SingleAsync(n => n.Id == id)).Text);
     }
+
+    [Fact]
+    public async Task Pooled_contexts_with_the_router_overload_route_each_lease_and_leak_nothing()
+    {
+        var services = new ServiceCollection();
+        services.AddDbContextPool<NotesContext>(o => o.UseNpgsql().UseReadWriteSplitting(_router, r => r.ReadOnly = true), poolSize: 4);
+        await using var provider = services.BuildServiceProvider(validateScopes: true);
+        var ids = new List<long>();
+        for (var i = 0; i < 40; i++)
+        {
+            await using var scope = provider.CreateAsyncScope();
+            var context = scope.ServiceProvider.GetRequiredService<NotesContext>();
+            if (i % 4 == 0)
+            {
+                var id = NextId();
+                ids.Add(id);
+                context.Notes.Add(new Note { Id = id, Text = "pooled" });
+                await context.SaveChangesAsync();
+                Assert.Equal("pooled", (await context.Notes.AsNoTracking().SingleAsync(n => n.Id == id)).Text);
+            }
+            else
+            {
+                _ = await SplitDatabase.InRecoveryAsync(context);
+            }
+        }
+
+        Assert.Equal(0, SplitDatabase.Outstanding(_router));
+        await using var check = SplitDatabase.Context(_router.CreateSession());
+        Assert.Equal(ids.Count, await check.Notes.CountAsync(n => ids.Contains(n.Id)));
+    }
 }

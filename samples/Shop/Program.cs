@@ -74,11 +74,7 @@ app.UseShopOverloadProtection();
 if (servers is not null)
 {
     await ShopSchema.EnsureAsync(servers, app.Lifetime.ApplicationStopping);
-    app.Use((context, next) =>
-    {
-        PostgresWriteConsistency.ObserveRequest(context);
-        return next(context);
-    });
+    app.UseReadYourWrites();
 }
 
 app.MapGet("/health", () => Results.Ok(new { status = "healthy", mode = ShopDefaults.Mode(app.Configuration) })).DisableRateLimiting();

@@ -71,31 +71,26 @@ public sealed class PostgresOrderHistoryReader(RoutingSession database) : IOrder
     }
 }
 
-/// <summary>Read-your-writes across requests: the primary's write position travels in a cookie to the user's next request.</summary>
-public sealed class PostgresWriteConsistency(ReadWriteRouter router, RoutingSession session) : IWriteConsistency
+/// <summary>
+/// Read-your-writes across requests: a write marks the request's routing session, and the <c>UseReadYourWrites()</c>
+/// middleware (DataPatterns.AspNetCore) asks the primary for its position once, as the response starts, and sends it in a
+/// cookie and a header that the user's next request brings back.
+/// </summary>
+public sealed class PostgresWriteConsistency(RoutingSession session) : IWriteConsistency
 {
     /// <summary>The cookie that carries the token.</summary>
     public const string Cookie = "dp-consistency";
 
-    /// <inheritdoc />
-    public async ValueTask AfterWriteAsync(HttpContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        // The write went through the cache's writer in a scope of its own, so ask the primary where it is now: that covers it.
-        session.Observe(await router.GetWritePositionAsync(cancellationToken));
-        var token = session.Token.ToString();
-        context.Response.Cookies.Append(Cookie, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Lax, MaxAge = TimeSpan.FromMinutes(5) });
-        context.Response.Headers["X-Consistency-Token"] = token;
-    }
+    /// <summary>The header that carries the token (for clients without cookies).</summary>
+    public const string Header = "X-Consistency-Token";
 
-    /// <summary>Raises the request's session to the token its cookie (or header) carries.</summary>
-    public static void ObserveRequest(HttpContext context)
+    /// <inheritdoc />
+    public ValueTask AfterWriteAsync(HttpContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var session = context.RequestServices.GetRequiredService<RoutingSession>();
-        if (!session.TryObserve(context.Request.Headers["X-Consistency-Token"].FirstOrDefault()))
-        {
-            session.TryObserve(context.Request.Cookies[Cookie]);
-        }
+        // The write went through the cache's writer in a scope of its own, so the session did not see it: mark it, and the
+        // middleware asks the primary where it is when the response starts, which covers the write.
+        session.MarkWritten();
+        return ValueTask.CompletedTask;
     }
 }

@@ -1,3 +1,4 @@
+using DataPatterns.AspNetCore;
 using DataPatterns.Caching.Redis;
 using DataPatterns.Samples.Shop.Hosting;
 
@@ -59,6 +60,13 @@ public static class PostgresShop
         services.AddScoped<IOrderLedger, PostgresOrderLedger>();
         services.AddScoped<IOrderHistoryReader, PostgresOrderHistoryReader>();
         services.AddScoped<IWriteConsistency, PostgresWriteConsistency>();
+        // Read-your-writes across requests: app.UseReadYourWrites() carries the session's token in this cookie and header.
+        services.AddReadYourWrites(o =>
+        {
+            o.Carrier = ReadYourWritesCarrier.CookieAndHeader;
+            o.CookieName = PostgresWriteConsistency.Cookie;
+            o.HeaderName = PostgresWriteConsistency.Header;
+        });
         return services;
     }
 }

@@ -46,6 +46,13 @@ public sealed class RoutingSession
     /// <summary>A data source for this session's writes (to the primary; using one marks the session as having written).</summary>
     public DbDataSource Writes => _writes ??= new RoutingDataSource(_router, RoutingIntent.Write, this);
 
+    /// <summary>
+    /// Records that this session wrote on the primary through a connection it did not open (an ORM's own connection, a
+    /// transaction committed elsewhere): the next read-your-writes read asks the primary's position once, lazily, so the
+    /// write itself costs no extra round trip.
+    /// </summary>
+    public void MarkWritten() => Volatile.Write(ref _pending, 1);
+
     /// <summary>Raises the token to at least <paramref name="token"/> (for example one carried in from the previous request).</summary>
     /// <param name="token">A token from <see cref="Token"/> or <see cref="GetTokenAsync"/>, possibly of an earlier request.</param>
     public void Observe(ConsistencyToken token)

@@ -26,4 +26,14 @@ public static class OutboxDbContextOptionsBuilderExtensions
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(OutboxInterceptor).FullName!);
         return optionsBuilder.AddInterceptors(new OutboxInterceptor(outbox, logger));
     }
+
+    /// <summary>As <see cref="UseTransactionalOutbox(DbContextOptionsBuilder, ITransactionalOutbox, ILoggerFactory?)"/>, keeping the builder's context type.</summary>
+    /// <typeparam name="TContext">The context type.</typeparam>
+    /// <param name="optionsBuilder">The context's options.</param>
+    /// <param name="outbox">The outbox.</param>
+    /// <param name="loggerFactory">Where the interceptor logs; none when null.</param>
+    /// <returns>The same builder.</returns>
+    public static DbContextOptionsBuilder<TContext> UseTransactionalOutbox<TContext>(this DbContextOptionsBuilder<TContext> optionsBuilder, ITransactionalOutbox outbox, ILoggerFactory? loggerFactory = null)
+        where TContext : DbContext =>
+        (DbContextOptionsBuilder<TContext>)UseTransactionalOutbox((DbContextOptionsBuilder)optionsBuilder, outbox, loggerFactory);
 }

@@ -14,7 +14,7 @@ namespace DataPatterns.Cqrs.Npgsql;
 /// two-phase-commit branch, append with <see cref="OutboxNotification.AfterCommit"/> and call
 /// <see cref="NotifyReadersAsync"/> once the distributed transaction has committed.
 /// </remarks>
-public sealed class NpgsqlOutbox
+public sealed class NpgsqlOutbox : ITransactionalOutbox
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly CqrsSchema _schema;
@@ -132,6 +132,31 @@ public sealed class NpgsqlOutbox
         await using var command = _dataSource.CreateCommand(_notify);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    async ValueTask ITransactionalOutbox.AppendAsync(System.Data.Common.DbTransaction transaction, IReadOnlyList<OutboxMessage> messages, bool notifyInTransaction, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(messages);
+        var npgsql = transaction as NpgsqlTransaction
+            ?? throw new ArgumentException($"The PostgreSQL outbox appends through an NpgsqlTransaction, not a {transaction.GetType().Name}; give it a transaction of an Npgsql connection (an EF Core context using UseNpgsql).", nameof(transaction));
+        var events = new OutboxEvent[messages.Count];
+        for (var i = 0; i < events.Length; i++)
+        {
+            var message = messages[i];
+            if (string.IsNullOrEmpty(message.StreamId) || string.IsNullOrEmpty(message.EventType))
+            {
+                throw new ArgumentException($"Outbox event {i} has an empty {(string.IsNullOrEmpty(message.StreamId) ? "stream id" : "event type")}; give every event the aggregate it belongs to and a type name projections can select it by.", nameof(messages));
+            }
+
+            events[i] = new OutboxEvent(message.StreamId, message.EventType, message.Payload ?? string.Empty);
+        }
+
+        await AppendAsync(npgsql, events, notifyInTransaction ? OutboxNotification.InTransaction : OutboxNotification.AfterCommit, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    ValueTask ITransactionalOutbox.NotifyReadersAsync(CancellationToken cancellationToken) => NotifyReadersAsync(cancellationToken);
 
     private void AddNotification(NpgsqlBatch batch, OutboxNotification notification)
     {

@@ -14,7 +14,7 @@ namespace DataPatterns.Cqrs.Npgsql;
 /// <see cref="Connection"/> or <see cref="Transaction"/>, or calling <see cref="FlushAsync"/>, opens an explicit
 /// transaction instead (no round trip of its own), and the batch then commits with a second round trip.
 /// </remarks>
-public sealed class NpgsqlProjectionContext
+public sealed class NpgsqlProjectionContext : IDbProjectionContext
 {
     /// <summary>The SQLSTATE the checkpoint guard raises when the lease token or the checkpoint is not what the batch expects.</summary>
     internal const string FencingSqlState = "DPFNC";
@@ -52,6 +52,12 @@ public sealed class NpgsqlProjectionContext
 
     /// <summary>The transaction that also writes the checkpoint; do not commit or roll it back.</summary>
     public NpgsqlTransaction Transaction => EnsureTransaction();
+
+    /// <inheritdoc />
+    System.Data.Common.DbConnection IDbProjectionContext.Connection => Connection;
+
+    /// <inheritdoc />
+    System.Data.Common.DbTransaction IDbProjectionContext.Transaction => Transaction;
 
     /// <summary>The projection's name; readers query its tables as <c>"name"."table"</c> (views over the live generation).</summary>
     public string ProjectionName { get; }
@@ -112,6 +118,17 @@ public sealed class NpgsqlProjectionContext
     /// <returns>A task that completes when the commands ran.</returns>
     public ValueTask FlushAsync(CancellationToken cancellationToken = default) =>
         SendAsync(EnsureTransaction(), cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<IAsyncDisposable> UseGenerationSchemaAsync(CancellationToken cancellationToken = default)
+    {
+        // set_config(..., true) is SET LOCAL: it ends with the transaction at the latest, and the handle restores it sooner.
+        await using var command = new NpgsqlCommand("SELECT current_setting('search_path'), set_config('search_path', quote_ident($1), true)", _connection, EnsureTransaction());
+        command.Parameters.Add(new NpgsqlParameter { Value = Schema });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new SearchPathScope(_connection, EnsureTransaction(), reader.GetString(0));
+    }
 
     /// <summary>
     /// Sends what is queued and commits: with no explicit transaction, as one batch in one implicit transaction (one
@@ -202,5 +219,20 @@ public sealed class NpgsqlProjectionContext
         }
 
         _upserts.Clear();
+    }
+
+    private sealed class SearchPathScope(NpgsqlConnection connection, NpgsqlTransaction transaction, string previous) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            if (transaction.Connection is null)
+            {
+                return;
+            }
+
+            await using var command = new NpgsqlCommand("SELECT set_config('search_path', $1, true)", connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter { Value = previous });
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
     }
 }

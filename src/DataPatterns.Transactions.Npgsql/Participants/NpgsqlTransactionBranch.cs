@@ -9,7 +9,7 @@ namespace DataPatterns.Transactions.Npgsql;
 /// With last-resource commit, the branch whose database holds the <see cref="NpgsqlDecisionLog"/> is not prepared: it
 /// commits with the decision row inside its own transaction.
 /// </summary>
-public sealed class NpgsqlTransactionBranch : ILastResourceParticipant, IStatelessParticipant, IAsyncDisposable
+public sealed class NpgsqlTransactionBranch : ILastResourceParticipant, IStatelessParticipant, IDbTransactionBranch, IAsyncDisposable
 {
     private readonly NpgsqlTransactionResource _resource;
     private NpgsqlTransaction? _transaction;
@@ -31,6 +31,12 @@ public sealed class NpgsqlTransactionBranch : ILastResourceParticipant, IStatele
 
     /// <inheritdoc />
     public string ResourceName => _resource.Name;
+
+    /// <inheritdoc />
+    System.Data.Common.DbConnection IDbTransactionBranch.Connection => Connection;
+
+    /// <inheritdoc />
+    System.Data.Common.DbTransaction? IDbTransactionBranch.Transaction => _transaction;
 
     /// <inheritdoc />
     public async ValueTask<PrepareVote> PrepareAsync(string globalId, CancellationToken cancellationToken)

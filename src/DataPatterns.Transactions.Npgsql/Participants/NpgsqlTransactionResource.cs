@@ -8,7 +8,7 @@ namespace DataPatterns.Transactions.Npgsql;
 /// prepared transactions by global id on connections of its own, and lists this node's prepared transactions from
 /// <c>pg_prepared_xacts</c> for recovery. Its connections must not auto-enlist in System.Transactions (<c>Enlist=false</c>).
 /// </summary>
-public sealed partial class NpgsqlTransactionResource : ITransactionResource, ICoordinatorNodeClaim, IAsyncDisposable
+public sealed partial class NpgsqlTransactionResource : IDbTransactionResource, ICoordinatorNodeClaim, IAsyncDisposable
 {
     private readonly bool _ownsDataSource;
 
@@ -99,6 +99,10 @@ public sealed partial class NpgsqlTransactionResource : ITransactionResource, IC
             throw;
         }
     }
+
+    /// <inheritdoc />
+    async ValueTask<IDbTransactionBranch> IDbTransactionResource.OpenDbBranchAsync(IsolationLevel isolationLevel, CancellationToken cancellationToken) =>
+        await OpenBranchAsync(isolationLevel, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask ValidateAsync(CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using DataPatterns.Routing;
 using DataPatterns.Sharding;
 using DataPatterns.Transactions;
 using DataPatterns.Transactions.Npgsql;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -32,6 +33,8 @@ builder.Services.AddTwoPhaseCommit(o => { o.Prefix = "consumer"; o.NodeId = "c1"
     .UseNpgsql("payments", primary)
     .UseNpgsql("orders", node2);
 builder.Services.AddCqrs(cqrs => cqrs.AddQueryHandler<Echo, string, EchoHandler>()).UseNpgsql(o => o.ConnectionString = primary);
+builder.Services.AddDbContext<ConsumerContext>((sp, o) => o.UseNpgsql().UseReadWriteSplitting(sp, r => r.ReadOnly = true));
+builder.Services.AddReadYourWrites(o => o.CookieName = "consumer-ryw"); // the ASP.NET Core middleware's options, validated at start
 
 using var host = builder.Build();
 await host.StartAsync();
@@ -61,6 +64,15 @@ using (var scope = services.CreateScope())
     var writePort = await Port(write);
     Check(readPort == new NpgsqlConnectionStringBuilder(replica).Port && writePort == new NpgsqlConnectionStringBuilder(primary).Port, $"routing sent reads to {readPort} and writes to {writePort}");
     Console.WriteLine($"consumer: routing read from port {readPort}, wrote to port {writePort}");
+}
+
+// EF Core: a read-only DbContext on the router reads from the replica
+using (var scope = services.CreateScope())
+{
+    var db = scope.ServiceProvider.GetRequiredService<ConsumerContext>();
+    var port = await db.Database.SqlQuery<int>($"SELECT inet_server_port() AS \"Value\"").SingleAsync();
+    Check(port == new NpgsqlConnectionStringBuilder(replica).Port, $"the routed DbContext read from port {port}");
+    Console.WriteLine($"consumer: the routed DbContext read from port {port}");
 }
 
 // Two-phase commit across two servers
@@ -137,6 +149,8 @@ internal sealed class GreetingLoader : ICacheLoader<int, string>
 }
 
 internal sealed record Echo(string Text);
+
+internal sealed class ConsumerContext(DbContextOptions<ConsumerContext> options) : DbContext(options);
 
 internal sealed class EchoHandler : IQueryHandler<Echo, string>
 {

@@ -8,7 +8,8 @@
 #
 # Servers: PostgreSQL 15 primary (max_prepared_transactions > 0, wal_level=replica),
 # a streaming replica of it (pg_basebackup -R), two independent PostgreSQL servers
-# (node2, node3), Redis and two Memcached instances. Every byte of data lives under one folder.
+# (node2, node3), Redis, two Memcached instances, and MariaDB (a GTID primary and replica, node2, a
+# three-node Galera cluster; see eng/services-mariadb.sh). Every byte of data lives under one folder.
 #
 # Overridable settings (environment):
 #   DATAPATTERNS_SERVICES_DIR   data folder               (/tmp/datapatterns-services)
@@ -35,6 +36,9 @@ MEMCACHED_DIR="$SERVICES_DIR/memcached"
 
 log() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 1; }
+
+# shellcheck source=eng/services-mariadb.sh
+source "$(dirname "${BASH_SOURCE[0]}")/services-mariadb.sh"
 
 # PostgreSQL refuses to run as root, so as root its commands run as the postgres user.
 as_pg() {
@@ -236,6 +240,10 @@ cmd_up() {
   fi
   as_pg mkdir -p "$PG_DIR/sockets"
 
+  # MariaDB (seven servers, a state transfer per Galera joiner) comes up beside PostgreSQL.
+  ( mariadb_up ) &
+  local mariadb_pid=$!
+
   # initdb is the slow part: the three independent clusters are made side by side.
   local pids=() name
   for name in primary node2 node3; do
@@ -255,6 +263,7 @@ cmd_up() {
   done
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
   [ "$failed" = "0" ] || die "a server did not start (see the messages above)"
+  wait "$mariadb_pid" || die "MariaDB did not start (see the messages above)"
   log "up in $((SECONDS - started)) s; data in $SERVICES_DIR"
 }
 
@@ -273,6 +282,7 @@ cmd_down() {
     log "redis stopped"
   fi
   memcached_stop
+  mariadb_down
   # private/ holds what fault tests left of the servers they killed (sockets, logs); its servers are already gone.
   rm -rf "$PG_DIR" "$REDIS_DIR" "$MEMCACHED_DIR" "$SERVICES_DIR/private"
   rmdir "$SERVICES_DIR" 2>/dev/null || true
@@ -291,6 +301,7 @@ export DATAPATTERNS_PG_NODE3='$(conn "$NODE3_PORT")'
 export DATAPATTERNS_REDIS='127.0.0.1:$REDIS_PORT'
 export DATAPATTERNS_MEMCACHED='$(memcached_ports | tr ' ' '\n' | sed 's/^/127.0.0.1:/' | paste -sd, -)'
 EOF
+  mariadb_env
 }
 
 cmd_status() {
@@ -303,6 +314,7 @@ cmd_status() {
   for port in $(memcached_ports); do
     if memcached_running "$port" && memcached_answers "$port"; then echo "memcached: up (127.0.0.1:$port)"; else echo "memcached $port: down"; all=1; fi
   done
+  mariadb_status || all=1
   return $all
 }
 

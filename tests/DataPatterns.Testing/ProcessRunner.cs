@@ -6,14 +6,18 @@ namespace DataPatterns.Testing;
 internal static class ProcessRunner
 {
     /// <summary>Runs <paramref name="fileName"/>; as root and with <paramref name="asPostgresUser"/>, runs it as the postgres user.</summary>
-    public static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, bool asPostgresUser, CancellationToken cancellationToken)
+    public static Task<string> RunAsync(string fileName, IEnumerable<string> arguments, bool asPostgresUser, CancellationToken cancellationToken) =>
+        RunAsUserAsync(fileName, arguments, asPostgresUser ? "postgres" : null, cancellationToken);
+
+    /// <summary>Runs <paramref name="fileName"/>; as root and with a <paramref name="user"/>, runs it as that OS user.</summary>
+    public static async Task<string> RunAsUserAsync(string fileName, IEnumerable<string> arguments, string? user, CancellationToken cancellationToken)
     {
         var startInfo = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (asPostgresUser && IsRoot)
+        if (user is not null && IsRoot)
         {
             startInfo.FileName = "runuser";
             startInfo.ArgumentList.Add("-u");
-            startInfo.ArgumentList.Add("postgres");
+            startInfo.ArgumentList.Add(user);
             startInfo.ArgumentList.Add("--");
             startInfo.ArgumentList.Add(fileName);
         }

@@ -1,3 +1,4 @@
+using MySqlConnector;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -30,6 +31,30 @@ public static class ServerConnections
         }
     }
 
+    /// <summary>Opens a connection to a MariaDB test server.</summary>
+    /// <exception cref="ServerUnavailableException">The server does not answer.</exception>
+    public static async Task<MySqlConnection> OpenMariaDbAsync(TestServer server, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        if (server.Kind != TestServerKind.MariaDb)
+        {
+            throw new ArgumentException($"'{server.Name}' is a {server.Kind} server, not MariaDB.", nameof(server));
+        }
+
+        var builder = new MySqlConnectionStringBuilder(server.ConnectionString) { ConnectionTimeout = 5 };
+        var connection = new MySqlConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch (Exception ex) when (ex is MySqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            await connection.DisposeAsync();
+            throw new ServerUnavailableException(server, ex);
+        }
+    }
+
     /// <summary>Connects a new multiplexer to the Redis test server (the caller disposes it).</summary>
     /// <exception cref="ServerUnavailableException">The server does not answer.</exception>
     public static async Task<ConnectionMultiplexer> ConnectRedisAsync(TestServer? server = null)
@@ -49,9 +74,17 @@ public static class ServerConnections
         }
     }
 
-    /// <summary>Runs one SQL command on a PostgreSQL test server and returns the first column of the first row.</summary>
+    /// <summary>Runs one SQL command on a PostgreSQL or MariaDB test server and returns the first column of the first row.</summary>
     public static async Task<object?> ScalarAsync(TestServer server, string sql, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(server);
+        if (server.Kind == TestServerKind.MariaDb)
+        {
+            await using var mariaDb = await OpenMariaDbAsync(server, cancellationToken);
+            await using var mariaDbCommand = new MySqlCommand(sql, mariaDb);
+            return await mariaDbCommand.ExecuteScalarAsync(cancellationToken);
+        }
+
         await using var connection = await OpenPostgresAsync(server, cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         return await command.ExecuteScalarAsync(cancellationToken);

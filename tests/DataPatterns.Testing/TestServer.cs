@@ -11,6 +11,9 @@ public enum TestServerKind
 
     /// <summary>A memcached server.</summary>
     Memcached,
+
+    /// <summary>A MariaDB server (MySQL protocol; a Galera node is one too).</summary>
+    MariaDb,
 }
 
 /// <summary>
@@ -19,7 +22,7 @@ public enum TestServerKind
 /// <param name="Name">The role: primary, replica, node2, node3 or redis.</param>
 /// <param name="Kind">PostgreSQL or Redis.</param>
 /// <param name="EnvironmentVariable">The variable that overrides <paramref name="ConnectionString"/>.</param>
-/// <param name="ConnectionString">An Npgsql connection string, a StackExchange.Redis configuration string, or "host:port" of memcached.</param>
+/// <param name="ConnectionString">An Npgsql or MySqlConnector connection string, a StackExchange.Redis configuration string, or "host:port" of memcached.</param>
 public sealed record TestServer(string Name, TestServerKind Kind, string EnvironmentVariable, string ConnectionString)
 {
     /// <inheritdoc />

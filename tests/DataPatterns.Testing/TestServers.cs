@@ -30,8 +30,42 @@ public static class TestServers
             .Select((server, i) => new TestServer($"memcached{i + 1}", TestServerKind.Memcached, "DATAPATTERNS_MEMCACHED", server))
             .ToList();
 
+    /// <summary>The MariaDB primary (binlog, GTID); also "orders" in the cross-engine two-phase-commit tests.</summary>
+    public static TestServer MariaDbPrimary { get; } = MariaDb("mariadb-primary", "DATAPATTERNS_MARIADB_PRIMARY", 53306);
+
+    /// <summary>The GTID replica of <see cref="MariaDbPrimary"/> (read_only).</summary>
+    public static TestServer MariaDbReplica { get; } = MariaDb("mariadb-replica", "DATAPATTERNS_MARIADB_REPLICA", 53307);
+
+    /// <summary>An independent MariaDB server (a second XA participant and shard).</summary>
+    public static TestServer MariaDbNode2 { get; } = MariaDb("mariadb-node2", "DATAPATTERNS_MARIADB_NODE2", 53308);
+
+    /// <summary>The three nodes of the Galera cluster, in port order.</summary>
+    public static IReadOnlyList<TestServer> Galera { get; } =
+        (Environment.GetEnvironmentVariable("DATAPATTERNS_GALERA") is { Length: > 0 } galera
+            ? galera.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : [MariaDbConnectionString(53316), MariaDbConnectionString(53317), MariaDbConnectionString(53318)])
+        .Select((server, i) => new TestServer($"galera{i + 1}", TestServerKind.MariaDb, "DATAPATTERNS_GALERA", server))
+        .ToList();
+
+    /// <summary>
+    /// The folder of the MariaDB servers' option files: a test that kills one of them starts it again with
+    /// <c>mariadbd --defaults-file={MariaDbDirectory}/{name}.cnf</c> as the mysql user (see <see cref="SharedMariaDb"/>).
+    /// </summary>
+    public static string MariaDbDirectory { get; } =
+        Environment.GetEnvironmentVariable("DATAPATTERNS_MARIADB_DIR") is { Length: > 0 } dir
+            ? dir
+            : Path.Combine(Environment.GetEnvironmentVariable("DATAPATTERNS_SERVICES_DIR") is { Length: > 0 } services ? services : "/tmp/datapatterns-services", "mariadb");
+
     /// <summary>True when the tests run in CI (<c>CI=true</c>), where an unreachable server is a failure.</summary>
     public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    private static string MariaDbConnectionString(int port) => $"Server=127.0.0.1;Port={port};User ID=root;Password=;Database=datapatterns";
+
+    private static TestServer MariaDb(string name, string variable, int defaultPort)
+    {
+        var value = Environment.GetEnvironmentVariable(variable);
+        return new TestServer(name, TestServerKind.MariaDb, variable, string.IsNullOrWhiteSpace(value) ? MariaDbConnectionString(defaultPort) : value);
+    }
 
     private static TestServer Postgres(string name, string variable, int defaultPort)
     {

@@ -2,7 +2,7 @@
 # Writes docs/telemetry.md from the code: every Create*<T>("name", ..., unit, description) instrument, StartActivity name and
 # [LoggerMessage] attribute under src/DataPatterns.*. Run from the repository root after changing any of them: python3 eng/telemetry-doc.py
 import re,glob,os
-pk=['Caching','Caching.Redis','Caching.Memcached','Routing','Routing.Npgsql','Sharding','Transactions','Transactions.Npgsql','Cqrs','Cqrs.Npgsql','Cqrs.Redis','EntityFrameworkCore','AspNetCore']
+pk=['Caching','Caching.Redis','Caching.Memcached','Routing','Routing.Npgsql','Routing.MySql','Sharding','Transactions','Transactions.Npgsql','Transactions.MySql','Cqrs','Cqrs.Npgsql','Cqrs.Redis','EntityFrameworkCore','AspNetCore']
 out=[]
 out.append('''# Telemetry: every metric, span and log event
 
@@ -37,8 +37,10 @@ The tables below are written from the code by `eng/telemetry-doc.py`.
 | DataPatterns.Sharding | 2000–2099 |
 | DataPatterns.Transactions | 3000–3099 |
 | DataPatterns.Transactions.Npgsql | 3100–3199 |
+| DataPatterns.Transactions.MySql | 3200–3299 |
 | DataPatterns.Routing | 4000–4099 |
 | DataPatterns.Routing.Npgsql | 4100–4199 |
+| DataPatterns.Routing.MySql | 4200–4299 |
 | DataPatterns.Cqrs | 5000–5099 |
 | DataPatterns.Cqrs.Npgsql | 5100–5199 |
 | DataPatterns.Cqrs.Redis | 5200–5299 |

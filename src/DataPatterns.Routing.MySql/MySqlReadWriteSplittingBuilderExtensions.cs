@@ -33,6 +33,7 @@ public static class MySqlReadWriteSplittingBuilderExtensions
         var services = builder.Services;
         services.AddOptions<MySqlRoutingOptions>(name).Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MySqlRoutingOptions>, MySqlRoutingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReadWriteRouterOptions>, MySqlNodeConnectionStringsValidator>());
         services.AddOptions<ReadWriteRouterOptions>(name)
             .Configure<IOptionsMonitor<MySqlRoutingOptions>>((options, settings) => options.UseMySql(settings.Get(name)));
         services.AddSingleton<IHostedService>(provider => new MySqlStartupCheck(

@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using MySqlConnector;
+
+namespace DataPatterns.Routing.MySql.Galera;
+
+/// <summary>
+/// The MySqlConnector data sources of the Galera routers' nodes, made from their connection strings once and shared by
+/// the router (its reads and writes) and the <see cref="GaleraWriter"/> (its key-routed writes): one pool per node.
+/// Disposed with the container.
+/// </summary>
+internal sealed class GaleraNodeDataSources : IAsyncDisposable, IDisposable
+{
+    private readonly ConcurrentDictionary<(string Router, string Node, string ConnectionString), MySqlDataSource> _sources = new();
+
+    public DbDataSource GetOrCreate(string router, string node, string connectionString) =>
+        _sources.GetOrAdd((router, node, connectionString), static key => new MySqlDataSource(key.ConnectionString));
+
+    /// <summary>Moves every connection-string node of the router onto a shared data source.</summary>
+    public void Share(string router, ReadWriteRouterOptions options)
+    {
+        foreach (var node in options.Nodes)
+        {
+            if (node is { DataSource: null, ConnectionString: { Length: > 0 } connectionString } && !string.IsNullOrWhiteSpace(node.Name))
+            {
+                node.DataSource = GetOrCreate(router, node.Name, connectionString);
+                node.ConnectionString = null;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var source in _sources.Values)
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _sources.Clear();
+    }
+
+    public void Dispose()
+    {
+        foreach (var source in _sources.Values)
+        {
+            source.Dispose();
+        }
+
+        _sources.Clear();
+    }
+}

@@ -14,7 +14,22 @@ internal sealed class GaleraNodeDataSources : IAsyncDisposable, IDisposable
     private readonly ConcurrentDictionary<(string Router, string Node, string ConnectionString), MySqlDataSource> _sources = new();
 
     public DbDataSource GetOrCreate(string router, string node, string connectionString) =>
-        _sources.GetOrAdd((router, node, connectionString), static key => new MySqlDataSource(key.ConnectionString));
+        _sources.GetOrAdd((router, node, connectionString), static key => new MySqlDataSource(WithoutPoolReset(key.ConnectionString)));
+
+    /// <summary>
+    /// Turns MySqlConnector's reset of pooled connections off unless the string sets it: a Galera node ignores
+    /// wsrep_sync_wait on a reset session (see <see cref="GaleraCausalReads"/>), so causal reads need it off.
+    /// </summary>
+    internal static string WithoutPoolReset(string connectionString)
+    {
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.Keys.Cast<string>().Any(static k => k.Replace(" ", "", StringComparison.Ordinal).Equals("ConnectionReset", StringComparison.OrdinalIgnoreCase)))
+        {
+            return connectionString;
+        }
+
+        return new MySqlConnectionStringBuilder(connectionString) { ConnectionReset = false }.ConnectionString;
+    }
 
     /// <summary>Moves every connection-string node of the router onto a shared data source.</summary>
     public void Share(string router, ReadWriteRouterOptions options)

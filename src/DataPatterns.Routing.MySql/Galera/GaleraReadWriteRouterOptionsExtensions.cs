@@ -9,8 +9,10 @@ public static class GaleraReadWriteRouterOptionsExtensions
     /// Galera mode: every Synced node takes reads and writes (<see cref="ReadWriteRouterOptions.ActiveActive"/>), health by
     /// <see cref="GaleraRoutingProbe"/>, node connection strings built with <see cref="MySqlConnectorFactory"/>, overload read by
     /// <see cref="GaleraRoutingFailureClassifier"/>. The core's token read-your-writes is turned off: there are no replicas to
-    /// compare a token with, and a read on another node is made causal by <see cref="GaleraCausalReads"/> instead. A probe
-    /// or factory the application set itself is kept.
+    /// compare a token with, and a read on another node is made causal by <see cref="GaleraCausalReads"/> instead. Nodes
+    /// given by connection string get <c>Connection Reset=false</c> unless the string sets it, because a Galera node ignores
+    /// <c>wsrep_sync_wait</c> on a session MySqlConnector reset for reuse (see <see cref="GaleraCausalReads"/>). A probe or
+    /// factory the application set itself is kept.
     /// </summary>
     /// <param name="options">The router's options.</param>
     /// <returns>The options.</returns>
@@ -22,6 +24,14 @@ public static class GaleraReadWriteRouterOptionsExtensions
         options.FailureClassifier ??= GaleraRoutingFailureClassifier.Instance;
         options.ActiveActive = true;
         options.ReadYourWrites = false;
+        foreach (var node in options.Nodes)
+        {
+            if (node is { DataSource: null, ConnectionString: { Length: > 0 } connectionString })
+            {
+                node.ConnectionString = GaleraNodeDataSources.WithoutPoolReset(connectionString);
+            }
+        }
+
         return options;
     }
 }

@@ -36,7 +36,7 @@ internal sealed class GaleraTestCluster : IAsyncDisposable
         foreach (var i in nodeOrder ?? [0, 1, 2])
         {
             var server = TestServers.Galera[i];
-            var settings = new MySqlConnectionStringBuilder(server.ConnectionString) { ConnectionTimeout = 3 };
+            var settings = new MySqlConnectionStringBuilder(server.ConnectionString) { ConnectionTimeout = 3, ConnectionReset = false };
             var dataSource = new MySqlDataSource(settings.ConnectionString);
             dataSources[server.Name] = dataSource;
             options.AddNode(server.Name, dataSource);
@@ -44,7 +44,7 @@ internal sealed class GaleraTestCluster : IAsyncDisposable
 
         var router = new ReadWriteRouter(name, options.UseGalera());
         await router.WaitUntilReadyAsync();
-        var table = $"g_{name}_{Guid.NewGuid():N}"[..40];
+        var table = $"g_{name}_{Guid.NewGuid():N}";
         await ServerConnections.ScalarAsync(TestServers.Galera[0], $"CREATE TABLE `{table}` (id INT PRIMARY KEY, v INT NOT NULL); INSERT INTO `{table}` VALUES (1, 0);");
         var writer = new GaleraWriter(router, dataSources.ToDictionary(p => p.Key, p => (DbDataSource)p.Value), galera);
         return new GaleraTestCluster(router, dataSources, writer, table);
@@ -70,7 +70,7 @@ internal sealed class GaleraTestCluster : IAsyncDisposable
     /// <summary>The row's value on one node, after that node caught up with the cluster.</summary>
     public async Task<int> ValueOnAsync(TestServer server)
     {
-        await using var connection = await ServerConnections.OpenMariaDbAsync(server);
+        await using var connection = await OpenUnpooledAsync(server);
         await GaleraCausalReads.SyncAsync(connection);
         await using var command = new MySqlCommand($"SELECT v FROM `{Table}` WHERE id = 1", connection);
         return Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
@@ -93,6 +93,14 @@ internal sealed class GaleraTestCluster : IAsyncDisposable
             command.CommandText = $"SELECT v FROM `{Table}` WHERE id = 1";
             return Convert.ToInt32(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
         };
+
+    /// <summary>A connection of its own (never a pooled one MySqlConnector reset, on which Galera ignores wsrep_sync_wait).</summary>
+    public static async Task<MySqlConnection> OpenUnpooledAsync(TestServer server)
+    {
+        var connection = new MySqlConnection(new MySqlConnectionStringBuilder(server.ConnectionString) { Pooling = false, ConnectionTimeout = 5 }.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
 
     public static async Task<int> PortOfAsync(DbConnection connection)
     {

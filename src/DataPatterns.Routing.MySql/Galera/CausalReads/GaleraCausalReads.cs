@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
+using MySqlConnector;
 
 namespace DataPatterns.Routing.MySql.Galera;
 
@@ -11,6 +13,13 @@ namespace DataPatterns.Routing.MySql.Galera;
 /// whatever the caller's code does. Every later read on the connection sees at least that state (a node applies in
 /// order). Cost: one round trip to the node plus one group-communication round among the nodes (the node asks the
 /// cluster for its latest sequence number and waits until it has applied that far).
+/// <para>
+/// A MariaDB Galera node ignores <c>wsrep_sync_wait</c> on a session that was reset with COM_RESET_CONNECTION or
+/// COM_CHANGE_USER (the server stops treating it as a client session; galera issue 613, fixed in Percona XtraDB Cluster as
+/// PXC-4003, open in MariaDB 10.11), and MySqlConnector resets every pooled connection it hands out again unless the
+/// connection string says <c>Connection Reset=false</c>. A causal read on such a connection would silently not be
+/// causal, so these methods refuse it; <c>UseGalera()</c> builds node data sources with <c>Connection Reset=false</c>.
+/// </para>
 /// </summary>
 public static class GaleraCausalReads
 {
@@ -72,8 +81,26 @@ public static class GaleraCausalReads
             throw new InvalidOperationException($"The connection is {connection.State}; open it before asking its node to catch up with the cluster.");
         }
 
+        if (connection is MySqlConnection && IsResetFromPool(connection.ConnectionString))
+        {
+            throw new InvalidOperationException(
+                "This connection comes from a pool that resets connections (MySqlConnector's default, Connection Reset=true), and a Galera node "
+                + "ignores wsrep_sync_wait on a reset session, so the read would not be causal. Add 'Connection Reset=false' to the node's "
+                + "connection string (UseGalera() does this for nodes given by connection string), or 'Pooling=false'.");
+        }
+
         await using var command = connection.CreateCommand();
         command.CommandText = SyncSql;
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    // Parsed once per connection string: a causal read must not pay a parse.
+    private static readonly ConcurrentDictionary<string, bool> ResetsFromPool = new(StringComparer.Ordinal);
+
+    internal static bool IsResetFromPool(string connectionString) =>
+        ResetsFromPool.GetOrAdd(connectionString, static text =>
+        {
+            var settings = new MySqlConnectionStringBuilder(text);
+            return settings.Pooling && settings.ConnectionReset;
+        });
 }

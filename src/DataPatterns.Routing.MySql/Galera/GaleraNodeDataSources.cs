@@ -22,6 +22,12 @@ internal sealed class GaleraNodeDataSources : IAsyncDisposable, IDisposable
     /// </summary>
     internal static string WithoutPoolReset(string connectionString)
     {
+        if (!IsValid(connectionString))
+        {
+            // Left as given: the start-up validation names the node and what is wrong with its string.
+            return connectionString;
+        }
+
         var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
         if (given.Keys.Cast<string>().Any(static k => k.Replace(" ", "", StringComparison.Ordinal).Equals("ConnectionReset", StringComparison.OrdinalIgnoreCase)))
         {
@@ -36,11 +42,23 @@ internal sealed class GaleraNodeDataSources : IAsyncDisposable, IDisposable
     {
         foreach (var node in options.Nodes)
         {
-            if (node is { DataSource: null, ConnectionString: { Length: > 0 } connectionString } && !string.IsNullOrWhiteSpace(node.Name))
+            if (node is { DataSource: null, ConnectionString: { Length: > 0 } connectionString } && !string.IsNullOrWhiteSpace(node.Name) && IsValid(connectionString))
             {
                 node.DataSource = GetOrCreate(router, node.Name, connectionString);
                 node.ConnectionString = null;
             }
+        }
+    }
+
+    private static bool IsValid(string connectionString)
+    {
+        try
+        {
+            return !string.IsNullOrWhiteSpace(new MySqlConnectionStringBuilder(connectionString).Server);
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 

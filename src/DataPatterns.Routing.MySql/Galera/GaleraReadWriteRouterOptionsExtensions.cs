@@ -8,7 +8,7 @@ public static class GaleraReadWriteRouterOptionsExtensions
     /// <summary>
     /// Galera mode: every Synced node takes reads and writes (<see cref="ReadWriteRouterOptions.ActiveActive"/>), health by
     /// <see cref="GaleraRoutingProbe"/>, node connection strings built with <see cref="MySqlConnectorFactory"/>, overload read by
-    /// <see cref="GaleraRoutingFailureClassifier"/>. The core's token read-your-writes is turned off: there are no replicas to
+    /// <see cref="MySqlRoutingFailureClassifier"/>. The core's token read-your-writes is turned off: there are no replicas to
     /// compare a token with, and a read on another node is made causal by <see cref="GaleraCausalReads"/> instead. Nodes
     /// given by connection string get <c>Connection Reset=false</c> unless the string sets it, because a Galera node ignores
     /// <c>wsrep_sync_wait</c> on a session MySqlConnector reset for reuse (see <see cref="GaleraCausalReads"/>). A probe or
@@ -21,7 +21,7 @@ public static class GaleraReadWriteRouterOptionsExtensions
         ArgumentNullException.ThrowIfNull(options);
         options.ProviderFactory ??= MySqlConnectorFactory.Instance;
         options.Probe ??= GaleraRoutingProbe.Instance;
-        options.FailureClassifier ??= GaleraRoutingFailureClassifier.Instance;
+        options.FailureClassifier ??= MySqlRoutingFailureClassifier.Instance;
         options.ActiveActive = true;
         options.ReadYourWrites = false;
         foreach (var node in options.Nodes)

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using DataPatterns.Routing;
+using DataPatterns.Routing.MySql;
 using DataPatterns.Routing.MySql.Galera;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -37,6 +38,7 @@ public static class GaleraReadWriteSplittingBuilderExtensions
         var services = builder.Services;
         services.AddOptions<GaleraRoutingOptions>(name).Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GaleraRoutingOptions>, GaleraRoutingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReadWriteRouterOptions>, MySqlNodeConnectionStringsValidator>());
         services.TryAddSingleton<GaleraNodeDataSources>();
         builder.Configure(static options => options.UseGalera());
         services.AddOptions<ReadWriteRouterOptions>(name).PostConfigure<GaleraNodeDataSources>((options, sources) => sources.Share(name, options));

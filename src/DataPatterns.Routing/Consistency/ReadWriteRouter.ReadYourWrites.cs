@@ -14,17 +14,25 @@ public sealed partial class ReadWriteRouter
         {
             connection = await OpenOnAsync(node, cancellationToken).ConfigureAwait(false);
             node.LastSuccessAt = _time.GetTimestamp();
+            if (_probe is IRoutingReplayWaiter waiter)
+            {
+                // The server waits (one round trip) and answers as soon as the position is replayed.
+                if (!await waiter.WaitForReplayAsync(connection, token, _readYourWritesWait, cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                node.ObservePosition(token);
+                return Ready(node, ref connection);
+            }
+
             while (true)
             {
                 var replayed = await _probe.GetReplayPositionAsync(connection, cancellationToken).ConfigureAwait(false);
                 node.ObservePosition(replayed);
                 if (replayed >= token)
                 {
-                    node.Track(connection);
-                    Count(node, RoutingIntent.Read, null);
-                    var ready = connection;
-                    connection = null;
-                    return ready;
+                    return Ready(node, ref connection);
                 }
 
                 var remaining = _readYourWritesWait - _time.GetElapsedTime(started);
@@ -54,5 +62,15 @@ public sealed partial class ReadWriteRouter
                 await connection.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Hands out the connection that waited (the caller's variable is cleared so its finally does not dispose it).</summary>
+    private DbConnection Ready(RoutingNode node, ref DbConnection? connection)
+    {
+        var ready = connection!;
+        connection = null;
+        node.Track(ready);
+        Count(node, RoutingIntent.Read, null);
+        return ready;
     }
 }

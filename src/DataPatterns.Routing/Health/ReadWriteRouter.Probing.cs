@@ -264,6 +264,11 @@ public sealed partial class ReadWriteRouter
 
             var before = node.Lag;
             var lag = _lag.LagOf(node.Position, now, _time);
+            if (results[node.Index].Probe.ReportedLag is { } reported && reported > lag)
+            {
+                lag = reported;
+            }
+
             node.Lag = lag;
             if (lag.Ticks > _maxLagTicks && before.Ticks <= _maxLagTicks)
             {

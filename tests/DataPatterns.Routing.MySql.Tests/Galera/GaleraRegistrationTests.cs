@@ -94,4 +94,18 @@ public sealed class GaleraRegistrationTests
         Assert.Contains(error.Failures, f => f.Contains("RetryDelay", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("CheckTimeout", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_node_connection_string_MySqlConnector_refuses_fails_at_start_naming_the_node()
+    {
+        var services = new ServiceCollection();
+        services.AddReadWriteSplitting(options => options
+            .AddNode("galera1", TestServers.Galera[0].ConnectionString)
+            .AddNode("typo", "Server=127.0.0.1;Prot=53317")).UseGalera();
+        await using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains(error.Failures, f => f.Contains("node 'typo'", StringComparison.Ordinal));
+    }
 }

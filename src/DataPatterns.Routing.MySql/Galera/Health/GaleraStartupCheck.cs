@@ -26,20 +26,18 @@ internal sealed class GaleraStartupCheck(
         }
 
         var router = routers.Get(routerName);
-        var notGalera = new List<string>();
-        foreach (var node in router.Nodes)
-        {
-            if (node?.DataSource is { } dataSource && !await IsGaleraAsync(router.Probe ?? GaleraRoutingProbe.Instance, node.Name, dataSource, options.CheckTimeout, cancellationToken).ConfigureAwait(false))
-            {
-                notGalera.Add(node.Name);
-            }
-        }
+        var probe = router.Probe ?? GaleraRoutingProbe.Instance;
+
+        // All nodes at once: a node that is down costs CheckTimeout once, not once per node.
+        var nodes = router.Nodes.Where(static n => n?.DataSource is not null).ToList();
+        var answers = await Task.WhenAll(nodes.Select(n => IsGaleraAsync(probe, n.Name, n.DataSource!, options.CheckTimeout, cancellationToken))).ConfigureAwait(false);
+        var notGalera = nodes.Where((_, i) => !answers[i]).Select(static n => n.Name).ToList();
 
         if (notGalera.Count > 0)
         {
-            var router_ = string.IsNullOrEmpty(routerName) ? "(default)" : routerName;
+            var label = string.IsNullOrEmpty(routerName) ? "(default)" : routerName;
             throw new GaleraNodeUnavailableException(
-                $"Galera router '{router_}': node(s) {string.Join(", ", notGalera.Select(n => $"'{n}'"))} are not Galera cluster members (wsrep_on = OFF). "
+                $"Galera router '{label}': node(s) {string.Join(", ", notGalera.Select(n => $"'{n}'"))} are not Galera cluster members (wsrep_on = OFF). "
                 + "Point their connection strings at the nodes of the Galera cluster, or, for a primary with replicas, use UseMySql() instead of UseGalera(). "
                 + "(GaleraRoutingOptions.CheckNodesAtStart = false skips this check.)")
             {

@@ -35,12 +35,26 @@ public static class MySqlReadWriteSplittingBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MySqlRoutingOptions>, MySqlRoutingOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReadWriteRouterOptions>, MySqlNodeConnectionStringsValidator>());
         services.AddOptions<ReadWriteRouterOptions>(name)
-            .Configure<IOptionsMonitor<MySqlRoutingOptions>>((options, settings) => options.UseMySql(settings.Get(name)));
+            .Configure<IOptionsMonitor<MySqlRoutingOptions>>((options, settings) => options.UseMySql(ValidOrDefault(settings, name)));
         services.AddSingleton<IHostedService>(provider => new MySqlStartupCheck(
             name,
             provider.GetRequiredService<IOptionsMonitor<ReadWriteRouterOptions>>(),
             provider.GetRequiredService<IOptionsMonitor<MySqlRoutingOptions>>(),
             provider.GetService<ILogger<MySqlStartupCheck>>() ?? NullLogger<MySqlStartupCheck>.Instance));
         return builder;
+    }
+
+    // Invalid MySQL settings fail the start through their own validation; the router's options are still built (with the
+    // defaults) so that the start-up error lists every problem of both at once instead of only the first.
+    private static MySqlRoutingOptions? ValidOrDefault(IOptionsMonitor<MySqlRoutingOptions> settings, string name)
+    {
+        try
+        {
+            return settings.Get(name);
+        }
+        catch (OptionsValidationException)
+        {
+            return null;
+        }
     }
 }

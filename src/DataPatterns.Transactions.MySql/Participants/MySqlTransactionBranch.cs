@@ -17,6 +17,8 @@ public sealed class MySqlTransactionBranch : ILastResourceParticipant, IDbTransa
     private MySqlXid? _xid;
     private bool _active;
     private bool _prepareStarted;
+    private volatile bool _preparing;
+    private bool _settled;
     private int _disposed;
 
     internal MySqlTransactionBranch(MySqlTransactionResource resource, MySqlConnection connection, string isolation)
@@ -73,7 +75,16 @@ public sealed class MySqlTransactionBranch : ILastResourceParticipant, IDbTransa
     {
         var xid = RequireStarted(globalId);
         _prepareStarted = true;
-        await XaCommands.ExecuteAsync(Connection, $"XA END {xid.SqlLiteral}; XA PREPARE {xid.SqlLiteral}", cancellationToken).ConfigureAwait(false);
+        _preparing = true;
+        try
+        {
+            await XaCommands.ExecuteAsync(Connection, $"XA END {xid.SqlLiteral}; XA PREPARE {xid.SqlLiteral}", cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _preparing = false;
+        }
+
         _active = false;
         return PrepareVote.Prepared;
     }
@@ -84,6 +95,7 @@ public sealed class MySqlTransactionBranch : ILastResourceParticipant, IDbTransa
         var xid = _xid is { } started && _active ? started : throw new TransactionStateException($"The branch on '{ResourceName}' is not active; it cannot commit in one phase.");
         await XaCommands.ExecuteAsync(Connection, $"XA END {xid.SqlLiteral}; XA COMMIT {xid.SqlLiteral} ONE PHASE", cancellationToken).ConfigureAwait(false);
         _active = false;
+        _settled = true;
     }
 
     /// <inheritdoc />
@@ -111,14 +123,19 @@ public sealed class MySqlTransactionBranch : ILastResourceParticipant, IDbTransa
 
         await XaCommands.ExecuteAsync(Connection, $"XA END {xid.SqlLiteral}; XA COMMIT {xid.SqlLiteral} ONE PHASE", cancellationToken).ConfigureAwait(false);
         _active = false;
+        _settled = true;
     }
 
     /// <inheritdoc />
     public async ValueTask<BranchCompletion> CommitPreparedAsync(string globalId, CancellationToken cancellationToken)
     {
-        if (Connection.State == System.Data.ConnectionState.Open)
+        // A prepared branch stays attached to the session that prepared it (other sessions get XAER_NOTA) until that
+        // session ends, so phase 2 runs on the branch's own connection while it is open.
+        if (!_preparing && Connection.State == System.Data.ConnectionState.Open)
         {
-            return await XaCommands.CommitAsync(Connection, MySqlXid.From(globalId), cancellationToken).ConfigureAwait(false);
+            var completion = await XaCommands.CommitAsync(Connection, MySqlXid.From(globalId), cancellationToken).ConfigureAwait(false);
+            _settled = true;
+            return completion;
         }
 
         return await _resource.CommitPreparedAsync(globalId, cancellationToken).ConfigureAwait(false);
@@ -139,27 +156,42 @@ public sealed class MySqlTransactionBranch : ILastResourceParticipant, IDbTransa
                 await XaCommands.ExecuteAsync(Connection, $"XA END {xid.SqlLiteral}", cancellationToken).ConfigureAwait(false);
                 _active = false;
                 await XaCommands.RollbackAsync(Connection, xid, cancellationToken).ConfigureAwait(false);
+                _settled = true;
             }
 
             return;
         }
 
-        // The branch may be prepared, or its XA PREPARE may still be running on its connection: roll back by xid on a
-        // connection of our own. A branch that is still active in that session is unknown to others (XAER_NOTA) and is
-        // rolled back by the server when its session ends (disposal); one prepared after this is rolled back by recovery.
+        if (!_preparing && Connection.State == System.Data.ConnectionState.Open)
+        {
+            // Prepared (attached to this session), or left idle by a failed XA PREPARE: both roll back here.
+            await XaCommands.RollbackAsync(Connection, xid, cancellationToken).ConfigureAwait(false);
+            _settled = true;
+            return;
+        }
+
+        // The XA PREPARE may still be running on the branch's connection, or the connection is gone: roll back by xid on a
+        // connection of our own. A branch still attached to its session is unknown to others (XAER_NOTA); disposal ends
+        // that session, which rolls back an unprepared branch and leaves a prepared one to recovery (presumed abort).
         await _resource.RollbackPreparedAsync(xid.GlobalId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Returns the connection to the pool (called by the distributed transaction when the branch is finished). The pool
-    /// resets the session before its next use (<c>Connection Reset=true</c>, forced by the resource), which rolls back an
-    /// XA transaction left active and detaches a prepared one, which then waits in <c>XA RECOVER</c>.
+    /// Returns the connection to the pool (called by the distributed transaction when the branch is finished). A branch
+    /// that was not settled on it (a failure in either phase) must not stay attached to a pooled session, where no other
+    /// session could complete it: its connection is closed instead (the pool is cleared, which closes it on return), so the
+    /// server rolls back an unprepared branch and hands a prepared one to <c>XA RECOVER</c> for recovery.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+
+        if (_xid is not null && !_settled)
+        {
+            MySqlConnection.ClearPool(Connection);
         }
 
         await Connection.DisposeAsync().ConfigureAwait(false);

@@ -63,6 +63,15 @@ public sealed class CrossEngineBank : IAsyncDisposable
 
     public async Task<long> OrdersTotalAsync() => Convert.ToInt64(await MariaDbAsync(Orders, "SELECT COALESCE(SUM(amount), 0) FROM orders"), System.Globalization.CultureInfo.InvariantCulture);
 
+    public async Task<long> OrderAmountAsync(string id)
+    {
+        await using var connection = new MySqlConnection(Orders);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand("SELECT COALESCE(SUM(amount), 0) FROM orders WHERE id = @id", connection);
+        command.Parameters.AddWithValue("@id", id);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task<long> OrderCountAsync() => Convert.ToInt64(await MariaDbAsync(Orders, "SELECT COUNT(*) FROM orders"), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Prepared branches of this bank's node: PostgreSQL's pg_prepared_xacts plus MariaDB's XA RECOVER.</summary>

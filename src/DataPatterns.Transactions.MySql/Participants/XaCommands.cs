@@ -42,12 +42,33 @@ internal static class XaCommands
         }
         catch (MySqlException ex) when (ex.Number == UnknownXid)
         {
+            // A prepared branch still attached to a session the server has not reaped yet (its client died a moment
+            // ago) is unknown to every other session but listed by XA RECOVER, and comes back once that session ends:
+            // "not found" now would let the decision be forgotten and recovery roll it back later.
+            if (await IsListedAsync(connection, xid, cancellationToken).ConfigureAwait(false))
+            {
+                throw new TimeoutException($"The prepared XA branch '{xid.GlobalId}' is still attached to the session that prepared it; it can be committed once the server ends that session. Phase 2 retries it.", ex);
+            }
+
             return BranchCompletion.NotFound;
         }
         catch (MySqlException ex) when (ex.Number == RolledBack)
         {
             return BranchCompletion.Completed;
         }
+    }
+
+    private static async ValueTask<bool> IsListedAsync(MySqlConnection connection, MySqlXid xid, CancellationToken cancellationToken)
+    {
+        foreach (var branch in await XaRecovery.ListAsync(connection, xid.GlobalId, cancellationToken).ConfigureAwait(false))
+        {
+            if (branch.GlobalId == xid.GlobalId)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary><c>XA ROLLBACK</c> of a prepared branch; unknown or already rolled back is <see cref="BranchCompletion.NotFound"/>.</summary>

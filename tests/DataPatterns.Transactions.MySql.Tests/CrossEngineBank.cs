@@ -126,7 +126,9 @@ public sealed class CrossEngineBank : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Leave nothing prepared behind on the shared servers.
+        // Leave nothing prepared behind on the shared servers (sessions closed first: a prepared branch attached to a
+        // pooled session cannot be rolled back from another one).
+        MySqlConnection.ClearAllPools();
         try
         {
             await using var orders = MySqlTransactionResource.Create("cleanup", Orders);

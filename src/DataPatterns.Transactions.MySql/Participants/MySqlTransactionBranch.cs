@@ -86,6 +86,7 @@ public sealed class MySqlTransactionBranch : ILastResourceParticipant, IDbTransa
         }
 
         _active = false;
+        _resource.Attach(xid.GlobalId, this);
         return PrepareVote.Prepared;
     }
 
@@ -138,7 +139,7 @@ public sealed class MySqlTransactionBranch : ILastResourceParticipant, IDbTransa
             return completion;
         }
 
-        return await _resource.CommitPreparedAsync(globalId, cancellationToken).ConfigureAwait(false);
+        return await _resource.CommitDetachedAsync(globalId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -173,7 +174,7 @@ public sealed class MySqlTransactionBranch : ILastResourceParticipant, IDbTransa
         // The XA PREPARE may still be running on the branch's connection, or the connection is gone: roll back by xid on a
         // connection of our own. A branch still attached to its session is unknown to others (XAER_NOTA); disposal ends
         // that session, which rolls back an unprepared branch and leaves a prepared one to recovery (presumed abort).
-        await _resource.RollbackPreparedAsync(xid.GlobalId, cancellationToken).ConfigureAwait(false);
+        await _resource.RollbackDetachedAsync(xid.GlobalId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -189,9 +190,13 @@ public sealed class MySqlTransactionBranch : ILastResourceParticipant, IDbTransa
             return;
         }
 
-        if (_xid is not null && !_settled)
+        if (_xid is { } xid)
         {
-            MySqlConnection.ClearPool(Connection);
+            _resource.Detach(xid.GlobalId, this);
+            if (!_settled)
+            {
+                MySqlConnection.ClearPool(Connection);
+            }
         }
 
         await Connection.DisposeAsync().ConfigureAwait(false);

@@ -14,6 +14,10 @@ public sealed class MySqlTransactionResource : IDbTransactionResource, IAsyncDis
 {
     private readonly bool _ownsDataSource;
 
+    // Prepared branches still attached to a session of this process (other sessions get XAER_NOTA for them until it
+    // ends): phase-2 retries and recovery that come through the resource are sent to that session.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, MySqlTransactionBranch> _attached = new(StringComparer.Ordinal);
+
     /// <summary>Uses <paramref name="dataSource"/>, whose connection string must say <c>AutoEnlist=false</c>.</summary>
     /// <exception cref="ArgumentException">The name is blank, or the data source's connections would auto-enlist in System.Transactions.</exception>
     public MySqlTransactionResource(string name, MySqlDataSource dataSource)
@@ -132,13 +136,40 @@ public sealed class MySqlTransactionResource : IDbTransactionResource, IAsyncDis
     /// <inheritdoc />
     public async ValueTask<BranchCompletion> CommitPreparedAsync(string globalId, CancellationToken cancellationToken)
     {
+        if (_attached.TryGetValue(globalId, out var branch))
+        {
+            return await branch.CommitPreparedAsync(globalId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await CommitDetachedAsync(globalId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<BranchCompletion> RollbackPreparedAsync(string globalId, CancellationToken cancellationToken)
+    {
+        if (_attached.TryGetValue(globalId, out var branch))
+        {
+            await branch.RollbackAsync(globalId, cancellationToken).ConfigureAwait(false);
+            return BranchCompletion.Completed;
+        }
+
+        return await RollbackDetachedAsync(globalId, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal void Attach(string globalId, MySqlTransactionBranch branch) => _attached[globalId] = branch;
+
+    internal void Detach(string globalId, MySqlTransactionBranch branch) => _attached.TryRemove(new KeyValuePair<string, MySqlTransactionBranch>(globalId, branch));
+
+    /// <summary>XA COMMIT on a connection of the resource's own (the branch's session is gone or busy).</summary>
+    internal async ValueTask<BranchCompletion> CommitDetachedAsync(string globalId, CancellationToken cancellationToken)
+    {
         var xid = MySqlXid.From(globalId);
         await using var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await XaCommands.CommitAsync(connection, xid, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public async ValueTask<BranchCompletion> RollbackPreparedAsync(string globalId, CancellationToken cancellationToken)
+    /// <summary>XA ROLLBACK on a connection of the resource's own.</summary>
+    internal async ValueTask<BranchCompletion> RollbackDetachedAsync(string globalId, CancellationToken cancellationToken)
     {
         var xid = MySqlXid.From(globalId);
         await using var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

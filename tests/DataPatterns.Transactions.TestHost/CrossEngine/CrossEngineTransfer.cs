@@ -65,20 +65,32 @@ internal static class CrossEngineTransfer
     /// <summary>Enlists a branch of <paramref name="resource"/>; the resource the pause holds back gets a slow branch.</summary>
     private static async ValueTask<IDbTransactionBranch> EnlistAsync(DistributedTransaction transaction, IDbTransactionResource resource, CrossEnginePause pause, CancellationToken cancellationToken)
     {
-        if (pause.HeldBack(resource.Name) is { } phase)
+        var heldBack = pause.HeldBack(resource.Name);
+        switch (resource)
         {
-            var inner = await resource.OpenDbBranchAsync(IsolationLevel.ReadCommitted, cancellationToken);
-            var slow = new HeldBackBranch(inner, phase, HoldBack);
-            transaction.Enlist(slow);
-            return slow;
-        }
+            case NpgsqlTransactionResource postgres when heldBack is { } phase:
+            {
+                var slow = new HeldBackBranch(await postgres.OpenBranchAsync(IsolationLevel.ReadCommitted, cancellationToken), phase, HoldBack);
+                transaction.Enlist(slow);
+                return slow;
+            }
 
-        return resource switch
-        {
-            NpgsqlTransactionResource => await transaction.EnlistNpgsqlAsync(resource.Name, cancellationToken),
-            MySqlTransactionResource => await transaction.EnlistMySqlAsync(resource.Name, cancellationToken),
-            _ => throw new ArgumentException($"'{resource.Name}' is neither PostgreSQL nor MariaDB."),
-        };
+            case MySqlTransactionResource mariaDb when heldBack is { } phase:
+            {
+                // An XA transaction starts under its global id, which only enlistment gives: enlist the wrapper, then start.
+                var inner = await mariaDb.OpenBranchAsync(IsolationLevel.ReadCommitted, cancellationToken);
+                var slow = new HeldBackBranch(inner, phase, HoldBack);
+                await inner.StartAsync(transaction.Enlist(slow), cancellationToken);
+                return slow;
+            }
+
+            case NpgsqlTransactionResource:
+                return await transaction.EnlistNpgsqlAsync(resource.Name, cancellationToken);
+            case MySqlTransactionResource:
+                return await transaction.EnlistMySqlAsync(resource.Name, cancellationToken);
+            default:
+                throw new ArgumentException($"'{resource.Name}' is neither PostgreSQL nor MariaDB.");
+        }
     }
 
     private static async Task ExecuteAsync(IDbTransactionBranch branch, string sql, string? id)

@@ -84,7 +84,8 @@ public sealed class MariaDbOrdersFixture : IAsyncLifetime
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            ids.Add(reader.GetString(0));
+            // MySqlConnector reads a CHAR(36) column as a Guid; its text is the form PostgreSQL prints a uuid in.
+            ids.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
         }
 
         return ids;

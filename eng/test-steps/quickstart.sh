@@ -24,7 +24,7 @@ dotnet build samples/Quickstart --nologo -v quiet
 # The quickstarts own fixed tables and databases on the shared servers: one run at a time on this machine.
 exec 9>"${TMPDIR:-/tmp}/datapatterns-quickstart.lock"
 flock 9
-for pattern in sharding caching routing transactions cqrs efcore; do
+for pattern in sharding caching routing transactions cqrs efcore mariadb-sharding mariadb-caching; do
   echo "quickstart: $pattern"
   status=0
   output="$(timeout 180 dotnet run --no-build --project samples/Quickstart -- "$pattern" 2>&1)" || status=$?

@@ -9,6 +9,8 @@ var patterns = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.
     ["transactions"] = TransactionsQuickstart.RunAsync,
     ["cqrs"] = CqrsQuickstart.RunAsync,
     ["efcore"] = EfCoreQuickstart.RunAsync,
+    ["mariadb-sharding"] = MariaDbShardingQuickstart.RunAsync,
+    ["mariadb-caching"] = MariaDbCachingQuickstart.RunAsync,
 };
 
 if (args.Length == 0 || !patterns.TryGetValue(args[0], out var run))

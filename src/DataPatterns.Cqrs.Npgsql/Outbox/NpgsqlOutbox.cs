@@ -103,22 +103,30 @@ public sealed class NpgsqlOutbox : ITransactionalOutbox
 
         var connection = transaction.Connection ?? throw new InvalidOperationException("The transaction has completed; append events before committing it.");
         await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
-        var streams = new string[events.Count];
-        var types = new string[events.Count];
-        var payloads = new string[events.Count];
-        for (var i = 0; i < events.Count; i++)
+        await using var batch = CreateManyBatch(connection, transaction, events, notification);
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// As <see cref="AppendAsync(NpgsqlTransaction, IReadOnlyList{OutboxEvent}, OutboxNotification, CancellationToken)"/>,
+    /// synchronously, for code that saves synchronously (EF Core's <c>SaveChanges()</c>) and must not block on async I/O.
+    /// </summary>
+    /// <param name="transaction">The caller's open transaction.</param>
+    /// <param name="events">The events.</param>
+    /// <param name="notification">When readers are woken (see the asynchronous overload).</param>
+    public void Append(NpgsqlTransaction transaction, IReadOnlyList<OutboxEvent> events, OutboxNotification notification = OutboxNotification.InTransaction)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
         {
-            (streams[i], types[i], payloads[i]) = (events[i].StreamId, events[i].EventType, events[i].Payload);
+            return;
         }
 
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var insert = new NpgsqlBatchCommand(_insertMany);
-        insert.Parameters.Add(new NpgsqlParameter { Value = streams });
-        insert.Parameters.Add(new NpgsqlParameter { Value = types });
-        insert.Parameters.Add(new NpgsqlParameter { Value = payloads });
-        batch.BatchCommands.Add(insert);
-        AddNotification(batch, notification);
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var connection = transaction.Connection ?? throw new InvalidOperationException("The transaction has completed; append events before committing it.");
+        _schema.Ensure();
+        using var batch = CreateManyBatch(connection, transaction, events, notification);
+        batch.ExecuteNonQuery();
     }
 
     /// <summary>
@@ -134,12 +142,29 @@ public sealed class NpgsqlOutbox : ITransactionalOutbox
     }
 
     /// <inheritdoc />
-    async ValueTask ITransactionalOutbox.AppendAsync(System.Data.Common.DbTransaction transaction, IReadOnlyList<OutboxMessage> messages, bool notifyInTransaction, CancellationToken cancellationToken)
+    ValueTask ITransactionalOutbox.AppendAsync(System.Data.Common.DbTransaction transaction, IReadOnlyList<OutboxMessage> messages, bool notifyInTransaction, CancellationToken cancellationToken) =>
+        AppendAsync(AsNpgsql(transaction), ToEvents(messages), ToNotification(notifyInTransaction), cancellationToken);
+
+    /// <inheritdoc />
+    void ITransactionalOutbox.Append(System.Data.Common.DbTransaction transaction, IReadOnlyList<OutboxMessage> messages, bool notifyInTransaction) =>
+        Append(AsNpgsql(transaction), ToEvents(messages), ToNotification(notifyInTransaction));
+
+    /// <inheritdoc />
+    ValueTask ITransactionalOutbox.NotifyReadersAsync(CancellationToken cancellationToken) => NotifyReadersAsync(cancellationToken);
+
+    private static NpgsqlTransaction AsNpgsql(System.Data.Common.DbTransaction transaction)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        ArgumentNullException.ThrowIfNull(messages);
-        var npgsql = transaction as NpgsqlTransaction
+        return transaction as NpgsqlTransaction
             ?? throw new ArgumentException($"The PostgreSQL outbox appends through an NpgsqlTransaction, not a {transaction.GetType().Name}; give it a transaction of an Npgsql connection (an EF Core context using UseNpgsql).", nameof(transaction));
+    }
+
+    private static OutboxNotification ToNotification(bool notifyInTransaction) =>
+        notifyInTransaction ? OutboxNotification.InTransaction : OutboxNotification.AfterCommit;
+
+    private static OutboxEvent[] ToEvents(IReadOnlyList<OutboxMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
         var events = new OutboxEvent[messages.Count];
         for (var i = 0; i < events.Length; i++)
         {
@@ -152,11 +177,28 @@ public sealed class NpgsqlOutbox : ITransactionalOutbox
             events[i] = new OutboxEvent(message.StreamId, message.EventType, message.Payload ?? string.Empty);
         }
 
-        await AppendAsync(npgsql, events, notifyInTransaction ? OutboxNotification.InTransaction : OutboxNotification.AfterCommit, cancellationToken).ConfigureAwait(false);
+        return events;
     }
 
-    /// <inheritdoc />
-    ValueTask ITransactionalOutbox.NotifyReadersAsync(CancellationToken cancellationToken) => NotifyReadersAsync(cancellationToken);
+    private NpgsqlBatch CreateManyBatch(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<OutboxEvent> events, OutboxNotification notification)
+    {
+        var streams = new string[events.Count];
+        var types = new string[events.Count];
+        var payloads = new string[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            (streams[i], types[i], payloads[i]) = (events[i].StreamId, events[i].EventType, events[i].Payload);
+        }
+
+        var batch = new NpgsqlBatch(connection, transaction);
+        var insert = new NpgsqlBatchCommand(_insertMany);
+        insert.Parameters.Add(new NpgsqlParameter { Value = streams });
+        insert.Parameters.Add(new NpgsqlParameter { Value = types });
+        insert.Parameters.Add(new NpgsqlParameter { Value = payloads });
+        batch.BatchCommands.Add(insert);
+        AddNotification(batch, notification);
+        return batch;
+    }
 
     private void AddNotification(NpgsqlBatch batch, OutboxNotification notification)
     {

@@ -32,6 +32,34 @@ internal sealed class CqrsSchema(NpgsqlDataSource dataSource, string schema, boo
         return new ValueTask(creation.WaitAsync(cancellationToken));
     }
 
+    /// <summary>
+    /// The synchronous twin for callers on a synchronous path (EF Core's <c>SaveChanges()</c>). It does not wait for an
+    /// asynchronous creation in flight: the SQL is idempotent and serialized by an advisory lock, so it runs its own.
+    /// </summary>
+    public void Ensure()
+    {
+        if (_creation is { IsCompletedSuccessfully: true })
+        {
+            return;
+        }
+
+        using (var connection = dataSource.OpenConnection())
+        using (var transaction = connection.BeginTransaction())
+        {
+            using (var command = new NpgsqlCommand(Sql(schema, readModelTables), connection, transaction))
+            {
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+
+        lock (_lock)
+        {
+            _creation = Task.CompletedTask;
+        }
+    }
+
     private async Task CreateAsync()
     {
         await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);

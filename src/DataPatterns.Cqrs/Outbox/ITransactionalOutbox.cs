@@ -23,6 +23,16 @@ public interface ITransactionalOutbox
     /// </exception>
     ValueTask AppendAsync(DbTransaction transaction, IReadOnlyList<OutboxMessage> messages, bool notifyInTransaction, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// As <see cref="AppendAsync"/>, synchronously: for a caller on a synchronous path (EF Core's <c>SaveChanges()</c>),
+    /// which must not block a thread on asynchronous I/O. Implementations use their client's synchronous API.
+    /// </summary>
+    /// <param name="transaction">The caller's open transaction (its connection is used).</param>
+    /// <param name="messages">The events.</param>
+    /// <param name="notifyInTransaction">As for <see cref="AppendAsync"/>.</param>
+    /// <exception cref="ArgumentException">As for <see cref="AppendAsync"/>.</exception>
+    void Append(DbTransaction transaction, IReadOnlyList<OutboxMessage> messages, bool notifyInTransaction);
+
     /// <summary>Wakes the readers now, outside any transaction (after committing events appended without notification).</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the notification was sent.</returns>

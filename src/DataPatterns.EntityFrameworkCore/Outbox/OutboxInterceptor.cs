@@ -19,35 +19,73 @@ namespace DataPatterns.EntityFrameworkCore;
 /// savepoint that a failed save rolls back to, so a retried save never writes them twice; the events leave the entities
 /// when that transaction commits.
 /// </remarks>
-internal sealed class OutboxInterceptor(ITransactionalOutbox outbox, ILogger logger) : SaveChangesInterceptor, IDbTransactionInterceptor
+internal sealed partial class OutboxInterceptor(ITransactionalOutbox outbox, ILogger logger) : SaveChangesInterceptor, IDbTransactionInterceptor
 {
     private const string Savepoint = "datapatterns_outbox";
 
     private readonly ConditionalWeakTable<DbContext, OutboxSaveState> _states = [];
 
-    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default) =>
-        eventData.Context is { } context ? BeforeSaveAsync(context, result, cancellationToken) : ValueTask.FromResult(result);
+    /// <summary>What a save has to write before EF runs its commands.</summary>
+    private enum SaveStep
+    {
+        /// <summary>No events to write.</summary>
+        None,
 
-    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result) =>
-        eventData.Context is { } context ? BeforeSaveAsync(context, result, CancellationToken.None).AsTask().GetAwaiter().GetResult() : result;
+        /// <summary>Events on unchanged entities: written and committed in a transaction of their own now.</summary>
+        Alone,
 
-    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default) =>
-        AfterSaveAsync(eventData.Context, result, cancellationToken);
+        /// <summary>EF will begin the save's transaction; the events are written when it commits.</summary>
+        AtCommit,
 
-    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result) =>
-        AfterSaveAsync(eventData.Context, result, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        /// <summary>Inside the application's (or a distributed) transaction: written now, after a savepoint.</summary>
+        InTransaction,
+    }
 
-    public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default) =>
-        AbandonSaveAsync(eventData.Context).AsTask();
+    public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        if (eventData.Context is not { } context)
+        {
+            return result;
+        }
 
-    public override void SaveChangesFailed(DbContextErrorEventData eventData) =>
-        AbandonSaveAsync(eventData.Context).AsTask().GetAwaiter().GetResult();
+        var (step, state, distributed) = PlanSave(context);
+        if (step == SaveStep.Alone)
+        {
+            await WriteAloneAsync(context, state, cancellationToken).ConfigureAwait(false);
+        }
+        else if (step == SaveStep.InTransaction)
+        {
+            await AppendInTransactionAsync(context.Database.CurrentTransaction!, state, distributed, cancellationToken).ConfigureAwait(false);
+        }
 
-    public override Task SaveChangesCanceledAsync(DbContextEventData eventData, CancellationToken cancellationToken = default) =>
-        AbandonSaveAsync(eventData.Context).AsTask();
+        return result;
+    }
 
-    public override void SaveChangesCanceled(DbContextEventData eventData) =>
-        AbandonSaveAsync(eventData.Context).AsTask().GetAwaiter().GetResult();
+    public override async ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        if (CompleteSave(eventData.Context) is { } alone)
+        {
+            await WriteAloneAsync(eventData.Context!, alone, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    public override async Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        if (AbandonSave(eventData.Context) is { } transaction)
+        {
+            await RollbackToSavepointAsync(transaction).ConfigureAwait(false);
+        }
+    }
+
+    public override async Task SaveChangesCanceledAsync(DbContextEventData eventData, CancellationToken cancellationToken = default)
+    {
+        if (AbandonSave(eventData.Context) is { } transaction)
+        {
+            await RollbackToSavepointAsync(transaction).ConfigureAwait(false);
+        }
+    }
 
     public DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
     {
@@ -61,15 +99,14 @@ internal sealed class OutboxInterceptor(ITransactionalOutbox outbox, ILogger log
         return ValueTask.FromResult(result);
     }
 
-    public InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
-    {
-        WriteAtCommitAsync(eventData.Context, transaction, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        return result;
-    }
-
     public async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
-        await WriteAtCommitAsync(eventData.Context, transaction, cancellationToken).ConfigureAwait(false);
+        if (WritesAtCommit(eventData.Context) is { } state)
+        {
+            await outbox.AppendAsync(transaction, state.SavingMessages(), notifyInTransaction: true, cancellationToken).ConfigureAwait(false);
+            state.WrittenAtCommit = true;
+        }
+
         return result;
     }
 
@@ -98,7 +135,8 @@ internal sealed class OutboxInterceptor(ITransactionalOutbox outbox, ILogger log
         return Task.CompletedTask;
     }
 
-    private async ValueTask<InterceptionResult<int>> BeforeSaveAsync(DbContext context, InterceptionResult<int> result, CancellationToken cancellationToken)
+    /// <summary>Decides what the save writes, with no I/O: the synchronous and asynchronous hooks share it.</summary>
+    private (SaveStep Step, OutboxSaveState State, bool Distributed) PlanSave(DbContext context)
     {
         var state = _states.GetValue(context, static _ => new OutboxSaveState());
         var current = context.Database.CurrentTransaction;
@@ -111,21 +149,20 @@ internal sealed class OutboxInterceptor(ITransactionalOutbox outbox, ILogger log
 
         if (!Collect(context, state))
         {
-            return result;
+            return (SaveStep.None, state, false);
         }
 
         if (current is null)
         {
             if (!context.ChangeTracker.HasChanges())
             {
-                await WriteAloneAsync(context, state, cancellationToken).ConfigureAwait(false);
-                return result;
+                return (SaveStep.Alone, state, false);
             }
 
             state.OwnsSaveTransaction = true;
             state.PreviousBehavior = context.Database.AutoTransactionBehavior;
             context.Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
-            return result;
+            return (SaveStep.AtCommit, state, false);
         }
 
         var distributed = DbContextBranch.Find(context) is { } branch && ReferenceEquals(branch.Transaction, transaction);
@@ -135,10 +172,15 @@ internal sealed class OutboxInterceptor(ITransactionalOutbox outbox, ILogger log
             throw new InvalidOperationException($"{context.GetType().Name} saves outbox events inside a transaction passed to UseTransaction, whose commit the outbox cannot see (it would not know when to remove the events from the entities). Begin the transaction with Database.BeginTransaction, enlist the context with EnlistDbContextAsync, or save without a transaction of your own.");
         }
 
+        return (SaveStep.InTransaction, state, distributed);
+    }
+
+    private async ValueTask AppendInTransactionAsync(IDbContextTransaction current, OutboxSaveState state, bool distributed, CancellationToken cancellationToken)
+    {
         await current.CreateSavepointAsync(Savepoint, cancellationToken).ConfigureAwait(false);
         try
         {
-            await outbox.AppendAsync(transaction!, state.SavingMessages(), notifyInTransaction: !distributed, cancellationToken).ConfigureAwait(false);
+            await outbox.AppendAsync(current.GetDbTransaction(), state.SavingMessages(), notifyInTransaction: !distributed, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -146,8 +188,6 @@ internal sealed class OutboxInterceptor(ITransactionalOutbox outbox, ILogger log
             state.EndSave();
             throw;
         }
-
-        return result;
     }
 
     private static bool Collect(DbContext context, OutboxSaveState state)
@@ -189,22 +229,18 @@ internal sealed class OutboxInterceptor(ITransactionalOutbox outbox, ILogger log
         }
     }
 
-    private async ValueTask WriteAtCommitAsync(DbContext? context, DbTransaction transaction, CancellationToken cancellationToken)
-    {
-        if (context is null || !_states.TryGetValue(context, out var state) || !state.OwnsSaveTransaction || state.Saving is null || state.WrittenAtCommit)
-        {
-            return;
-        }
+    /// <summary>The state whose events ride on the commit EF is about to make, or null.</summary>
+    private OutboxSaveState? WritesAtCommit(DbContext? context) =>
+        context is not null && _states.TryGetValue(context, out var state) && state.OwnsSaveTransaction && state.Saving is not null && !state.WrittenAtCommit
+            ? state
+            : null;
 
-        await outbox.AppendAsync(transaction, state.SavingMessages(), notifyInTransaction: true, cancellationToken).ConfigureAwait(false);
-        state.WrittenAtCommit = true;
-    }
-
-    private async ValueTask<int> AfterSaveAsync(DbContext? context, int result, CancellationToken cancellationToken)
+    /// <summary>Settles a save EF completed; returns the state when its events must still be committed on their own.</summary>
+    private OutboxSaveState? CompleteSave(DbContext? context)
     {
         if (context is null || !_states.TryGetValue(context, out var state) || state.Saving is null)
         {
-            return result;
+            return null;
         }
 
         if (state.OwnsSaveTransaction)
@@ -218,13 +254,12 @@ internal sealed class OutboxInterceptor(ITransactionalOutbox outbox, ILogger log
                 }
 
                 state.EndSave();
-                return result;
+                return null;
             }
 
             // EF committed without a transaction commit to ride on (it ran no command): commit the events on their own.
             state.OwnsSaveTransaction = false;
-            await WriteAloneAsync(context, state, cancellationToken).ConfigureAwait(false);
-            return result;
+            return state;
         }
 
         var transaction = context.Database.CurrentTransaction!.GetDbTransaction();
@@ -236,7 +271,7 @@ internal sealed class OutboxInterceptor(ITransactionalOutbox outbox, ILogger log
             branch.OnCompleted(committed => CompleteDistributedAsync(state, transaction, committed));
         }
 
-        return result;
+        return null;
     }
 
     private async ValueTask CompleteDistributedAsync(OutboxSaveState state, DbTransaction transaction, bool committed)
@@ -265,23 +300,26 @@ internal sealed class OutboxInterceptor(ITransactionalOutbox outbox, ILogger log
         }
     }
 
-    private async ValueTask AbandonSaveAsync(DbContext? context)
+    /// <summary>Undoes what a failed or cancelled save set up; returns the transaction to roll back to the savepoint, or null.</summary>
+    private IDbContextTransaction? AbandonSave(DbContext? context)
     {
         if (context is null || !_states.TryGetValue(context, out var state) || state.Saving is null)
         {
-            return;
+            return null;
         }
 
+        IDbContextTransaction? rollback = null;
         if (state.OwnsSaveTransaction)
         {
             context.Database.AutoTransactionBehavior = state.PreviousBehavior;
         }
-        else if (context.Database.CurrentTransaction is { } current)
+        else
         {
-            await RollbackToSavepointAsync(current).ConfigureAwait(false);
+            rollback = context.Database.CurrentTransaction;
         }
 
         state.EndSave();
+        return rollback;
     }
 
     private async ValueTask RollbackToSavepointAsync(IDbContextTransaction transaction)

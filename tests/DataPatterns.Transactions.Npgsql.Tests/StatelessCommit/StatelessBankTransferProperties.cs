@@ -18,13 +18,15 @@ public sealed class StatelessBankTransferProperties : IAsyncLifetime
     /// failure before sending, a hang past the timeout, the session killed before or after it prepared, a failed first
     /// COMMIT PREPARED. Each caller is told the truth (committed exactly when every branch prepared), and after another
     /// instance's recovery money is conserved, every transfer is as its caller was told, and nothing is left prepared.
+    /// "In doubt" is a truthful answer too: with the 500 ms timeout of a hanging transfer, a loaded machine can end it
+    /// before the participants settled; recovery then decides, both or neither.
     /// </summary>
     [Property(MaxTest = 6, EndSize = 14)]
     public async Task Money_is_conserved_and_every_caller_is_told_the_truth_under_random_faults(byte[] transfers)
     {
         var balanceBefore = await _bank.Bank.BalanceAsync();
         var ordersBefore = await _bank.Bank.OrdersTotalAsync();
-        var outcomes = new List<(string Id, long Amount, bool Committed)>();
+        var outcomes = new List<(string Id, long Amount, bool? Committed)>();
         var coordinator = _bank.NewInstance();
         foreach (var code in transfers.Take(14))
         {
@@ -50,6 +52,12 @@ public sealed class StatelessBankTransferProperties : IAsyncLifetime
                 Assert.Equal([onDebit ? "payments" : "orders"], error.FailedParticipants);
                 outcomes.Add((orderId, amount, false));
             }
+            catch (TransactionInDoubtException)
+            {
+                // Recovered at once: its prepared branch holds the bank's row, which the next transfer updates.
+                outcomes.Add((orderId, amount, null));
+                await _bank.NewInstance().RecoverAsync(CancellationToken.None);
+            }
         }
 
         await coordinator.WhenPhaseTwoCompleteAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -60,7 +68,15 @@ public sealed class StatelessBankTransferProperties : IAsyncLifetime
         Assert.Equal(debited, credited);
         foreach (var (id, amount, committed) in outcomes)
         {
-            Assert.Equal(committed ? amount : 0L, await _bank.OrderAsync(id));
+            var ordered = await _bank.OrderAsync(id);
+            if (committed is { } told)
+            {
+                Assert.Equal(told ? amount : 0L, ordered);
+            }
+            else
+            {
+                Assert.True(ordered == 0 || ordered == amount, $"an in-doubt transfer of {amount} settled as {ordered}");
+            }
         }
 
         Assert.Equal(0, await _bank.Bank.PreparedLeftAsync());

@@ -3,6 +3,9 @@
 #
 #   eng/cluster-test.sh            short form (eng/test.sh runs it): 10 s of C10K, 20 s of orders with a kill -9
 #   eng/cluster-test.sh --long     long form, by hand: 60 s of C10K, 90 s of orders with a kill -9
+#   eng/cluster-test.sh [--long] --mariadb-orders
+#                                  the same with the order shards on MariaDB (the Shop's --orderShards=mariadb: the MariaDB
+#                                  primary and node2), so that every order is one 2PC across PostgreSQL and MariaDB
 #
 # The test runs its own cluster (DATAPATTERNS_CLUSTER_DIR under its temporary directory) on the ports of
 # DATAPATTERNS_CLUSTER_PORT / DATAPATTERNS_SHOP_PORT_A / _B (8080 / 5081 / 5082), which must be free; on failure it prints
@@ -26,7 +29,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export LC_ALL=C   # sort, join and comm must agree on one collation
 c10k_seconds=10 fault_seconds=20
-[ "${1:-}" = "--long" ] && { c10k_seconds=60; fault_seconds=90; }
+mariadb_orders=0
+for arg in "$@"; do
+  case "$arg" in
+    --long) c10k_seconds=60; fault_seconds=90 ;;
+    --mariadb-orders) mariadb_orders=1 ;;
+    *) echo "usage: eng/cluster-test.sh [--long] [--mariadb-orders]" >&2; exit 2 ;;
+  esac
+done
 port="${DATAPATTERNS_CLUSTER_PORT:-8080}"
 url="http://127.0.0.1:$port"
 name=cluster-test log_lines=40
@@ -40,6 +50,22 @@ redis_xlen() {
   [[ "$n" =~ ^[0-9]+$ ]] || { echo "cluster-test: redis-cli XLEN answered '$n'" >&2; return 1; }
   echo "$n"
 }
+
+# maria <connection string> <sql>: one column, no headers, in the shop database of a MariaDB server.
+maria() {
+  local port; port="$(sed -n 's/.*Port=\([^;]*\).*/\1/p' <<<"$1")"
+  mariadb -h 127.0.0.1 -P "$port" -uroot -N -B shop -e "$2"
+}
+mariadb_servers=("$DATAPATTERNS_MARIADB_PRIMARY" "$DATAPATTERNS_MARIADB_NODE2")
+# Orders of an earlier run with the other kind of shards stay where they were: reads take the orders of both kinds, from
+# every server that has the Shop's tables.
+has_mariadb_orders() { command -v mariadb >/dev/null 2>&1 && [ "$(maria "$1" "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'shop' AND table_name = 'orders'" 2>/dev/null)" = "1" ]; }
+# xa_prepared <connection string>: the Shop's prepared XA branches on a MariaDB server (XA RECOVER lists every client's).
+xa_prepared() { maria "$1" "XA RECOVER" | awk -F'\t' '$4 ~ /^shop:/' | wc -l; }
+if [ "$mariadb_orders" = "1" ]; then
+  export DATAPATTERNS_SHOP_ARGS="${DATAPATTERNS_SHOP_ARGS:-} --orderShards=mariadb"
+  echo "cluster-test: the order shards are on MariaDB (${mariadb_servers[*]}): each order is one 2PC across PostgreSQL and MariaDB"
+fi
 
 cluster_ensure_wrk
 ulimit -Hn 65536 2>/dev/null || true
@@ -111,6 +137,12 @@ while :; do
     n="$(pg "$cs" "SELECT count(*) FROM pg_prepared_xacts WHERE gid LIKE 'shop:%'")" || fail "could not count prepared transactions on $cs"
     prepared=$((prepared + n))
   done
+  if [ "$mariadb_orders" = "1" ]; then
+    for cs in "${mariadb_servers[@]}"; do
+      n="$(xa_prepared "$cs")" || fail "could not list the prepared XA branches on $cs"
+      prepared=$((prepared + n))
+    done
+  fi
   pending="$(redis_xlen)" || fail "could not read the length of the carts' write-back stream"
   [ "$prepared" -eq 0 ] && [ "$pending" -eq 0 ] && break
   [ $SECONDS -lt $deadline ] || fail "after 120 s, $prepared prepared transactions and $pending queued cart writes remain (the survivor alone must settle them)"
@@ -123,7 +155,12 @@ eng/cluster.sh start a   # the replacement, now that nothing depends on it
 # read both until two consecutive reads agree (a commit between the two would otherwise look one-sided).
 read_committed() { # read_committed <suffix>
   pg "$DATAPATTERNS_PG_PRIMARY" "SELECT order_id FROM payments" | sort >"$out/payments$1" || return 1
-  { pg "$DATAPATTERNS_PG_NODE2" "SELECT order_id FROM orders" && pg "$DATAPATTERNS_PG_NODE3" "SELECT order_id FROM orders"; } | sort >"$out/orders$1" || return 1
+  {
+    pg "$DATAPATTERNS_PG_NODE2" "SELECT order_id FROM orders" && pg "$DATAPATTERNS_PG_NODE3" "SELECT order_id FROM orders" || return 1
+    for cs in "${mariadb_servers[@]}"; do
+      if [ "$mariadb_orders" = "1" ] || has_mariadb_orders "$cs"; then maria "$cs" 'SELECT `order_id` FROM `orders`' || return 1; fi
+    done
+  } | sort >"$out/orders$1" || return 1
 }
 read_committed "" || fail "could not read payments and orders"
 for attempt in $(seq 1 30); do
@@ -187,7 +224,7 @@ fi
 # its shutdown flush when it is stopped with SIGTERM (no other instance is left to take them over).
 eng/cluster.sh stop a
 eng/cluster.sh stop b
-DATAPATTERNS_SHOP_ARGS="--writeBackFlushSeconds=600" eng/cluster.sh start b
+DATAPATTERNS_SHOP_ARGS="${DATAPATTERNS_SHOP_ARGS:-} --writeBackFlushSeconds=600" eng/cluster.sh start b
 b_url="http://127.0.0.1:${DATAPATTERNS_SHOP_PORT_B:-5082}"
 marker=$((100 + RANDOM % 800))   # this run's carts, told apart from earlier runs'
 for customer in $(seq 2000001 2000200); do

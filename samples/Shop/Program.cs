@@ -4,6 +4,7 @@ using DataPatterns.Samples.Shop.Hosting;
 using DataPatterns.Samples.Shop.Hosting.Health;
 using DataPatterns.Samples.Shop.Hosting.Overload;
 using DataPatterns.Samples.Shop.Hosting.Problems;
+using DataPatterns.Samples.Shop.MariaDb;
 using DataPatterns.Samples.Shop.Postgres;
 using DataPatterns.Samples.Shop.Postgres.Budget;
 
@@ -30,16 +31,23 @@ var writeBackFlushInterval = builder.Configuration["writeBackFlushSeconds"] is {
     ? TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture))
     : TimeSpan.FromMilliseconds(500);
 ShopServers? servers = null;
+MariaDbOrders? mariaDbOrders = null;
 if (services)
 {
     // Pools sized from each server's max_connections, shared among the instances, so that a cluster under overload waits
     // for a pooled connection rather than being refused by the server ("too many clients").
-    var budgets = await ConnectionBudget.PlanAsync(ShopServers.FromConfiguration(builder.Configuration),
-        builder.Services.AddShopConnectionBudget(builder.Configuration), CancellationToken.None);
+    var budgetOptions = builder.Services.AddShopConnectionBudget(builder.Configuration);
+    var budgets = await ConnectionBudget.PlanAsync(ShopServers.FromConfiguration(builder.Configuration), budgetOptions, CancellationToken.None);
     servers = ShopServers.FromConfiguration(builder.Configuration).WithPools(budgets);
+    // --orderShards=mariadb: the order shards on MariaDB, each order one two-phase commit across the two engines.
+    mariaDbOrders = await MariaDbOrders.FromConfigurationAsync(builder.Configuration, budgetOptions, CancellationToken.None);
     builder.Services.AddSingleton(budgets);
-    builder.Services.AddShopOnServers(servers, writeBackFlushInterval);
+    builder.Services.AddShopOnServers(servers, writeBackFlushInterval, mariaDbOrders);
     builder.Services.AddShopRouterConcurrency(builder.Configuration, budgets);
+}
+else if (MariaDbOrders.IsSelected(builder.Configuration))
+{
+    throw new InvalidOperationException("--orderShards=mariadb puts the order shards on the MariaDB servers of eng/services.sh: add --services.");
 }
 else
 {
@@ -74,6 +82,11 @@ app.UseShopOverloadProtection();
 if (servers is not null)
 {
     await ShopSchema.EnsureAsync(servers, app.Lifetime.ApplicationStopping);
+    if (mariaDbOrders is not null)
+    {
+        await MariaDbShopSchema.EnsureAsync(mariaDbOrders, app.Lifetime.ApplicationStopping);
+    }
+
     app.UseReadYourWrites();
 }
 

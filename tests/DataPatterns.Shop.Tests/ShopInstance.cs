@@ -63,6 +63,9 @@ internal sealed partial class ShopInstance : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the process with SIGKILL, as a machine that vanished would (its data folder goes on dispose).</summary>
+    public Task KillAsync() => _process.KillAsync();
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -5,10 +5,17 @@
 // "lastresource" keeps the decisions in payments' database and commits payments with the decision (no log file).
 // "stateless" keeps no decisions at all; paused at FirstPrepared, its orders branch is made slow to send its prepare,
 // so that the kill finds payments prepared and orders not.
+// "cross-file", "cross-mysql" and "cross-npgsql" put orders on MariaDB (an XA branch): see CrossEngine/CrossEngineTransfer.cs.
 using System.Transactions;
 using DataPatterns.Transactions;
 using DataPatterns.Transactions.Npgsql;
+using DataPatterns.Transactions.TestHost.CrossEngine;
 using Npgsql;
+
+if (args[0].StartsWith("cross-", StringComparison.Ordinal))
+{
+    return await CrossEngineTransfer.RunAsync(args);
+}
 
 var mode = args[0];
 var pause = args[1];

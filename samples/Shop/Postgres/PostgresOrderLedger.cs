@@ -10,7 +10,7 @@ namespace DataPatterns.Samples.Shop.Postgres;
 /// Places an order across two PostgreSQL servers in one two-phase-commit transaction: the payment (and the outbox event
 /// the order-history projection reads) on the primary, the order row on the customer's order shard.
 /// </summary>
-public sealed partial class PostgresOrderLedger(
+public sealed class PostgresOrderLedger(
     TwoPhaseCommitCoordinator coordinator,
     [FromKeyedServices(ShopShards.Orders)] ShardResolver<long> shards,
     NpgsqlOutbox outbox,
@@ -30,14 +30,7 @@ public sealed partial class PostgresOrderLedger(
             var orders = await transaction.EnlistNpgsqlAsync(shard.Name, cancellationToken);
             try
             {
-                await using (var pay = new NpgsqlCommand("INSERT INTO payments (order_id, customer_id, amount) VALUES ($1, $2, $3)", payments.Connection))
-                {
-                    pay.Parameters.Add(new() { Value = order.OrderId });
-                    pay.Parameters.Add(new() { Value = order.CustomerId });
-                    pay.Parameters.Add(new() { Value = placed.Amount });
-                    await pay.ExecuteNonQueryAsync(cancellationToken);
-                }
-
+                await OrderPayment.InsertAsync(payments, order, placed, cancellationToken);
                 await using (var place = new NpgsqlCommand("INSERT INTO orders (order_id, customer_id, product_id, quantity, amount) VALUES ($1, $2, $3, $4, $5)", orders.Connection))
                 {
                     place.Parameters.Add(new() { Value = order.OrderId });
@@ -53,26 +46,11 @@ public sealed partial class PostgresOrderLedger(
                 throw new OrderRejectedException(OrderRejection.Duplicate, $"order {order.OrderId} was placed already.");
             }
 
-            // The event rides in the payments branch, so it commits exactly when the payment does. No NOTIFY inside:
-            // PostgreSQL refuses to prepare a transaction that notified.
-            await outbox.AppendAsync(payments.Transaction!, new OutboxEvent(order.CustomerId.ToString(System.Globalization.CultureInfo.InvariantCulture), ShopEvents.OrderPlaced, placed.ToJson()), OutboxNotification.AfterCommit, cancellationToken);
+            await OrderPayment.AppendEventAsync(outbox, payments, order, placed, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
-        // The order is placed: a failed wake-up must not turn that into an error (the projection polls anyway), nor may the
-        // client's disconnect cancel it.
-        try
-        {
-            await outbox.NotifyReadersAsync(CancellationToken.None);
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
-        {
-            NotifyFailed(logger, order.OrderId, e);
-        }
-
+        await OrderPayment.WakeReadersAsync(outbox, order.OrderId, logger);
         return new OrderPlaced(order.OrderId, order.CustomerId, shard.Name, placed.Amount);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId} is placed, but waking the projection failed; it will see the order at its next poll.")]
-    private static partial void NotifyFailed(ILogger logger, Guid orderId, Exception exception);
 }

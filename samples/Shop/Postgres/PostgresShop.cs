@@ -1,6 +1,7 @@
 using DataPatterns.AspNetCore;
 using DataPatterns.Caching.Redis;
 using DataPatterns.Samples.Shop.Hosting;
+using DataPatterns.Samples.Shop.MariaDb;
 
 namespace DataPatterns.Samples.Shop.Postgres;
 
@@ -11,7 +12,8 @@ public static class PostgresShop
     /// <param name="services">The service collection.</param>
     /// <param name="servers">The servers.</param>
     /// <param name="writeBackFlushInterval">How often queued carts are flushed.</param>
-    public static IServiceCollection AddShopOnServers(this IServiceCollection services, ShopServers servers, TimeSpan writeBackFlushInterval)
+    /// <param name="mariaDbOrders">The MariaDB order shards (<c>--orderShards=mariadb</c>), or null for the PostgreSQL ones.</param>
+    public static IServiceCollection AddShopOnServers(this IServiceCollection services, ShopServers servers, TimeSpan writeBackFlushInterval, MariaDbOrders? mariaDbOrders = null)
     {
         ArgumentNullException.ThrowIfNull(servers);
 
@@ -34,6 +36,38 @@ public static class PostgresShop
 
         services.AddShopShards();
 
+        if (mariaDbOrders is null)
+        {
+            AddOrdersOnPostgres(services, servers);
+        }
+        else
+        {
+            services.AddShopOrdersOnMariaDb(servers, mariaDbOrders);
+        }
+
+        services.AddCqrs(cqrs => cqrs
+                .AddShopHandlers()
+                .AddProjection<PostgresOrderHistoryProjection>()
+                .ConfigureRunner(o => o.BatchSize = 500))
+            .UseNpgsql(o => o.ConnectionString = servers.Events);
+
+        services.AddScoped<ICatalogStore, PostgresCatalogStore>();
+        services.AddScoped<ICartStore, PostgresCartStore>();
+        services.AddScoped<IOrderHistoryReader, PostgresOrderHistoryReader>();
+        services.AddScoped<IWriteConsistency, PostgresWriteConsistency>();
+        // Read-your-writes across requests: app.UseReadYourWrites() carries the session's token in this cookie and header.
+        services.AddReadYourWrites(o =>
+        {
+            o.Carrier = ReadYourWritesCarrier.CookieAndHeader;
+            o.CookieName = PostgresWriteConsistency.Cookie;
+            o.HeaderName = PostgresWriteConsistency.Header;
+        });
+        return services;
+    }
+
+    /// <summary>The default order shards: node2 and node3, with the payments in one stateless two-phase commit.</summary>
+    private static void AddOrdersOnPostgres(IServiceCollection services, ShopServers servers)
+    {
         // Stateless commit: an order is committed once the payment and the order row are both prepared, and any
         // instance's recovery finishes any instance's orders from the databases alone, so an instance needs no name that
         // its replacement must reuse, and no decision log.
@@ -48,25 +82,6 @@ public static class PostgresShop
             .UseNpgsql(ShopShards.OrdersOne, servers.OrdersOne)
             .UseNpgsql(ShopShards.OrdersTwo, servers.OrdersTwo)
             .UseStatelessCommit();
-
-        services.AddCqrs(cqrs => cqrs
-                .AddShopHandlers()
-                .AddProjection<PostgresOrderHistoryProjection>()
-                .ConfigureRunner(o => o.BatchSize = 500))
-            .UseNpgsql(o => o.ConnectionString = servers.Events);
-
-        services.AddScoped<ICatalogStore, PostgresCatalogStore>();
-        services.AddScoped<ICartStore, PostgresCartStore>();
         services.AddScoped<IOrderLedger, PostgresOrderLedger>();
-        services.AddScoped<IOrderHistoryReader, PostgresOrderHistoryReader>();
-        services.AddScoped<IWriteConsistency, PostgresWriteConsistency>();
-        // Read-your-writes across requests: app.UseReadYourWrites() carries the session's token in this cookie and header.
-        services.AddReadYourWrites(o =>
-        {
-            o.Carrier = ReadYourWritesCarrier.CookieAndHeader;
-            o.CookieName = PostgresWriteConsistency.Cookie;
-            o.HeaderName = PostgresWriteConsistency.Header;
-        });
-        return services;
     }
 }

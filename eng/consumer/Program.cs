@@ -3,10 +3,12 @@ using DataPatterns.Cqrs;
 using DataPatterns.Routing;
 using DataPatterns.Sharding;
 using DataPatterns.Transactions;
+using DataPatterns.Transactions.MySql;
 using DataPatterns.Transactions.Npgsql;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using MySqlConnector;
 using Npgsql;
 
 // What a new user writes after reading the README: register every package with its DI call, start the host, use them.
@@ -15,6 +17,7 @@ string Server(string name) => Environment.GetEnvironmentVariable(name) is { Leng
     ? value
     : throw new InvalidOperationException($"{name} is not set: run eng/services.sh up and eval \"$(eng/services.sh env)\".");
 var (primary, replica, node2, redis) = (Server("DATAPATTERNS_PG_PRIMARY"), Server("DATAPATTERNS_PG_REPLICA"), Server("DATAPATTERNS_PG_NODE2"), Server("DATAPATTERNS_REDIS"));
+var (mariaPrimary, mariaReplica, mariaNode2) = (Server("DATAPATTERNS_MARIADB_PRIMARY"), Server("DATAPATTERNS_MARIADB_REPLICA"), Server("DATAPATTERNS_MARIADB_NODE2"));
 var memcached = Server("DATAPATTERNS_MEMCACHED").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 var logDirectory = Directory.CreateTempSubdirectory("consumer-2pc").FullName;
 
@@ -31,7 +34,8 @@ builder.Services.AddCaching(caching => caching
 builder.Services.AddReadWriteSplitting(o => o.AddNode("primary", primary).AddNode("replica", replica)).UseNpgsql();
 builder.Services.AddTwoPhaseCommit(o => { o.Prefix = "consumer"; o.NodeId = "c1"; o.DecisionLogPath = Path.Combine(logDirectory, "2pc.log"); })
     .UseNpgsql("payments", primary)
-    .UseNpgsql("orders", node2);
+    .UseNpgsql("orders", node2)
+    .UseMySql("orders-mariadb", mariaNode2);
 builder.Services.AddCqrs(cqrs => cqrs.AddQueryHandler<Echo, string, EchoHandler>()).UseNpgsql(o => o.ConnectionString = primary);
 builder.Services.AddDbContext<ConsumerContext>((sp, o) => o.UseNpgsql().UseReadWriteSplitting(sp, r => r.ReadOnly = true));
 builder.Services.AddReadYourWrites(o => o.CookieName = "consumer-ryw"); // the ASP.NET Core middleware's options, validated at start
@@ -100,6 +104,47 @@ finally
 }
 Console.WriteLine("consumer: two-phase commit committed one row on each server");
 
+// Two-phase commit across PostgreSQL and MariaDB (XA)
+await Execute(primary, $"CREATE TABLE {table} (id int PRIMARY KEY)");
+await ExecuteMariaDb(mariaNode2, $"CREATE TABLE {table} (id INT PRIMARY KEY) ENGINE = InnoDB");
+try
+{
+    var coordinator = services.GetRequiredService<TwoPhaseCommitCoordinator>();
+    await using (var transaction = coordinator.Begin())
+    {
+        var payments = await transaction.EnlistNpgsqlAsync("payments");
+        var orders = await transaction.EnlistMySqlAsync("orders-mariadb");
+        await using (var pay = new NpgsqlCommand($"INSERT INTO {table} VALUES (2)", payments.Connection)) { await pay.ExecuteNonQueryAsync(); }
+        await using (var order = new MySqlCommand($"INSERT INTO {table} VALUES (2)", orders.Connection)) { await order.ExecuteNonQueryAsync(); }
+        await transaction.CommitAsync();
+    }
+
+    Check(await Count(primary, table) == 1 && await CountMariaDb(mariaNode2, table) == 1, "two-phase commit did not commit on PostgreSQL and MariaDB");
+}
+finally
+{
+    await Execute(primary, $"DROP TABLE IF EXISTS {table}");
+    await ExecuteMariaDb(mariaNode2, $"DROP TABLE IF EXISTS {table}");
+}
+Console.WriteLine("consumer: two-phase commit committed one row on PostgreSQL and one on MariaDB");
+
+// Routing over MariaDB (a host of its own: one router per container)
+var mariaBuilder = Host.CreateApplicationBuilder();
+mariaBuilder.Services.AddReadWriteSplitting(o => o.AddNode("primary", mariaPrimary).AddNode("replica", mariaReplica)).UseMySql();
+using (var mariaHost = mariaBuilder.Build())
+{
+    await mariaHost.StartAsync();
+    await mariaHost.Services.GetRequiredService<ReadWriteRouter>().WaitUntilReadyAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    using var scope = mariaHost.Services.CreateScope();
+    var session = scope.ServiceProvider.GetRequiredService<RoutingSession>();
+    await using var read = await session.OpenReadConnectionAsync();
+    await using var write = await session.OpenWriteConnectionAsync();
+    var (readPort, writePort) = (await MariaDbPort(read), await MariaDbPort(write));
+    Check(readPort == new MySqlConnectionStringBuilder(mariaReplica).Port && writePort == new MySqlConnectionStringBuilder(mariaPrimary).Port, $"MariaDB routing sent reads to {readPort} and writes to {writePort}");
+    Console.WriteLine($"consumer: MariaDB routing read from port {readPort}, wrote to port {writePort}");
+    await mariaHost.StopAsync();
+}
+
 // CQRS dispatch
 var dispatcher = services.GetRequiredService<IDispatcher>();
 Check(await dispatcher.QueryAsync<Echo, string>(new Echo("ping")) == "ping", "the dispatcher did not reach the query handler");
@@ -128,6 +173,27 @@ static async Task Execute(string connectionString, string sql)
     await using var dataSource = NpgsqlDataSource.Create(connectionString);
     await using var command = dataSource.CreateCommand(sql);
     await command.ExecuteNonQueryAsync();
+}
+
+static async Task<uint> MariaDbPort(System.Data.Common.DbConnection connection)
+{
+    await using var command = connection.CreateCommand();
+    command.CommandText = "SELECT @@port";
+    return Convert.ToUInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+}
+
+static async Task ExecuteMariaDb(string connectionString, string sql)
+{
+    await using var dataSource = new MySqlDataSource(connectionString);
+    await using var command = dataSource.CreateCommand(sql);
+    await command.ExecuteNonQueryAsync();
+}
+
+static async Task<long> CountMariaDb(string connectionString, string table)
+{
+    await using var dataSource = new MySqlDataSource(connectionString);
+    await using var command = dataSource.CreateCommand($"SELECT COUNT(*) FROM {table}");
+    return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
 }
 
 static async Task<long> Count(string connectionString, string table)

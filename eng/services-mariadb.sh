@@ -74,6 +74,7 @@ bind-address = 127.0.0.1
 socket = $MARIADB_DIR/$name.sock
 pid-file = $MARIADB_DIR/$name.pid
 log-error = $MARIADB_DIR/$name.err
+tmpdir = $MARIADB_DIR/$name.tmp
 server_id = $server_id
 skip-name-resolve
 character-set-server = utf8mb4
@@ -127,12 +128,22 @@ mariadb_ready() {
 }
 
 mariadb_init() {
-  local name="$1"
+  local name="$1" attempt
   [ -d "$MARIADB_DIR/$name/mysql" ] && return 0
-  as_mysql mkdir -p "$MARIADB_DIR/$name"
-  as_mysql mariadb-install-db --defaults-file="$MARIADB_DIR/$name.cnf" --auth-root-authentication-method=normal \
-    --skip-test-db >"$MARIADB_DIR/$name.install.log" 2>&1 \
-    || { cat "$MARIADB_DIR/$name.install.log" >&2; die "mariadb-install-db for '$name' failed"; }
+  # A server's temporary files stay in its own folder: in the shared /tmp another process may remove them.
+  as_mysql mkdir -p "$MARIADB_DIR/$name.tmp"
+  for attempt in 1 2; do
+    as_mysql mkdir -p "$MARIADB_DIR/$name"
+    if as_mysql mariadb-install-db --defaults-file="$MARIADB_DIR/$name.cnf" --auth-root-authentication-method=normal \
+      --skip-test-db >"$MARIADB_DIR/$name.install.log" 2>&1; then
+      return 0
+    fi
+    # A half-made data folder would start a server without its system tables: start again from nothing, once.
+    log "mariadb-install-db for '$name' failed (attempt $attempt); see $MARIADB_DIR/$name.install.log"
+    rm -rf "${MARIADB_DIR:?}/$name"
+  done
+  cat "$MARIADB_DIR/$name.install.log" >&2
+  die "mariadb-install-db for '$name' failed twice"
 }
 
 # Starts mariadbd in the background as the mysql user and waits until it answers on its TCP port.
@@ -224,7 +235,7 @@ mariadb_up() {
   # Joiners take a state transfer (rsync) from a synced node, one at a time.
   galera_wait_synced 1
   for i in $(seq 2 "$count"); do
-    as_mysql mkdir -p "$MARIADB_DIR/galera$i"
+    as_mysql mkdir -p "$MARIADB_DIR/galera$i" "$MARIADB_DIR/galera$i.tmp"
     mariadb_launch "galera$i"
     galera_wait_synced "$i"
   done

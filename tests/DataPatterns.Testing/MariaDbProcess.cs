@@ -11,23 +11,46 @@ internal static class MariaDbProcess
 {
     public static string ServerBinary => File.Exists("/usr/sbin/mariadbd") ? "/usr/sbin/mariadbd" : "mariadbd";
 
-    /// <summary>Starts mariadbd in the background (it does not daemonize itself) and waits until it accepts a login.</summary>
-    public static async Task StartAsync(string optionFile, TestServer server, string[] extraArguments, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts mariadbd in the background (it does not daemonize itself), waits until it accepts a login, and returns its
+    /// process id (nohup execs mariadbd, so the shell's <c>$!</c> is the server itself).
+    /// </summary>
+    public static async Task<int> StartAsync(string optionFile, TestServer server, string[] extraArguments, CancellationToken cancellationToken)
     {
         var command = string.Join(' ', new[] { ServerBinary, $"--defaults-file={optionFile}" }.Concat(extraArguments).Select(Quote));
-        await ProcessRunner.RunAsUserAsync("bash", ["-c", $"nohup {command} >/dev/null 2>&1 &"], "mysql", cancellationToken);
+        var output = await ProcessRunner.RunAsUserAsync("bash", ["-c", $"nohup {command} >/dev/null 2>&1 & echo $!"], "mysql", cancellationToken);
+        var pid = int.Parse(output.Trim(), CultureInfo.InvariantCulture);
         await WaitUntilUpAsync(server, TimeSpan.FromSeconds(90), cancellationToken);
+        return pid;
     }
 
-    /// <summary>SIGKILLs the server whose pid file is given and waits until the process is gone.</summary>
-    public static async Task KillAsync(string pidFile, CancellationToken cancellationToken)
+    /// <summary>
+    /// SIGKILLs the server with <paramref name="knownPid"/> (the one a test started) or, without one, the pid in its pid
+    /// file, and waits until the process is gone. A pid from the start is preferred: a restarted server may not have
+    /// written its pid file yet when a test ends, and a server left running would outlive the test.
+    /// </summary>
+    public static async Task KillAsync(string pidFile, CancellationToken cancellationToken, int? knownPid = null)
     {
-        if (!File.Exists(pidFile))
+        int pid;
+        if (knownPid is { } known)
+        {
+            pid = known;
+        }
+        else if (File.Exists(pidFile))
+        {
+            pid = int.Parse((await File.ReadAllTextAsync(pidFile, cancellationToken)).Trim(), CultureInfo.InvariantCulture);
+        }
+        else
         {
             return;
         }
 
-        var pid = int.Parse((await File.ReadAllTextAsync(pidFile, cancellationToken)).Trim(), CultureInfo.InvariantCulture);
+        if (!Directory.Exists($"/proc/{pid}"))
+        {
+            File.Delete(pidFile);
+            return;
+        }
+
         await ProcessRunner.RunAsync("kill", ["-9", pid.ToString(CultureInfo.InvariantCulture)], asPostgresUser: false, cancellationToken);
         for (var i = 0; i < 1000 && Directory.Exists($"/proc/{pid}"); i++)
         {

@@ -10,6 +10,8 @@ namespace DataPatterns.Testing;
 /// </summary>
 public sealed class PrivateMariaDb : IAsyncDisposable
 {
+    private int? _pid;
+
     private PrivateMariaDb(string name, string directory, int port, int serverId)
     {
         Name = name;
@@ -70,11 +72,15 @@ public sealed class PrivateMariaDb : IAsyncDisposable
     }
 
     /// <summary>Starts the server again (after <see cref="KillAsync"/>) and waits until it accepts a login.</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default) =>
-        MariaDbProcess.StartAsync(OptionFile, Server, [], cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken = default) =>
+        _pid = await MariaDbProcess.StartAsync(OptionFile, Server, [], cancellationToken);
 
     /// <summary>Kills mariadbd with SIGKILL, as a machine that vanished would, and waits until it is gone.</summary>
-    public Task KillAsync(CancellationToken cancellationToken = default) => MariaDbProcess.KillAsync(PidFile, cancellationToken);
+    public async Task KillAsync(CancellationToken cancellationToken = default)
+    {
+        await MariaDbProcess.KillAsync(PidFile, cancellationToken, _pid);
+        _pid = null;
+    }
 
     /// <summary>Makes this replica a writable primary: <c>STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0</c>.</summary>
     public Task PromoteAsync(CancellationToken cancellationToken = default) =>
@@ -170,6 +176,7 @@ public sealed class PrivateMariaDb : IAsyncDisposable
         socket = {RootDirectory}/mariadbd.sock
         pid-file = {PidFile}
         log-error = {RootDirectory}/mariadbd.err
+        tmpdir = {RootDirectory}
         server_id = {ServerId}
         skip-name-resolve
         character-set-server = utf8mb4

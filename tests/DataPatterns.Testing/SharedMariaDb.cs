@@ -13,5 +13,5 @@ public static class SharedMariaDb
 
     /// <summary>Starts the named server again with its option file and waits until it accepts a login.</summary>
     public static Task StartAsync(string name, TestServer server, CancellationToken cancellationToken = default) =>
-        MariaDbProcess.StartAsync(Path.Combine(TestServers.MariaDbDirectory, name + ".cnf"), server, [], cancellationToken);
+        (Task)MariaDbProcess.StartAsync(Path.Combine(TestServers.MariaDbDirectory, name + ".cnf"), server, [], cancellationToken);
 }
